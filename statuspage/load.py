@@ -1,0 +1,554 @@
+"""Read a status site from its files into a checked, immutable `Site` (design §2-§4).
+
+`parse_incident` is a pure function of one file's bytes and the config, so its result can be
+cached per file; the checks that need the clock, or every file at once, live in `load_site`.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import yaml
+
+from statuspage.clock import LocalTimeError, to_utc
+from statuspage.config import CONFIG_NAME, LANGUAGES, parse_config
+from statuspage.diagnostics import Diagnostic, InputError, Problems, Severity
+from statuspage.model import (
+    INCIDENT_IMPACTS,
+    INCIDENT_STATUSES,
+    MAINTENANCE_STATUSES,
+    ComponentStates,
+    ComponentStatus,
+    Config,
+    Impact,
+    Incident,
+    Kind,
+    Site,
+    Text,
+    Update,
+    UpdateStatus,
+    Window,
+)
+from statuspage.yamlmarks import Where, YamlFile, is_slug
+
+INCIDENTS_DIR = "incidents"
+INCIDENT_SUFFIXES = (".yaml", ".yml")
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+INCIDENT_KEYS = (
+    "title",
+    "type",
+    "impact",
+    "started",
+    "components",
+    "window",
+    "updates",
+    "postmortem",
+    "retracted",
+)
+UPDATE_KEYS = (
+    "at",
+    "status",
+    "message",
+    "next_update",
+    "components",
+    "deliver_notifications",
+    "window",
+)
+WINDOW_KEYS = ("start", "end")
+_STATES = tuple(s.value for s in ComponentStatus)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    """What loading found: the site if there was no error, and every diagnostic, sorted."""
+
+    site: Site | None
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.severity is Severity.WARNING)
+
+
+def load_site(root: Path, *, now: datetime, check_git: bool = True) -> LoadResult:
+    """Load and check everything under `root`; `now` is the clock of this run."""
+    problems = Problems()
+    config_path = root / CONFIG_NAME
+    if not config_path.is_file():
+        problems.error(CONFIG_NAME, 1, 1, f"no {CONFIG_NAME} here; run `statuspage init` first")
+        return LoadResult(None, tuple(problems.sorted()))
+    config = parse_config(CONFIG_NAME, config_path.read_bytes(), problems)
+    if config is None:
+        return LoadResult(None, tuple(problems.sorted()))
+
+    incidents: list[Incident] = []
+    seen: dict[str, str] = {}
+    for path in incident_files(root, problems):
+        shown = path.relative_to(root).as_posix()
+        incident_id = path.stem
+        if not is_slug(incident_id):
+            problems.error(
+                shown, 1, 1, f"file name: {incident_id!r} is not a valid id (use a-z, 0-9 and -)"
+            )
+            continue
+        if incident_id in seen:
+            problems.error(
+                shown, 1, 1, f"duplicate id {incident_id!r}: {seen[incident_id]} has it too"
+            )
+            continue
+        seen[incident_id] = shown
+        incident = parse_incident(shown, incident_id, path.read_bytes(), config, problems)
+        if incident is not None:
+            incidents.append(incident)
+
+    for incident in incidents:
+        check_clock(incident, config, now, problems)
+    if check_git:
+        check_deleted(root, set(seen), problems)
+    if problems.errors:
+        return LoadResult(None, tuple(problems.sorted()))
+    incidents.sort(key=lambda i: (i.filed_at, i.id), reverse=True)
+    site = Site(config=config, incidents=tuple(incidents), now=now, root=str(root))
+    return LoadResult(site, tuple(problems.sorted()))
+
+
+def load_site_or_raise(root: Path, *, now: datetime, check_git: bool = True) -> Site:
+    """Like `load_site`, but errors raise InputError; warnings are dropped."""
+    result = load_site(root, now=now, check_git=check_git)
+    if result.site is None:
+        raise InputError(result.errors)
+    return result.site
+
+
+def incident_files(root: Path, problems: Problems) -> list[Path]:
+    """The incident files, sorted; anything else in the folder is named, never skipped quietly."""
+    folder = root / INCIDENTS_DIR
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith("."):
+            continue
+        if path.is_file() and path.suffix in INCIDENT_SUFFIXES:
+            found.append(path)
+        else:
+            shown = path.relative_to(root).as_posix()
+            problems.warning(shown, 1, 1, "not read: incident files are incidents/<id>.yaml")
+    return found
+
+
+# -- one file ------------------------------------------------------------------------------
+
+
+def parse_incident(
+    path: str, incident_id: str, data: bytes, config: Config, problems: Problems
+) -> Incident | None:
+    """The incident in one file's bytes, or None with its errors in `problems`."""
+    source = YamlFile(path, problems)
+    root = source.compose(data)
+    if root is None:
+        return None
+    keys = source.mapping(root, "", allowed=INCIDENT_KEYS, required=("title", "updates"))
+    if keys is None:
+        return None
+    reader = _IncidentReader(source, config)
+    node = {key: value for key, (_, value) in keys.items()}
+
+    kind = Kind.INCIDENT
+    if "type" in node:
+        kind = Kind(source.choice(node["type"], "type", tuple(k.value for k in Kind)) or kind)
+    title = reader.text(node["title"], "title") if "title" in node else None
+    impact = reader.impact(node.get("impact"), kind, root)
+    started = reader.moment(node["started"], "started") if "started" in node else None
+    components = reader.states(node["components"], "components") if "components" in node else ()
+    window = reader.window(node.get("window"), kind, root, keys)
+    postmortem = reader.text(node["postmortem"], "postmortem") if "postmortem" in node else None
+    retracted = None
+    if "retracted" in node:
+        retracted = source.nonempty_text(node["retracted"], "retracted")
+    updates = reader.updates(node["updates"], kind) if "updates" in node else ()
+
+    if updates and started is not None and started > updates[0].at:
+        source.error(
+            node["started"], "started: is after the first update; it is when trouble began"
+        )
+    if postmortem is None:
+        for update in updates:
+            if update.status is UpdateStatus.POSTMORTEM:
+                source.error(
+                    Where(update.line, update.column),
+                    f"updates[{update.index}].status: a postmortem update needs the "
+                    "postmortem text in the file's `postmortem:` key",
+                )
+    if source.failed or title is None or not updates or impact is None:
+        return None
+    return Incident(
+        id=incident_id,
+        path=path,
+        kind=kind,
+        title=title,
+        impact=impact,
+        updates=updates,
+        started=started,
+        components=components,
+        postmortem=postmortem,
+        retracted=retracted,
+        window=window,
+    )
+
+
+class _IncidentReader:
+    """The typed readers of an incident file's values, bound to its file and config."""
+
+    def __init__(self, source: YamlFile, config: Config) -> None:
+        self.source = source
+        self.config = config
+
+    def text(self, node: yaml.Node, field: str) -> Text | None:
+        """Markdown text: a plain string, or a mapping from language to string."""
+        if not isinstance(node, yaml.MappingNode):
+            value = self.source.nonempty_text(node, field)
+            return Text(value) if value is not None else None
+        keys = self.source.mapping(node, field, allowed=LANGUAGES)
+        if keys is None:
+            return None
+        if not keys:
+            self.source.error(node, f"{field}: give the text in at least one language")
+            return None
+        translations = []
+        for language, (_, value_node) in keys.items():
+            value = self.source.nonempty_text(value_node, f"{field}.{language}")
+            if value is not None:
+                translations.append((language, value))
+        if len(translations) != len(keys):
+            return None
+        default = dict(translations).get(self.config.language, translations[0][1])
+        return Text(default, tuple(translations))
+
+    def moment(self, node: yaml.Node, field: str) -> datetime | None:
+        written = self.source.timestamp(node, field)
+        if written is None:
+            return None
+        try:
+            return to_utc(written, self.config.zone)
+        except LocalTimeError as exc:
+            self.source.error(node, f"{field}: {exc}")
+            return None
+
+    def impact(self, node: yaml.Node | None, kind: Kind, root: yaml.Node) -> Impact | None:
+        if kind is Kind.MAINTENANCE:
+            if node is None:
+                return Impact.MAINTENANCE
+            allowed = tuple(i.value for i in Impact)
+        else:
+            if node is None:
+                self.source.error(
+                    root, "impact: required key is missing (none, minor, major or critical)"
+                )
+                return None
+            allowed = tuple(i.value for i in INCIDENT_IMPACTS)
+        value = self.source.choice(node, "impact", allowed)
+        return Impact(value) if value is not None else None
+
+    def states(self, node: yaml.Node, field: str) -> ComponentStates:
+        """`{component: state}`, with ids that exist in the config."""
+        if not isinstance(node, yaml.MappingNode):
+            self.source.error(node, f"{field}: expected a mapping of component: state")
+            return ()
+        states: list[tuple[str, ComponentStatus]] = []
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            component = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else ""
+            if not is_slug(component):
+                self.source.error(
+                    key_node,
+                    f"{field}: {component!r} is not a valid component id (use a-z, 0-9 and -)",
+                )
+                continue
+            if component not in self.config.component_ids:
+                self.source.error(key_node, self._unknown_component(field, component))
+                continue
+            if component in seen:
+                self.source.error(key_node, f"{field}.{component}: duplicate key")
+                continue
+            seen.add(component)
+            state = self.source.choice(value_node, f"{field}.{component}", _STATES)
+            if state is not None:
+                states.append((component, ComponentStatus(state)))
+        return tuple(states)
+
+    def _unknown_component(self, field: str, component: str) -> str:
+        import difflib
+
+        known = sorted(self.config.component_ids)
+        close = difflib.get_close_matches(component, known, n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(known)})"
+        return f"{field}: {component!r} is not a component in {CONFIG_NAME}{hint}"
+
+    def window(
+        self,
+        node: yaml.Node | None,
+        kind: Kind,
+        root: yaml.Node,
+        keys: dict[str, tuple[yaml.Node, yaml.Node]],
+        field: str = "window",
+    ) -> Window | None:
+        if kind is Kind.INCIDENT:
+            if node is not None:
+                self.source.error(keys["window"][0], f"{field}: only maintenances have a window")
+            return None
+        if node is None:
+            self.source.error(root, f"{field}: required key is missing for a maintenance")
+            return None
+        return self.window_value(node, field)
+
+    def window_value(self, node: yaml.Node, field: str) -> Window | None:
+        keys = self.source.mapping(node, field, allowed=WINDOW_KEYS, required=WINDOW_KEYS)
+        if keys is None or "start" not in keys or "end" not in keys:
+            return None
+        start = self.moment(keys["start"][1], f"{field}.start")
+        end = self.moment(keys["end"][1], f"{field}.end")
+        if start is None or end is None:
+            return None
+        if end <= start:
+            self.source.error(keys["end"][1], f"{field}.end: the window must end after it starts")
+            return None
+        return Window(start=start, end=end)
+
+    def updates(self, node: yaml.Node, kind: Kind) -> tuple[Update, ...]:
+        items = self.source.sequence(node, "updates")
+        if items is None:
+            return ()
+        if not items:
+            self.source.error(node, "updates: list at least one update")
+            return ()
+        updates: list[Update] = []
+        for index, item in enumerate(items):
+            update = self.update(item, index, kind)
+            if update is None:
+                continue
+            previous = updates[-1] if updates and updates[-1].index == index - 1 else None
+            if previous is not None:
+                self.check_sequence(previous, update, kind)
+            updates.append(update)
+        return tuple(updates) if len(updates) == len(items) else ()
+
+    def update(self, item: yaml.Node, index: int, kind: Kind) -> Update | None:
+        field = f"updates[{index}]"
+        keys = self.source.mapping(
+            item, field, allowed=UPDATE_KEYS, required=("at", "status", "message")
+        )
+        if keys is None or not {"at", "status", "message"} <= keys.keys():
+            return None
+        node = {key: value for key, (_, value) in keys.items()}
+        at = self.moment(node["at"], f"{field}.at")
+        status = self.status(node["status"], f"{field}.status", kind)
+        message = self.text(node["message"], f"{field}.message")
+        next_update = None
+        if "next_update" in node:
+            next_update = self.source.duration(node["next_update"], f"{field}.next_update")
+            if status is not None and status.is_final and next_update is not None:
+                self.source.error(
+                    node["next_update"],
+                    f"{field}.next_update: a {status} update promises no further update",
+                )
+        components: ComponentStates = ()
+        if "components" in node:
+            components = self.states(node["components"], f"{field}.components")
+        deliver = True
+        if "deliver_notifications" in node:
+            value = self.source.boolean(
+                node["deliver_notifications"], f"{field}.deliver_notifications"
+            )
+            deliver = value if value is not None else deliver
+        window = None
+        if "window" in node:
+            if kind is Kind.INCIDENT:
+                self.source.error(
+                    keys["window"][0], f"{field}.window: only maintenances have a window"
+                )
+            else:
+                window = self.window_value(node["window"], f"{field}.window")
+        if at is None or status is None or message is None:
+            return None
+        where = Where.of(item)
+        return Update(
+            index=index,
+            at=at,
+            status=status,
+            message=message,
+            next_update=next_update,
+            components=components,
+            deliver_notifications=deliver,
+            window=window,
+            line=where.line,
+            column=where.column,
+        )
+
+    def status(self, node: yaml.Node, field: str, kind: Kind) -> UpdateStatus | None:
+        own, other = (
+            (INCIDENT_STATUSES, MAINTENANCE_STATUSES)
+            if kind is Kind.INCIDENT
+            else (MAINTENANCE_STATUSES, INCIDENT_STATUSES)
+        )
+        if isinstance(node, yaml.ScalarNode) and node.value in other:
+            other_kind, own_kind = (
+                ("a maintenance", "an incident")
+                if kind is Kind.INCIDENT
+                else ("an incident", "a maintenance")
+            )
+            self.source.error(
+                node,
+                f"{field}: {node.value!r} is {other_kind} status; {own_kind} uses {', '.join(own)}",
+            )
+            return None
+        value = self.source.choice(node, field, tuple(s.value for s in own))
+        return UpdateStatus(value) if value is not None else None
+
+    def check_sequence(self, previous: Update, update: Update, kind: Kind) -> None:
+        where = Where(update.line, update.column)
+        field = f"updates[{update.index}]"
+        if update.at < previous.at:
+            self.source.error(
+                where,
+                f"{field}.at: is earlier than updates[{previous.index}] "
+                f"({previous.at.isoformat()}); updates are oldest first",
+            )
+        done = previous.status
+        if kind is Kind.INCIDENT:
+            if done is UpdateStatus.RESOLVED and update.status is not UpdateStatus.POSTMORTEM:
+                self.source.error(
+                    where,
+                    f"{field}.status: {update.status.value!r} cannot follow 'resolved'; "
+                    "after resolved only a postmortem update may come",
+                )
+            elif done is UpdateStatus.POSTMORTEM:
+                self.source.error(
+                    where, f"{field}.status: nothing can follow the postmortem update"
+                )
+            elif update.status is UpdateStatus.POSTMORTEM and done is not UpdateStatus.RESOLVED:
+                self.source.error(
+                    where, f"{field}.status: a postmortem update can only follow 'resolved'"
+                )
+        elif done.is_final:
+            self.source.error(
+                where,
+                f"{field}.status: {update.status.value!r} cannot follow {done.value!r}; "
+                "the maintenance is over",
+            )
+
+
+# -- checks across files and against the clock --------------------------------------------
+
+
+def check_clock(incident: Incident, config: Config, now: datetime, problems: Problems) -> None:
+    """Errors for updates from the future; warnings for promises and postmortems overdue."""
+    for update in incident.updates:
+        if update.at > now + FUTURE_TOLERANCE:
+            problems.error(
+                incident.path,
+                update.line,
+                update.column,
+                f"updates[{update.index}].at: {update.at.isoformat()} is in the future "
+                f"(the clock says {now.isoformat()})",
+            )
+    if incident.retracted is not None:
+        return
+    due = incident.next_update_due(now)
+    if due is not None and now > due:
+        last = incident.last_update
+        problems.warning(
+            incident.path,
+            last.line,
+            last.column,
+            f"updates[{last.index}].next_update: the next update was promised by "
+            f"{due.astimezone(config.zone).isoformat()} and is overdue; post an update",
+        )
+    owed = incident.postmortem_due(now, config.postmortem_due_days)
+    if owed is not None and now > owed:
+        problems.warning(
+            incident.path,
+            1,
+            1,
+            f"postmortem: a {incident.impact} incident owes a postmortem since "
+            f"{owed.astimezone(config.zone).date().isoformat()} "
+            f"({config.postmortem_due_days} days after it was resolved)",
+        )
+
+
+def check_deleted(root: Path, present_ids: set[str], problems: Problems) -> None:
+    """A published incident file never vanishes: deleting one is an error (design §4)."""
+    for path, commit in deleted_incident_files(root).items():
+        incident_id = Path(path).stem
+        if incident_id in present_ids:
+            continue
+        if commit is None:
+            how = "is deleted in the working tree (not committed yet)"
+            restore = f"git checkout HEAD -- {path}"
+        else:
+            how = f"was deleted in commit {commit[:12]}"
+            restore = f"git checkout {commit[:12]}^ -- {path}"
+        problems.error(
+            path,
+            1,
+            1,
+            f"published incident {incident_id!r} {how}; published history never disappears: "
+            f"restore it ({restore}) and add `retracted: <reason>` to take it back",
+        )
+
+
+def deleted_incident_files(root: Path) -> dict[str, str | None]:
+    """Incident files that git knew and that are gone: path → deleting commit (None: uncommitted).
+
+    Empty outside a git checkout. Renames count as deletions, since the id is the file name.
+    """
+    if not _in_git_checkout(root):
+        return {}
+    found: dict[str, str | None] = {}
+    head = _git(root, "ls-tree", "-r", "--name-only", "HEAD", "--", INCIDENTS_DIR)
+    for line in head.splitlines() if head else ():
+        if line.endswith(INCIDENT_SUFFIXES) and not (root / line).exists():
+            found[line] = None
+    log = _git(
+        root,
+        "log",
+        "--no-renames",
+        "--diff-filter=D",
+        "--name-only",
+        "--relative",
+        "--format=%x00%H",
+        "--",
+        INCIDENTS_DIR,
+    )
+    commit = ""
+    for line in (log or "").splitlines():
+        if line.startswith("\0"):
+            commit = line[1:]
+        elif line.endswith(INCIDENT_SUFFIXES) and not (root / line).exists():
+            found.setdefault(line, commit)
+    return found
+
+
+def _in_git_checkout(root: Path) -> bool:
+    return _git(root, "rev-parse", "--is-inside-work-tree") == "true\n"
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), *args],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError:
+        return None
+    return done.stdout if done.returncode == 0 else None

@@ -1,0 +1,587 @@
+"""The status site as immutable values, and everything derived from them.
+
+Loading builds these; pages, feeds, the API, calendars and notices only read them. All times
+are aware datetimes in UTC; display code converts to the site zone. Values that depend on the
+clock take it as an argument (the build clock, taken once per build).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+
+class Kind(StrEnum):
+    INCIDENT = "incident"
+    MAINTENANCE = "maintenance"
+
+
+class Impact(StrEnum):
+    """How bad an incident is; maintenances have their own value, as in Statuspage's API."""
+
+    NONE = "none"
+    MINOR = "minor"
+    MAJOR = "major"
+    CRITICAL = "critical"
+    MAINTENANCE = "maintenance"
+
+    @property
+    def owes_postmortem(self) -> bool:
+        return self in (Impact.MAJOR, Impact.CRITICAL)
+
+
+INCIDENT_IMPACTS = (Impact.NONE, Impact.MINOR, Impact.MAJOR, Impact.CRITICAL)
+
+
+class ComponentStatus(StrEnum):
+    OPERATIONAL = "operational"
+    DEGRADED_PERFORMANCE = "degraded_performance"
+    PARTIAL_OUTAGE = "partial_outage"
+    MAJOR_OUTAGE = "major_outage"
+    UNDER_MAINTENANCE = "under_maintenance"
+
+    @property
+    def severity(self) -> int:
+        """Order for "worst state wins": outages beat maintenance, maintenance beats up."""
+        return _SEVERITY[self]
+
+    @property
+    def downtime_weight(self) -> float:
+        """Share of the time in this state that counts as down (design §5)."""
+        return _DOWNTIME_WEIGHT[self]
+
+
+_SEVERITY = {
+    ComponentStatus.OPERATIONAL: 0,
+    ComponentStatus.UNDER_MAINTENANCE: 1,
+    ComponentStatus.DEGRADED_PERFORMANCE: 2,
+    ComponentStatus.PARTIAL_OUTAGE: 3,
+    ComponentStatus.MAJOR_OUTAGE: 4,
+}
+_DOWNTIME_WEIGHT = {
+    ComponentStatus.OPERATIONAL: 0.0,
+    ComponentStatus.UNDER_MAINTENANCE: 0.0,
+    ComponentStatus.DEGRADED_PERFORMANCE: 0.0,
+    ComponentStatus.PARTIAL_OUTAGE: 0.3,
+    ComponentStatus.MAJOR_OUTAGE: 1.0,
+}
+
+
+class UpdateStatus(StrEnum):
+    INVESTIGATING = "investigating"
+    IDENTIFIED = "identified"
+    MONITORING = "monitoring"
+    RESOLVED = "resolved"
+    POSTMORTEM = "postmortem"
+    SCHEDULED = "scheduled"
+    IN_PROGRESS = "in_progress"
+    VERIFYING = "verifying"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_final(self) -> bool:
+        """The incident or maintenance is over once it reaches this status."""
+        return self in _FINAL
+
+
+_FINAL = frozenset(
+    {
+        UpdateStatus.RESOLVED,
+        UpdateStatus.POSTMORTEM,
+        UpdateStatus.COMPLETED,
+        UpdateStatus.CANCELLED,
+    }
+)
+INCIDENT_STATUSES = (
+    UpdateStatus.INVESTIGATING,
+    UpdateStatus.IDENTIFIED,
+    UpdateStatus.MONITORING,
+    UpdateStatus.RESOLVED,
+    UpdateStatus.POSTMORTEM,
+)
+MAINTENANCE_STATUSES = (
+    UpdateStatus.SCHEDULED,
+    UpdateStatus.IN_PROGRESS,
+    UpdateStatus.VERIFYING,
+    UpdateStatus.COMPLETED,
+    UpdateStatus.CANCELLED,
+)
+
+
+class Indicator(StrEnum):
+    """The overall state of the page, with Statuspage's values (design §5)."""
+
+    NONE = "none"
+    MINOR = "minor"
+    MAJOR = "major"
+    CRITICAL = "critical"
+    MAINTENANCE = "maintenance"
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """Text that may come in several languages.
+
+    `default` is the text in the site's first language (or the only text written).
+    `translations` maps language codes to text, in the order written; empty for plain strings.
+    """
+
+    default: str
+    translations: tuple[tuple[str, str], ...] = ()
+
+    def get(self, language: str | None = None) -> str:
+        """The text in `language` if written, else the default."""
+        for code, value in self.translations:
+            if code == language:
+                return value
+        return self.default
+
+    def has(self, language: str) -> bool:
+        return not self.translations or any(code == language for code, _ in self.translations)
+
+    def __str__(self) -> str:
+        return self.default
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Window:
+    """A maintenance window, [start, end)."""
+
+    start: datetime
+    end: datetime
+
+    def contains(self, moment: datetime) -> bool:
+        return self.start <= moment < self.end
+
+
+ComponentStates = tuple[tuple[str, ComponentStatus], ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Update:
+    index: int  # position in the file, 0-based; part of stable ids
+    at: datetime
+    status: UpdateStatus
+    message: Text
+    next_update: timedelta | None = None
+    components: ComponentStates = ()
+    deliver_notifications: bool = True
+    window: Window | None = None  # maintenance only: a rescheduled window
+    line: int = 1  # where the update starts in its file, for diagnostics
+    column: int = 1
+
+    @property
+    def next_update_due(self) -> datetime | None:
+        return self.at + self.next_update if self.next_update else None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Period:
+    """One component in one state for a stretch of time; `end` None means still going on."""
+
+    component: str
+    status: ComponentStatus
+    start: datetime
+    end: datetime | None
+    incident: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Phase:
+    """A maintenance in one status, as updates and the clock say; `end` None means now."""
+
+    status: UpdateStatus
+    start: datetime
+    end: datetime | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Incident:
+    """An incident or a maintenance, read from `incidents/<id>.yaml`."""
+
+    id: str
+    path: str  # as shown in diagnostics, relative to the site root
+    kind: Kind
+    title: Text
+    impact: Impact
+    updates: tuple[Update, ...]  # oldest first, never empty
+    started: datetime | None = None  # when the problem began, if before the first update
+    components: ComponentStates = ()  # initial states of the affected components
+    postmortem: Text | None = None
+    retracted: str | None = None
+    window: Window | None = None  # maintenance: the window as first announced
+
+    @property
+    def is_maintenance(self) -> bool:
+        return self.kind is Kind.MAINTENANCE
+
+    @property
+    def first_update(self) -> Update:
+        return self.updates[0]
+
+    @property
+    def last_update(self) -> Update:
+        return self.updates[-1]
+
+    @property
+    def acknowledged_at(self) -> datetime:
+        """When the incident was first made public."""
+        return self.updates[0].at
+
+    @property
+    def started_at(self) -> datetime:
+        """When the trouble began: `started`, else the first update."""
+        if self.started is not None:
+            return min(self.started, self.acknowledged_at)
+        return self.acknowledged_at
+
+    @property
+    def filed_at(self) -> datetime:
+        """The moment history files it under: the start of trouble, or of the window."""
+        window = self.current_window
+        if self.is_maintenance and window is not None:
+            return window.start
+        return self.started_at
+
+    @property
+    def time_to_acknowledge(self) -> timedelta:
+        return self.acknowledged_at - self.started_at
+
+    @cached_property
+    def current_window(self) -> Window | None:
+        """The maintenance window as last (re)scheduled."""
+        window = self.window
+        for update in self.updates:
+            if update.window is not None:
+                window = update.window
+        return window
+
+    @cached_property
+    def reschedules(self) -> int:
+        """How many updates moved the window (counts iCalendar's SEQUENCE)."""
+        count, window = 0, self.window
+        for update in self.updates:
+            if update.window is not None and update.window != window:
+                count += 1
+                window = update.window
+        return count
+
+    @cached_property
+    def affected_components(self) -> tuple[str, ...]:
+        """Every component the incident touched, in order of first mention."""
+        seen: dict[str, None] = {component: None for component, _ in self.components}
+        for update in self.updates:
+            for component, _ in update.components:
+                seen.setdefault(component, None)
+        return tuple(seen)
+
+    @property
+    def postmortem_at(self) -> datetime | None:
+        """When the postmortem was announced (an update with status postmortem)."""
+        for update in self.updates:
+            if update.status is UpdateStatus.POSTMORTEM:
+                return update.at
+        return None
+
+    # -- state over time -----------------------------------------------------------------
+
+    def phases(self, now: datetime) -> tuple[Phase, ...]:
+        """Statuses over time up to `now`; for maintenance the clock moves it too.
+
+        A maintenance that was last said to be `scheduled` is `in_progress` from the window's
+        start and `completed` from its end, unless a later update says otherwise.
+        """
+        events: list[tuple[datetime, int, UpdateStatus | str]] = [
+            (u.at, 0, u.status) for u in self.updates if u.at <= now
+        ]
+        window = self.current_window
+        if self.is_maintenance and window is not None:
+            events += [(window.start, 1, "start"), (window.end, 1, "end")]
+        events.sort(key=lambda e: (e[0], e[1]))
+        phases: list[Phase] = []
+        status: UpdateStatus | None = None
+        for moment, _, event in events:
+            if moment > now:
+                break
+            new: UpdateStatus | None
+            if event == "start":
+                new = UpdateStatus.IN_PROGRESS if status is UpdateStatus.SCHEDULED else status
+            elif event == "end":
+                ongoing = (UpdateStatus.SCHEDULED, UpdateStatus.IN_PROGRESS, UpdateStatus.VERIFYING)
+                new = UpdateStatus.COMPLETED if status in ongoing else status
+            else:
+                assert isinstance(event, UpdateStatus)
+                new = event
+            if new is None or new is status:
+                continue
+            if phases:
+                phases[-1] = Phase(status=phases[-1].status, start=phases[-1].start, end=moment)
+            phases.append(Phase(status=new, start=moment, end=None))
+            status = new
+        return tuple(phases)
+
+    def status_at(self, now: datetime) -> UpdateStatus:
+        phases = self.phases(now)
+        return phases[-1].status if phases else self.first_update.status
+
+    def resolved_at(self, now: datetime) -> datetime | None:
+        """When it ended (resolved, completed or cancelled), or None while it goes on."""
+        for phase in self.phases(now):
+            if phase.status.is_final:
+                return phase.start
+        return None
+
+    def is_open(self, now: datetime) -> bool:
+        return self.resolved_at(now) is None
+
+    def is_active(self, now: datetime) -> bool:
+        """Shown as going on now: an open incident, or a maintenance in progress."""
+        if self.retracted is not None:
+            return False
+        if self.is_maintenance:
+            return self.status_at(now) in (UpdateStatus.IN_PROGRESS, UpdateStatus.VERIFYING)
+        return self.is_open(now)
+
+    def is_upcoming(self, now: datetime) -> bool:
+        """A maintenance announced and not started yet."""
+        return (
+            self.retracted is None
+            and self.is_maintenance
+            and self.status_at(now) is UpdateStatus.SCHEDULED
+        )
+
+    def duration(self, now: datetime) -> timedelta:
+        """From the start of trouble (or of the window) to the end, or to `now` if open."""
+        start = self.started_at
+        if self.is_maintenance:
+            in_progress = [
+                p.start
+                for p in self.phases(now)
+                if p.status in (UpdateStatus.IN_PROGRESS, UpdateStatus.VERIFYING)
+            ]
+            if not in_progress:
+                return timedelta(0)
+            start = in_progress[0]
+        end = self.resolved_at(now) or now
+        return max(end - start, timedelta(0))
+
+    def next_update_due(self, now: datetime) -> datetime | None:
+        """When the latest update promised the next one, while the incident is open."""
+        if not self.is_open(now):
+            return None
+        return self.last_update.next_update_due
+
+    def next_update_overdue(self, now: datetime) -> bool:
+        due = self.next_update_due(now)
+        return due is not None and now > due
+
+    def postmortem_due(self, now: datetime, due_days: int) -> datetime | None:
+        """The date a major or critical incident owes its postmortem by; None if not owed."""
+        if self.retracted is not None or self.postmortem is not None:
+            return None
+        if self.is_maintenance or not self.impact.owes_postmortem:
+            return None
+        resolved = self.resolved_at(now)
+        return resolved + timedelta(days=due_days) if resolved is not None else None
+
+    def component_periods(self, now: datetime) -> tuple[Period, ...]:
+        """Each affected component's non-operational stretches, up to `now`.
+
+        Incidents: the initial states hold from `started_at`, updates' `components` change
+        them from their time on, and everything is operational again at resolution.
+        Maintenances: the states hold while the maintenance is in progress or verifying.
+        Retracted incidents affect nothing.
+        """
+        if self.retracted is not None:
+            return ()
+        if self.is_maintenance:
+            spans = [
+                (p.start, p.end)
+                for p in self.phases(now)
+                if p.status in (UpdateStatus.IN_PROGRESS, UpdateStatus.VERIFYING)
+            ]
+        else:
+            spans = [(self.started_at, self.resolved_at(now))]
+        periods: list[Period] = []
+        for span_start, span_end in spans:
+            periods += self._periods_within(span_start, span_end, now)
+        return tuple(_merge(periods))
+
+    def _periods_within(self, start: datetime, end: datetime | None, now: datetime) -> list[Period]:
+        states = dict(self.components)
+        changes = [(start, dict(states))]
+        for update in self.updates:
+            if update.components and update.at <= now:
+                states.update(update.components)
+                changes.append((max(update.at, start), dict(states)))
+        periods = []
+        for i, (moment, snapshot) in enumerate(changes):
+            until = changes[i + 1][0] if i + 1 < len(changes) else end
+            if end is not None and moment >= end:
+                break
+            if until is not None and end is not None:
+                until = min(until, end)
+            if until is not None and until <= moment:
+                continue
+            for component, status in snapshot.items():
+                if status is not ComponentStatus.OPERATIONAL:
+                    periods.append(
+                        Period(
+                            component=component,
+                            status=status,
+                            start=moment,
+                            end=until,
+                            incident=self.id,
+                        )
+                    )
+        return periods
+
+
+def _merge(periods: list[Period]) -> list[Period]:
+    """Join back-to-back periods of one component in one state."""
+    merged: list[Period] = []
+    for period in sorted(periods, key=lambda p: (p.component, p.start)):
+        last = merged[-1] if merged else None
+        if (
+            last is not None
+            and last.component == period.component
+            and last.status is period.status
+            and last.end == period.start
+        ):
+            merged[-1] = Period(
+                component=last.component,
+                status=last.status,
+                start=last.start,
+                end=period.end,
+                incident=last.incident,
+            )
+        else:
+            merged.append(period)
+    return merged
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Component:
+    id: str
+    name: str
+    description: str | None = None
+    group: str | None = None
+    position: int = 0  # order in the config, 0-based
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Contact:
+    email: str | None = None
+    url: str | None = None
+    response_promise: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Config:
+    """`statuspage.yaml`, checked and typed."""
+
+    title: str
+    base_url: str  # absolute, without a trailing slash
+    language: str
+    timezone: str  # IANA name
+    contact: Contact
+    components: tuple[Component, ...]
+    theme: str = "default"
+    postmortem_due_days: int = 7
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @cached_property
+    def component_ids(self) -> frozenset[str]:
+        return frozenset(c.id for c in self.components)
+
+    def component(self, component_id: str) -> Component:
+        for component in self.components:
+            if component.id == component_id:
+                return component
+        raise KeyError(component_id)
+
+    @cached_property
+    def groups(self) -> tuple[tuple[str | None, tuple[Component, ...]], ...]:
+        """Components by group, in config order; ungrouped ones form groups of their own."""
+        result: list[tuple[str | None, list[Component]]] = []
+        for component in self.components:
+            if component.group is not None:
+                for name, members in result:
+                    if name == component.group:
+                        members.append(component)
+                        break
+                else:
+                    result.append((component.group, [component]))
+            else:
+                result.append((None, [component]))
+        return tuple((name, tuple(members)) for name, members in result)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Site:
+    """A whole status site at one moment: config, every incident, and the build clock."""
+
+    config: Config
+    incidents: tuple[Incident, ...]  # newest first, by `filed_at` then id
+    now: datetime
+    root: str = "."
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+    @cached_property
+    def by_id(self) -> Mapping[str, Incident]:
+        return {incident.id: incident for incident in self.incidents}
+
+    @cached_property
+    def periods(self) -> Mapping[str, tuple[Period, ...]]:
+        """Every component's non-operational periods from every incident, by start."""
+        result: dict[str, list[Period]] = {c.id: [] for c in self.config.components}
+        for incident in self.incidents:
+            for period in incident.component_periods(self.now):
+                result.setdefault(period.component, []).append(period)
+        return {key: tuple(sorted(value, key=lambda p: p.start)) for key, value in result.items()}
+
+    def component_status(self, component_id: str) -> ComponentStatus:
+        """The worst state any incident puts the component in right now."""
+        worst = ComponentStatus.OPERATIONAL
+        for period in self.periods.get(component_id, ()):
+            going_on = period.start <= self.now and (period.end is None or period.end > self.now)
+            if going_on and period.status.severity > worst.severity:
+                worst = period.status
+        return worst
+
+    @cached_property
+    def component_statuses(self) -> Mapping[str, ComponentStatus]:
+        return {c.id: self.component_status(c.id) for c in self.config.components}
+
+    @cached_property
+    def indicator(self) -> Indicator:
+        """The overall state (design §5)."""
+        statuses = set(self.component_statuses.values())
+        if ComponentStatus.MAJOR_OUTAGE in statuses:
+            return Indicator.CRITICAL
+        if ComponentStatus.PARTIAL_OUTAGE in statuses:
+            return Indicator.MAJOR
+        if ComponentStatus.DEGRADED_PERFORMANCE in statuses:
+            return Indicator.MINOR
+        if ComponentStatus.UNDER_MAINTENANCE in statuses:
+            return Indicator.MAINTENANCE
+        return Indicator.NONE
+
+    @cached_property
+    def active(self) -> tuple[Incident, ...]:
+        """Open incidents and maintenances in progress, newest first."""
+        return tuple(i for i in self.incidents if i.is_active(self.now))
+
+    @cached_property
+    def upcoming(self) -> tuple[Incident, ...]:
+        """Scheduled maintenances not started yet, soonest first."""
+        found = [i for i in self.incidents if i.is_upcoming(self.now)]
+        return tuple(sorted(found, key=lambda i: (i.filed_at, i.id)))

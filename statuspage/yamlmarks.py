@@ -1,0 +1,337 @@
+"""Read YAML into nodes that remember where they stand, and turn nodes into typed values.
+
+PyYAML only marks syntax errors. Composing to nodes (with libyaml's C parser where present)
+keeps every key's and value's line and column, so semantic errors can name them too. Values are
+built from nodes by hand, which also sidesteps YAML 1.1's traps: `no` is never silently False
+where text is expected, and aliases are refused before they can expand into a bomb.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import yaml
+
+from statuspage.diagnostics import Problems
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - libyaml missing: same results, slower
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_FILE_BYTES = 2_000_000
+MAX_TEXT_CHARS = 100_000
+
+_TAG_NAMES = {
+    "tag:yaml.org,2002:bool": "a boolean",
+    "tag:yaml.org,2002:int": "a number",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:null": "empty (null)",
+    "tag:yaml.org,2002:timestamp": "a date",
+}
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """A place in a file, 1-based as editors count."""
+
+    line: int
+    column: int
+
+    @classmethod
+    def of(cls, node: yaml.Node) -> Where:
+        return cls(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class YamlFile:
+    """One input file: its display path, and the problems found in it."""
+
+    def __init__(self, path: str, problems: Problems) -> None:
+        self.path = path
+        self.problems = problems
+        self.failed = False
+
+    def error(self, at: yaml.Node | Where | None, message: str) -> None:
+        where = Where.of(at) if isinstance(at, yaml.Node) else at or Where(1, 1)
+        self.problems.error(self.path, where.line, where.column, message)
+        self.failed = True
+
+    def warning(self, at: yaml.Node | Where | None, message: str) -> None:
+        where = Where.of(at) if isinstance(at, yaml.Node) else at or Where(1, 1)
+        self.problems.warning(self.path, where.line, where.column, message)
+
+    # -- parsing -------------------------------------------------------------------------
+
+    def compose(self, data: bytes) -> yaml.Node | None:
+        """Parse bytes into a node tree, reporting size, encoding and syntax errors."""
+        if len(data) > MAX_FILE_BYTES:
+            self.error(
+                None,
+                f"file is too large ({len(data):,} bytes; the limit is {MAX_FILE_BYTES:,})",
+            )
+            return None
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            before = data[: exc.start]
+            line = before.count(b"\n") + 1
+            column = len(before) - (before.rfind(b"\n") + 1) + 1
+            self.error(
+                Where(line, column),
+                f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8",
+            )
+            return None
+        text = text.removeprefix("\ufeff")
+        try:
+            node = yaml.compose(text, Loader=_Loader)
+        except yaml.MarkedYAMLError as exc:
+            self.error(_mark_of(exc), _syntax_message(exc))
+            return None
+        except yaml.YAMLError as exc:  # pragma: no cover - errors without a mark
+            self.error(None, f"YAML error: {exc}")
+            return None
+        if node is None:
+            self.error(None, "the file is empty")
+            return None
+        alias = _first_alias(node)
+        if alias is not None:
+            self.error(alias, "YAML aliases (*name) are not allowed; write the value out in full")
+            return None
+        return node
+
+    # -- typed values --------------------------------------------------------------------
+
+    def mapping(
+        self,
+        node: yaml.Node,
+        field: str,
+        *,
+        allowed: Sequence[str],
+        required: Sequence[str] = (),
+    ) -> dict[str, tuple[yaml.Node, yaml.Node]] | None:
+        """Keys to (key node, value node); reports unknown, duplicate and missing keys."""
+        if not isinstance(node, yaml.MappingNode):
+            self.error(node, f"{_label(field)}expected a mapping (key: value), got {_kind(node)}")
+            return None
+        found: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.error(key_node, f"{_label(field)}keys must be plain words")
+                continue
+            key = str(key_node.value)
+            if key in found:
+                first = Where.of(found[key][0])
+                self.error(
+                    key_node,
+                    f"{_dotted(field, key)}: duplicate key (first at line {first.line})",
+                )
+                continue
+            if key not in allowed:
+                self.error(key_node, f"{_label(field)}unknown key '{key}'{_suggest(key, allowed)}")
+                continue
+            found[key] = (key_node, value_node)
+        for key in required:
+            if key not in found:
+                self.error(node, f"{_dotted(field, key)}: required key is missing")
+        return found
+
+    def sequence(self, node: yaml.Node, field: str) -> list[yaml.Node] | None:
+        if not isinstance(node, yaml.SequenceNode):
+            self.error(node, f"{field}: expected a list, got {_kind(node)}")
+            return None
+        return list(node.value)
+
+    def text(self, node: yaml.Node, field: str, *, max_chars: int = MAX_TEXT_CHARS) -> str | None:
+        """A string; a scalar YAML would read as something else must be quoted."""
+        if not isinstance(node, yaml.ScalarNode):
+            self.error(node, f"{field}: expected text, got {_kind(node)}")
+            return None
+        if node.tag != _STR_TAG:
+            kind = _TAG_NAMES.get(node.tag, "not text")
+            self.error(
+                node,
+                f"{field}: {node.value!r} is read by YAML as {kind}, not text; "
+                f'put it in quotes: "{node.value}"',
+            )
+            return None
+        value = str(node.value)
+        if len(value) > max_chars:
+            self.error(
+                node,
+                f"{field}: text is too long ({len(value):,} characters; at most {max_chars:,})",
+            )
+            return None
+        return value
+
+    def nonempty_text(self, node: yaml.Node, field: str) -> str | None:
+        value = self.text(node, field)
+        if value is not None and not value.strip():
+            self.error(node, f"{field}: must not be empty")
+            return None
+        return value
+
+    def choice(self, node: yaml.Node, field: str, allowed: Sequence[str]) -> str | None:
+        if not isinstance(node, yaml.ScalarNode) or node.tag not in (_STR_TAG,):
+            shown = node.value if isinstance(node, yaml.ScalarNode) else _kind(node)
+            self.error(node, f"{field}: {shown!r} is not one of {', '.join(allowed)}")
+            return None
+        value = str(node.value)
+        if value not in allowed:
+            self.error(node, f"{field}: {value!r} is not one of {', '.join(allowed)}")
+            return None
+        return value
+
+    def boolean(self, node: yaml.Node, field: str) -> bool | None:
+        if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:bool":
+            return str(node.value).lower() in ("true", "yes", "on", "y")
+        self.error(node, f"{field}: expected true or false, got {_shown(node)}")
+        return None
+
+    def integer(self, node: yaml.Node, field: str, *, minimum: int = 0) -> int | None:
+        if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:int":
+            try:
+                value = int(str(node.value).replace("_", ""), 10)
+            except ValueError:
+                value = None
+            if value is not None and value >= minimum:
+                return value
+        self.error(
+            node, f"{field}: expected a whole number of at least {minimum}, got {_shown(node)}"
+        )
+        return None
+
+    def slug(self, node: yaml.Node, field: str) -> str | None:
+        value = self.text(node, field)
+        if value is not None and not is_slug(value):
+            self.error(node, f"{field}: {value!r} is not a valid id (use a-z, 0-9 and -)")
+            return None
+        return value
+
+    def duration(self, node: yaml.Node, field: str) -> timedelta | None:
+        raw = str(node.value) if isinstance(node, yaml.ScalarNode) else ""
+        value = parse_duration(raw)
+        if value is None:
+            self.error(
+                node, f"{field}: {raw or _kind(node)!r} is not a duration like 30m, 2h or 1h30m"
+            )
+        return value
+
+    def timestamp(self, node: yaml.Node, field: str) -> datetime | None:
+        """A naive or aware datetime, as written; the caller applies the site time zone."""
+        if not isinstance(node, yaml.ScalarNode) or node.tag not in (
+            _STR_TAG,
+            "tag:yaml.org,2002:timestamp",
+        ):
+            self.error(
+                node,
+                f"{field}: expected a date and time like 2026-11-20T14:02:00+01:00, "
+                f"got {_shown(node)}",
+            )
+            return None
+        raw = str(node.value).strip()
+        if not _DATETIME.match(raw):
+            self.error(
+                node,
+                f"{field}: {raw!r} is not a date and time like 2026-11-20T14:02:00+01:00 "
+                "(a time of day is required)",
+            )
+            return None
+        try:
+            return datetime.fromisoformat(raw.replace("z", "Z"))
+        except ValueError as exc:
+            self.error(node, f"{field}: {raw!r} is not a valid date and time ({exc})")
+            return None
+
+
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_DATETIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?"
+    r"(?:Z|z|[+-]\d{2}:?\d{2})?$"
+)
+_DURATION = re.compile(r"(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?")
+
+
+def is_slug(value: str) -> bool:
+    return bool(_SLUG.fullmatch(value))
+
+
+def parse_duration(raw: str) -> timedelta | None:
+    """`30m`, `2h`, `1h30m`, `1d`; None when it is not one."""
+    match = _DURATION.fullmatch(raw.strip())
+    if not raw.strip() or not match or not any(match.groups()):
+        return None
+    days, hours, minutes = (int(g) if g else 0 for g in match.groups())
+    value = timedelta(days=days, hours=hours, minutes=minutes)
+    return value if value > timedelta(0) else None
+
+
+def _label(field: str) -> str:
+    return f"{field}: " if field else ""
+
+
+def _dotted(field: str, key: str) -> str:
+    return f"{field}.{key}" if field else key
+
+
+def _suggest(key: str, allowed: Sequence[str]) -> str:
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean '{close[0]}'?"
+    return f" (allowed: {', '.join(allowed)})"
+
+
+def _kind(node: yaml.Node) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    return _TAG_NAMES.get(node.tag, "text")
+
+
+def _shown(node: yaml.Node) -> str:
+    if isinstance(node, yaml.ScalarNode):
+        return repr(node.value)
+    return _kind(node)
+
+
+def _mark_of(exc: yaml.MarkedYAMLError) -> Where:
+    mark = exc.problem_mark or exc.context_mark
+    if mark is None:  # pragma: no cover
+        return Where(1, 1)
+    return Where(mark.line + 1, mark.column + 1)
+
+
+def _syntax_message(exc: yaml.MarkedYAMLError) -> str:
+    problem = exc.problem or "invalid YAML"
+    if "'\\t'" in problem or "\\t" in problem:
+        return "YAML syntax: a tab character is not allowed here; indent with spaces"
+    parts = [p for p in (exc.context, problem) if p]
+    if exc.context_mark is not None and exc.problem_mark is not None and exc.context:
+        parts[0] = f"{exc.context} (line {exc.context_mark.line + 1})"
+    return "YAML syntax: " + ", ".join(parts)
+
+
+def _first_alias(root: yaml.Node) -> yaml.Node | None:
+    """Where a node object appears a second time (what an alias composes to), or None.
+
+    Stops at the first repeat, so an alias bomb is refused before anything expands.
+    Returns the key the repeated value hangs from, or the value itself in a list.
+    """
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node | None, yaml.Node]] = [(None, root)]
+    while stack:
+        key, node = stack.pop()
+        if id(node) in seen:
+            return key or node
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for k, v in reversed(node.value):
+                stack.append((k, v))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((None, item) for item in reversed(node.value))
+    return None
