@@ -73,6 +73,7 @@ def new_incident(
     first: NewUpdate,
     window: Window | None = None,
     incident_id: str | None = None,
+    started: datetime | None = None,
 ) -> Path:
     """Write `incidents/<date>-<slug>.yaml` and return its path; never overwrites."""
     config = read_config(root)
@@ -94,6 +95,8 @@ def new_incident(
         lines.append("type: maintenance")
     if impact is not None:
         lines.append(f"impact: {impact}")
+    if started is not None:
+        lines.append(f"started: {isoformat_local(started, config.zone)}")
     if window is not None:
         lines += _window_lines(window, config, indent="")
     if components:
