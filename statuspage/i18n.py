@@ -1,0 +1,117 @@
+"""Translations (gettext catalogs compiled with Babel) and locale-aware formatting.
+
+Every string a customer reads goes through `gettext`, so a language is only a catalog away.
+Dates, times, durations and percentages are formatted by Babel for the page's language, in the
+site's time zone, with the zone's abbreviation (CET, MSK, …) so readers know which clock it is.
+"""
+
+from __future__ import annotations
+
+import gettext as gettext_module
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import cache, cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_skeleton, format_time
+from babel.numbers import format_decimal, format_percent
+from babel.support import Translations
+from babel.units import format_unit
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "statuspage"
+# Our language codes → Babel locales (Chinese is Simplified).
+BABEL_LOCALES = {"en": "en", "fr": "fr", "ru": "ru", "zh": "zh_Hans_CN"}
+
+
+@cache
+def translations(language: str) -> gettext_module.NullTranslations:
+    """The catalog for `language`; English source strings where there is none."""
+    if language == "en":
+        return gettext_module.NullTranslations()
+    return Translations.load(str(LOCALE_DIR), [BABEL_LOCALES.get(language, language)], DOMAIN)
+
+
+@dataclass(frozen=True)
+class Formatter:
+    """Formats values for one language and one time zone."""
+
+    language: str
+    zone: ZoneInfo
+
+    @cached_property
+    def locale(self) -> Locale:
+        return Locale.parse(BABEL_LOCALES.get(self.language, self.language))
+
+    @cached_property
+    def _translations(self) -> gettext_module.NullTranslations:
+        return translations(self.language)
+
+    def gettext(self, message: str) -> str:
+        return self._translations.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        return self._translations.ngettext(singular, plural, count)
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.zone)
+
+    def abbreviation(self, moment: datetime) -> str:
+        """The zone's abbreviation at that moment: CET in winter, CEST in summer."""
+        return self.local(moment).tzname() or ""
+
+    def iso(self, moment: datetime) -> str:
+        """For `<time datetime="…">`: ISO 8601 with the site zone's offset."""
+        return self.local(moment).replace(microsecond=0).isoformat()
+
+    def date_time(self, moment: datetime) -> str:
+        """`Nov 20, 2026, 2:02 PM CET` (the locale's own order and clock)."""
+        local = self.local(moment)
+        text = format_datetime(local, "medium", tzinfo=self.zone, locale=self.locale)
+        text = text.replace(format_time(local, "medium", tzinfo=self.zone, locale=self.locale),
+                            self.time_only(moment))  # fmt: skip
+        return f"{text} {self.abbreviation(moment)}"
+
+    def time_only(self, moment: datetime) -> str:
+        return format_time(self.local(moment), "short", tzinfo=self.zone, locale=self.locale)
+
+    def time(self, moment: datetime) -> str:
+        """`2:02 PM CET`."""
+        return f"{self.time_only(moment)} {self.abbreviation(moment)}"
+
+    def day(self, day: date | datetime, width: str = "medium") -> str:
+        """`Nov 20, 2026` (a datetime is first put in the site zone)."""
+        if isinstance(day, datetime):
+            day = self.local(day).date()
+        return format_date(day, width, locale=self.locale)
+
+    def month(self, year: int, month: int) -> str:
+        """`November 2026`, standing alone (nominative case where the language has cases)."""
+        return format_skeleton("yMMMM", date(year, month, 1), locale=self.locale)
+
+    def duration(self, span: timedelta) -> str:
+        """`2 days 3 hr`, `1 hr 22 min`, `45 min`: exact to the minute, two units at most."""
+        minutes = max(int(span.total_seconds() // 60), 0)
+        days, rest = divmod(minutes, 24 * 60)
+        hours, minutes = divmod(rest, 60)
+        parts = [
+            (days, "duration-day"),
+            (hours, "duration-hour"),
+            (minutes, "duration-minute"),
+        ]
+        shown = [(value, unit) for value, unit in parts if value]
+        if not shown:
+            return format_unit(0, "duration-minute", length="short", locale=self.locale)
+        return " ".join(
+            format_unit(value, unit, length="short", locale=self.locale)
+            for value, unit in shown[:2]
+        )
+
+    def percent(self, fraction: float, decimals: int = 2) -> str:
+        pattern = "#,##0." + "0" * decimals + "%" if decimals else "#,##0%"
+        return format_percent(fraction, pattern, locale=self.locale)
+
+    def number(self, value: float) -> str:
+        return format_decimal(value, locale=self.locale)
