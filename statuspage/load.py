@@ -32,7 +32,7 @@ from statuspage.model import (
     UpdateStatus,
     Window,
 )
-from statuspage.yamlmarks import Where, YamlFile, is_slug
+from statuspage.yamlmarks import Where, YamlFile, is_slug, read_limited
 
 INCIDENTS_DIR = "incidents"
 INCIDENT_SUFFIXES = (".yaml", ".yml")
@@ -105,7 +105,10 @@ def load_site(root: Path, *, now: datetime, check_git: bool = True) -> LoadResul
             )
             continue
         seen[incident_id] = shown
-        incident = parse_incident(shown, incident_id, path.read_bytes(), config, problems)
+        data = read_limited(path, YamlFile(shown, problems))
+        incident = (
+            parse_incident(shown, incident_id, data, config, problems) if data is not None else None
+        )
         if incident is not None:
             incidents.append(incident)
 
@@ -178,7 +181,9 @@ def parse_incident(
 
     if updates and started is not None and started > updates[0].at:
         source.error(
-            node["started"], "started: is after the first update; it is when trouble began"
+            node["started"],
+            f"started: {reader.shown(started)} is after the first update "
+            f"({reader.shown(updates[0].at)}); it says when trouble began, before anyone posted",
         )
     if postmortem is None:
         for update in updates:
@@ -232,6 +237,10 @@ class _IncidentReader:
             return None
         default = dict(translations).get(self.config.language, translations[0][1])
         return Text(default, tuple(translations))
+
+    def shown(self, moment: datetime) -> str:
+        """A time as written in messages: ISO 8601 in the site's zone."""
+        return moment.astimezone(self.config.zone).isoformat()
 
     def moment(self, node: yaml.Node, field: str) -> datetime | None:
         written = self.source.timestamp(node, field)
@@ -419,8 +428,9 @@ class _IncidentReader:
         if update.at < previous.at:
             self.source.error(
                 where,
-                f"{field}.at: is earlier than updates[{previous.index}] "
-                f"({previous.at.isoformat()}); updates are oldest first",
+                f"{field}.at: {self.shown(update.at)} is earlier than "
+                f"updates[{previous.index}].at ({self.shown(previous.at)}); "
+                "updates are oldest first",
             )
         done = previous.status
         if kind is Kind.INCIDENT:
@@ -457,8 +467,8 @@ def check_clock(incident: Incident, config: Config, now: datetime, problems: Pro
                 incident.path,
                 update.line,
                 update.column,
-                f"updates[{update.index}].at: {update.at.isoformat()} is in the future "
-                f"(the clock says {now.isoformat()})",
+                f"updates[{update.index}].at: {update.at.astimezone(config.zone).isoformat()} "
+                f"is in the future (the clock says {now.astimezone(config.zone).isoformat()})",
             )
     if incident.retracted is not None:
         return

@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import yaml
 
@@ -70,10 +71,7 @@ class YamlFile:
     def compose(self, data: bytes) -> yaml.Node | None:
         """Parse bytes into a node tree, reporting size, encoding and syntax errors."""
         if len(data) > MAX_FILE_BYTES:
-            self.error(
-                None,
-                f"file is too large ({len(data):,} bytes; the limit is {MAX_FILE_BYTES:,})",
-            )
+            self.error(None, too_large(len(data)))
             return None
         try:
             text = data.decode("utf-8")
@@ -90,7 +88,7 @@ class YamlFile:
         try:
             node = yaml.compose(text, Loader=_Loader)
         except yaml.MarkedYAMLError as exc:
-            self.error(_mark_of(exc), _syntax_message(exc))
+            self.error(_mark_of(exc), _syntax_message(exc, text))
             return None
         except yaml.YAMLError as exc:  # pragma: no cover - errors without a mark
             self.error(None, f"YAML error: {exc}")
@@ -98,9 +96,11 @@ class YamlFile:
         if node is None:
             self.error(None, "the file is empty")
             return None
-        alias = _first_alias(node)
-        if alias is not None:
-            self.error(alias, "YAML aliases (*name) are not allowed; write the value out in full")
+        if _has_alias(node):
+            self.error(
+                _first_alias_mark(text),
+                "YAML aliases (*name) are not allowed; write the value out in full",
+            )
             return None
         return node
 
@@ -119,6 +119,7 @@ class YamlFile:
             self.error(node, f"{_label(field)}expected a mapping (key: value), got {_kind(node)}")
             return None
         found: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        suggested: set[str] = set()
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 self.error(key_node, f"{_label(field)}keys must be plain words")
@@ -132,11 +133,18 @@ class YamlFile:
                 )
                 continue
             if key not in allowed:
-                self.error(key_node, f"{_label(field)}unknown key '{key}'{_suggest(key, allowed)}")
+                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+                suggested.update(close)
+                hint = (
+                    f"; did you mean '{close[0]}'?"
+                    if close
+                    else f" (allowed: {', '.join(allowed)})"
+                )
+                self.error(key_node, f"{_label(field)}unknown key '{key}'{hint}")
                 continue
             found[key] = (key_node, value_node)
         for key in required:
-            if key not in found:
+            if key not in found and key not in suggested:  # a misspelt key says it already
                 self.error(node, f"{_dotted(field, key)}: required key is missing")
         return found
 
@@ -256,6 +264,19 @@ _DATETIME = re.compile(
 _DURATION = re.compile(r"(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?")
 
 
+def too_large(size: int) -> str:
+    return f"file is too large ({size:,} bytes; the limit is {MAX_FILE_BYTES:,})"
+
+
+def read_limited(path: Path, source: YamlFile) -> bytes | None:
+    """A file's bytes, unless it is too large to be an incident (then it is not read)."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        source.error(None, too_large(size))
+        return None
+    return path.read_bytes()
+
+
 def is_slug(value: str) -> bool:
     return bool(_SLUG.fullmatch(value))
 
@@ -276,13 +297,6 @@ def _label(field: str) -> str:
 
 def _dotted(field: str, key: str) -> str:
     return f"{field}.{key}" if field else key
-
-
-def _suggest(key: str, allowed: Sequence[str]) -> str:
-    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-    if close:
-        return f"; did you mean '{close[0]}'?"
-    return f" (allowed: {', '.join(allowed)})"
 
 
 def _kind(node: yaml.Node) -> str:
@@ -306,9 +320,10 @@ def _mark_of(exc: yaml.MarkedYAMLError) -> Where:
     return Where(mark.line + 1, mark.column + 1)
 
 
-def _syntax_message(exc: yaml.MarkedYAMLError) -> str:
+def _syntax_message(exc: yaml.MarkedYAMLError, text: str) -> str:
     problem = exc.problem or "invalid YAML"
-    if "'\\t'" in problem or "\\t" in problem:
+    mark = exc.problem_mark
+    if mark is not None and text[mark.index : mark.index + 1] == "\t":
         return "YAML syntax: a tab character is not allowed here; indent with spaces"
     parts = [p for p in (exc.context, problem) if p]
     if exc.context_mark is not None and exc.problem_mark is not None and exc.context:
@@ -316,22 +331,29 @@ def _syntax_message(exc: yaml.MarkedYAMLError) -> str:
     return "YAML syntax: " + ", ".join(parts)
 
 
-def _first_alias(root: yaml.Node) -> yaml.Node | None:
-    """Where a node object appears a second time (what an alias composes to), or None.
+def _has_alias(root: yaml.Node) -> bool:
+    """True if a node object appears twice, which is what an alias composes to.
 
     Stops at the first repeat, so an alias bomb is refused before anything expands.
-    Returns the key the repeated value hangs from, or the value itself in a list.
     """
     seen: set[int] = set()
-    stack: list[tuple[yaml.Node | None, yaml.Node]] = [(None, root)]
+    stack = [root]
     while stack:
-        key, node = stack.pop()
+        node = stack.pop()
         if id(node) in seen:
-            return key or node
+            return True
         seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
-            for k, v in reversed(node.value):
-                stack.append((k, v))
+            for key, value in node.value:
+                stack += (key, value)
         elif isinstance(node, yaml.SequenceNode):
-            stack.extend((None, item) for item in reversed(node.value))
-    return None
+            stack.extend(node.value)
+    return False
+
+
+def _first_alias_mark(text: str) -> Where:
+    """Where the first `*alias` is written (nodes only know where their anchor is)."""
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent) and event.start_mark is not None:
+            return Where(event.start_mark.line + 1, event.start_mark.column + 1)
+    return Where(1, 1)  # pragma: no cover - only called when there is an alias
