@@ -294,7 +294,8 @@ class Incident:
         """Statuses over time up to `now`; for maintenance the clock moves it too.
 
         A maintenance that was last said to be `scheduled` is `in_progress` from the window's
-        start and `completed` from its end, unless a later update says otherwise.
+        start and `completed` from its end, unless an update says otherwise. An update after
+        the window's end (an overrun) takes back the completion the clock had assumed.
         """
         events: list[tuple[datetime, int, UpdateStatus | str]] = [
             (u.at, 0, u.status) for u in self.updates if u.at <= now
@@ -304,10 +305,11 @@ class Incident:
             events += [(window.start, 1, "start"), (window.end, 1, "end")]
         events.sort(key=lambda e: (e[0], e[1]))
         phases: list[Phase] = []
-        status: UpdateStatus | None = None
+        assumed_done = False  # the last phase is a completion only the clock said
         for moment, _, event in events:
             if moment > now:
                 break
+            status = phases[-1].status if phases else None
             new: UpdateStatus | None
             if event == "start":
                 new = UpdateStatus.IN_PROGRESS if status is UpdateStatus.SCHEDULED else status
@@ -317,12 +319,18 @@ class Incident:
             else:
                 assert isinstance(event, UpdateStatus)
                 new = event
+                if assumed_done:
+                    phases.pop()
+                    last = phases[-1]
+                    phases[-1] = Phase(status=last.status, start=last.start, end=None)
+                    status = last.status
             if new is None or new is status:
                 continue
             if phases:
-                phases[-1] = Phase(status=phases[-1].status, start=phases[-1].start, end=moment)
+                last = phases[-1]
+                phases[-1] = Phase(status=last.status, start=last.start, end=moment)
             phases.append(Phase(status=new, start=moment, end=None))
-            status = new
+            assumed_done = event == "end"
         return tuple(phases)
 
     def status_at(self, now: datetime) -> UpdateStatus:
@@ -331,10 +339,15 @@ class Incident:
 
     def resolved_at(self, now: datetime) -> datetime | None:
         """When it ended (resolved, completed or cancelled), or None while it goes on."""
-        for phase in self.phases(now):
-            if phase.status.is_final:
-                return phase.start
-        return None
+        phases = self.phases(now)
+        if not phases or not phases[-1].status.is_final:
+            return None
+        ended = phases[-1].start
+        for phase in reversed(phases):
+            if not phase.status.is_final:
+                break
+            ended = phase.start
+        return ended
 
     def is_open(self, now: datetime) -> bool:
         return self.resolved_at(now) is None
@@ -481,6 +494,21 @@ class Contact:
     response_promise: str | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NotifyConfig:
+    """The `notify:` section: e-mail notices (docs/notices.md). Defaults need no section."""
+
+    sender: str | None = None  # `from`; default: the site title with the contact e-mail
+    reply_to: str | None = None  # default: the contact e-mail
+    since: datetime | None = None  # cut-off; default: everything present at the first run
+    subscribers: str = ".statuspage/subscribers.json"  # private, relative to the site root
+    ledger: str = "notices.ledger"  # committed, relative to the site root
+    unsubscribe_mailto: str | None = None  # default: the contact e-mail
+    unsubscribe_url: str | None = None  # https one-click endpoint (RFC 8058)
+    reminder_minutes: int | None = None  # remind this long before a maintenance starts
+    rate_limit: float | None = None  # messages per second
+
+
 @dataclass(frozen=True, kw_only=True)
 class Config:
     """`statuspage.yaml`, checked and typed."""
@@ -493,6 +521,7 @@ class Config:
     components: tuple[Component, ...]
     theme: str = "default"
     postmortem_due_days: int = 7
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
 
     @cached_property
     def zone(self) -> ZoneInfo:

@@ -139,12 +139,19 @@ def test_maintenance_follows_the_clock(tmp_path: Path) -> None:
 
 def test_maintenance_updates_beat_the_clock(tmp_path: Path) -> None:
     overrun = MAINTENANCE.rstrip(" ") + (
-        "      - at: 2026-12-04T00:50:00+01:00\n"
+        "      - at: 2026-12-04T01:10:00+01:00\n"
         "        status: in_progress\n"
         "        message: Taking longer than planned.\n"
     )
     s = site(tmp_path / "a", "2026-12-04T00:30:00", db=overrun)
-    assert s.by_id["db"].status_at(s.now) is UpdateStatus.IN_PROGRESS
+    maintenance = s.by_id["db"]
+    assert maintenance.status_at(s.now) is UpdateStatus.IN_PROGRESS
+    assert maintenance.is_open(s.now) and maintenance.is_active(s.now)
+    assert [p.status for p in maintenance.phases(s.now)] == [
+        UpdateStatus.SCHEDULED,
+        UpdateStatus.IN_PROGRESS,
+    ]
+    assert s.component_statuses["api"] is ComponentStatus.UNDER_MAINTENANCE
     cancelled = MAINTENANCE.rstrip(" ") + (
         "      - at: 2026-11-25T10:00:00+01:00\n"
         "        status: cancelled\n"
