@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from email.utils import parseaddr
+from pathlib import PurePosixPath
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from statuspage.clock import LocalTimeError, to_utc
 from statuspage.diagnostics import Problems
-from statuspage.model import Component, Config, Contact
+from statuspage.model import Component, Config, Contact, NotifyConfig
 from statuspage.yamlmarks import YamlFile
 
 CONFIG_NAME = "statuspage.yaml"
@@ -22,12 +26,25 @@ CONFIG_KEYS = (
     "components",
     "theme",
     "postmortem_due_days",
+    "notify",
+)
+NOTIFY_KEYS = (
+    "from",
+    "reply_to",
+    "since",
+    "subscribers",
+    "ledger",
+    "unsubscribe_mailto",
+    "unsubscribe_url",
+    "reminder_minutes",
+    "rate_limit",
 )
 CONTACT_KEYS = ("email", "url", "response_promise")
 COMPONENT_KEYS = ("id", "name", "description", "group")
 
 _URL = re.compile(r"https?://[^\s/?#]+(?:/[^\s?#]*)?")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_HTTPS_URL = re.compile(r"https://[^\s/?#]+(?:/[^\s?#]*)?(?:\?[^\s#]*)?")
 
 
 def parse_config(path: str, data: bytes, problems: Problems) -> Config | None:
@@ -61,6 +78,9 @@ def parse_config(path: str, data: bytes, problems: Problems) -> Config | None:
     due_days = 7
     if (node := value("postmortem_due_days")) is not None:
         due_days = source.integer(node, "postmortem_due_days", minimum=1) or due_days
+    notify = NotifyConfig()
+    if (node := value("notify")) is not None:
+        notify = _notify(source, node, ZoneInfo(timezone))
     if source.failed or title is None or base_url is None or components is None:
         return None
     return Config(
@@ -72,6 +92,7 @@ def parse_config(path: str, data: bytes, problems: Problems) -> Config | None:
         components=components,
         theme=theme,
         postmortem_due_days=due_days,
+        notify=notify,
     )
 
 
@@ -166,3 +187,120 @@ def _components(source: YamlFile, node: yaml.Node | None) -> tuple[Component, ..
             )
         )
     return tuple(components)
+
+
+def _notify(source: YamlFile, node: yaml.Node, zone: ZoneInfo) -> NotifyConfig:
+    """The `notify:` section; every key is optional (docs/notices.md)."""
+    keys = source.mapping(node, "notify", allowed=NOTIFY_KEYS)
+    if keys is None:
+        return NotifyConfig()
+    defaults = NotifyConfig()
+    sender = reply_to = mailto = None
+    if "from" in keys:
+        sender = _mailbox(source, keys["from"][1], "notify.from")
+    if "reply_to" in keys:
+        reply_to = _mailbox(source, keys["reply_to"][1], "notify.reply_to")
+    if "unsubscribe_mailto" in keys:
+        mailto = _address(source, keys["unsubscribe_mailto"][1], "notify.unsubscribe_mailto")
+    since = _since(source, keys["since"][1], zone) if "since" in keys else None
+    subscribers = ledger = None
+    if "subscribers" in keys:
+        subscribers = _relative_path(source, keys["subscribers"][1], "notify.subscribers")
+    if "ledger" in keys:
+        ledger = _relative_path(source, keys["ledger"][1], "notify.ledger")
+    unsubscribe_url = None
+    if "unsubscribe_url" in keys:
+        unsubscribe_url = _https_url(source, keys["unsubscribe_url"][1], "notify.unsubscribe_url")
+    reminder = None
+    if "reminder_minutes" in keys:
+        reminder = source.integer(keys["reminder_minutes"][1], "notify.reminder_minutes", minimum=1)
+    rate = _rate(source, keys["rate_limit"][1]) if "rate_limit" in keys else None
+    return NotifyConfig(
+        sender=sender,
+        reply_to=reply_to,
+        since=since,
+        subscribers=subscribers or defaults.subscribers,
+        ledger=ledger or defaults.ledger,
+        unsubscribe_mailto=mailto,
+        unsubscribe_url=unsubscribe_url,
+        reminder_minutes=reminder,
+        rate_limit=rate,
+    )
+
+
+def _mailbox(source: YamlFile, node: yaml.Node, field: str) -> str | None:
+    """`status@acme.example` or `Acme Shop Status <status@acme.example>`."""
+    text = _text(source, node, field)
+    if text is None:
+        return None
+    name, address = parseaddr(text)
+    if not _EMAIL.fullmatch(address) or (not name and address != text.strip()):
+        source.error(
+            node,
+            f"{field}: {text!r} is not an e-mail address like status@example.com "
+            "or Example Status <status@example.com>",
+        )
+        return None
+    return text.strip()
+
+
+def _address(source: YamlFile, node: yaml.Node, field: str) -> str | None:
+    text = _text(source, node, field)
+    if text is not None and not _EMAIL.fullmatch(text.strip()):
+        source.error(node, f"{field}: {text!r} is not an e-mail address")
+        return None
+    return text.strip() if text is not None else None
+
+
+def _https_url(source: YamlFile, node: yaml.Node, field: str) -> str | None:
+    """RFC 8058 one-click unsubscribing needs HTTPS; a query string is allowed."""
+    text = _text(source, node, field)
+    if text is not None and not _HTTPS_URL.fullmatch(text.strip()):
+        source.error(node, f"{field}: {text!r} is not an absolute https:// URL")
+        return None
+    return text.strip() if text is not None else None
+
+
+def _relative_path(source: YamlFile, node: yaml.Node, field: str) -> str | None:
+    """A path inside the site's folder, written with `/`."""
+    text = _text(source, node, field)
+    if text is None:
+        return None
+    path = PurePosixPath(text.strip())
+    if path.is_absolute() or ".." in path.parts or "\\" in text or not path.parts:
+        source.error(node, f"{field}: {text!r} must be a path inside the site's folder")
+        return None
+    if path.parts[0] == "site":
+        source.error(node, f"{field}: {text!r} is inside site/, which is published")
+        return None
+    return path.as_posix()
+
+
+def _since(source: YamlFile, node: yaml.Node, zone: ZoneInfo) -> datetime | None:
+    moment = source.timestamp(node, "notify.since")
+    if moment is None:
+        return None
+    try:
+        return to_utc(moment, zone)
+    except LocalTimeError as exc:
+        source.error(node, f"notify.since: {exc}")
+        return None
+
+
+def _rate(source: YamlFile, node: yaml.Node) -> float | None:
+    """Messages per second: a positive number, 0.5 or 14."""
+    if isinstance(node, yaml.ScalarNode) and node.tag in (
+        "tag:yaml.org,2002:int",
+        "tag:yaml.org,2002:float",
+    ):
+        try:
+            rate = float(str(node.value).replace("_", ""))
+        except ValueError:
+            rate = 0.0
+        if rate > 0 and rate != float("inf"):
+            return rate
+    shown = node.value if isinstance(node, yaml.ScalarNode) else "a mapping or list"
+    source.error(
+        node, f"notify.rate_limit: expected messages per second (a number above 0), got {shown!r}"
+    )
+    return None
