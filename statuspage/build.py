@@ -21,7 +21,10 @@ Generator = Callable[[Site], Iterable[OutputFile]]
 
 # Each generator is a pure function of the site, named "module:function" so a build imports
 # only what it runs. Order does not matter: files are sorted before writing.
-GENERATORS: tuple[str, ...] = ()
+GENERATORS: tuple[str, ...] = (
+    "statuspage.feeds:generate",
+    "statuspage.ical:generate",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,209 @@
+"""Atom and RSS feeds of the incident history (design §5), with feedgen.
+
+- `history.atom`, `history.rss`: Statuspage's shape, one entry per incident or maintenance with
+  all its updates in the body, newest first;
+- `updates.atom`: one entry per update, for readers that want to hear of every change;
+- `components/<id>/history.atom`: the history feed of one component.
+
+Entry ids are `tag:` URIs from the site's host and the incident's file id (links.py), so they
+never change. Every time in a feed comes from the incidents, never from the build clock: the
+feed's `updated` is its newest update, and feedgen's defaults (the current time) are always
+overridden. A retracted incident keeps its entry: its title and body say it was retracted and
+why, because nothing once published may silently disappear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from html import escape
+
+from feedgen.feed import FeedGenerator
+
+from statuspage import __version__, links
+from statuspage.i18n import Formatter
+from statuspage.markup import to_html
+from statuspage.model import Config, Incident, Site, Update
+from statuspage.output import OutputFile
+from statuspage.words import update_status_word
+
+HISTORY_LIMIT = 50  # incidents per history feed; the history pages hold the rest
+UPDATES_LIMIT = 200  # updates in updates.atom
+# The `updated` of a feed with no entry at all: a fixed moment, never the build clock.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+GENERATOR = "statuspage"
+GENERATOR_URI = "https://pypi.org/project/statuspage-git/"
+
+
+@dataclass(frozen=True)
+class _Context:
+    config: Config
+    fmt: Formatter
+
+    def _(self, message: str) -> str:
+        return self.fmt.gettext(message)
+
+
+def generate(site: Site) -> Iterable[OutputFile]:
+    """The generator registered in build.GENERATORS."""
+    ctx = _Context(site.config, Formatter(site.config.language, site.config.zone))
+    history = _newest(site.incidents)[:HISTORY_LIMIT]
+    feed = _history_feed(ctx, history, "history", ctx._("Incident history"))
+    yield OutputFile("history.atom", feed.atom_str(pretty=True))
+    yield OutputFile("history.rss", _history_feed_rss(ctx, history).rss_str(pretty=True))
+    yield OutputFile("updates.atom", _updates_feed(ctx, site.incidents).atom_str(pretty=True))
+    for component in site.config.components:
+        mine = [i for i in site.incidents if component.id in i.affected_components]
+        feed = _history_feed(
+            ctx,
+            _newest(mine)[:HISTORY_LIMIT],
+            f"components/{component.id}/history",
+            ctx._("%(component)s history") % {"component": component.name},
+            alternate=links.component_url(site.config, component.id),
+        )
+        yield OutputFile(f"components/{component.id}/history.atom", feed.atom_str(pretty=True))
+
+
+def _newest(incidents: Iterable[Incident]) -> list[Incident]:
+    """Most recently updated first: what a feed reader shows at the top."""
+    return sorted(incidents, key=lambda i: (i.last_update.at, i.id), reverse=True)
+
+
+# --------------------------------------------------------------------------- feeds
+
+
+def _feed(
+    ctx: _Context,
+    path: str,
+    title: str,
+    updated: datetime,
+    *,
+    alternate: str,
+    self_type: str = "application/atom+xml",
+) -> FeedGenerator:
+    config = ctx.config
+    feed = FeedGenerator()
+    feed.id(links.tag(config, path))
+    feed.title(f"{config.title} – {title}")
+    feed.subtitle(ctx._("Incidents and maintenance of %(site)s") % {"site": config.title})
+    suffix = "rss" if self_type == "application/rss+xml" else "atom"
+    feed.link(href=links.url(config, f"{path}.{suffix}"), rel="self", type=self_type)
+    # Last, because feedgen takes the last link as the RSS channel's <link>.
+    feed.link(href=alternate, rel="alternate", type="text/html")
+    feed.language(config.language)
+    feed.author(_author(config))
+    feed.generator(GENERATOR, version=__version__, uri=GENERATOR_URI)
+    feed.updated(updated)
+    feed.lastBuildDate(updated)  # RSS; defaults to the current time otherwise
+    return feed
+
+
+def _author(config: Config) -> dict[str, str]:
+    author = {"name": config.title, "uri": config.contact.url or links.url(config)}
+    if config.contact.email:
+        author["email"] = config.contact.email
+    return author
+
+
+def _updated(incidents: Sequence[Incident]) -> datetime:
+    return max((i.last_update.at for i in incidents), default=EPOCH)
+
+
+def _history_feed(
+    ctx: _Context,
+    incidents: Sequence[Incident],
+    path: str,
+    title: str,
+    *,
+    alternate: str | None = None,
+    self_type: str = "application/atom+xml",
+) -> FeedGenerator:
+    feed = _feed(
+        ctx,
+        path,
+        title,
+        _updated(incidents),
+        alternate=alternate or links.url(ctx.config, "history/"),
+        self_type=self_type,
+    )
+    for incident in incidents:
+        entry = feed.add_entry(order="append")
+        entry.id(links.incident_tag(ctx.config, incident.id))
+        entry.title(_title(ctx, incident))
+        entry.link(href=links.incident_url(ctx.config, incident.id), rel="alternate")
+        entry.published(incident.first_update.at)
+        entry.updated(incident.last_update.at)
+        entry.author(_author(ctx.config))
+        body = [*_preamble(ctx, incident)]
+        body += [_update_html(ctx, update) for update in reversed(incident.updates)]
+        entry.content("\n".join(body), type="html")
+    return feed
+
+
+def _history_feed_rss(ctx: _Context, incidents: Sequence[Incident]) -> FeedGenerator:
+    return _history_feed(
+        ctx, incidents, "history", ctx._("Incident history"), self_type="application/rss+xml"
+    )
+
+
+def _updates_feed(ctx: _Context, incidents: Iterable[Incident]) -> FeedGenerator:
+    """One entry per update, newest first; an entry's id names the update forever."""
+    updates = sorted(
+        ((update, incident) for incident in incidents for update in incident.updates),
+        key=lambda pair: (pair[0].at, pair[1].id, pair[0].index),
+        reverse=True,
+    )[:UPDATES_LIMIT]
+    feed = _feed(
+        ctx,
+        "updates",
+        ctx._("Every update"),
+        max((u.at for u, _ in updates), default=EPOCH),
+        alternate=links.url(ctx.config),
+    )
+    for update, incident in updates:
+        entry = feed.add_entry(order="append")
+        entry.id(links.update_tag(ctx.config, incident.id, update.index))
+        word = update_status_word(update.status, ctx.config.language)
+        entry.title(f"{word}: {_title(ctx, incident)}")
+        entry.link(href=links.incident_url(ctx.config, incident.id), rel="alternate")
+        entry.published(update.at)
+        entry.updated(update.at)
+        entry.author(_author(ctx.config))
+        body = [*_preamble(ctx, incident), _update_html(ctx, update)]
+        entry.content("\n".join(body), type="html")
+    return feed
+
+
+# --------------------------------------------------------------------------- entries
+
+
+def _title(ctx: _Context, incident: Incident) -> str:
+    title = incident.title.get(ctx.config.language)
+    if incident.retracted is not None:
+        return ctx._("Retracted: %(title)s") % {"title": title}
+    return title
+
+
+def _preamble(ctx: _Context, incident: Incident) -> list[str]:
+    """What comes before the updates: the retraction, and a maintenance's window."""
+    parts = []
+    if incident.retracted is not None:
+        reason = escape(incident.retracted.strip())
+        label = escape(ctx._("Retracted"))
+        parts.append(f"<p><strong>{label}:</strong> {reason}</p>")
+    window = incident.current_window
+    if incident.is_maintenance and window is not None:
+        text = ctx._("Scheduled for %(start)s to %(end)s") % {
+            "start": ctx.fmt.date_time(window.start),
+            "end": ctx.fmt.date_time(window.end),
+        }
+        parts.append(f"<p><strong>{escape(text)}</strong></p>")
+    return parts
+
+
+def _update_html(ctx: _Context, update: Update) -> str:
+    word = escape(update_status_word(update.status, ctx.config.language))
+    when = escape(ctx.fmt.date_time(update.at))
+    message = to_html(update.message.get(ctx.config.language))
+    return f"<p><strong>{word}</strong> – <small>{when}</small></p>\n{message}"

@@ -1,0 +1,116 @@
+"""The maintenance calendar (`maintenance.ics`, `components/<id>/maintenance.ics`).
+
+One VEVENT per maintenance, so a customer who subscribes sees every window in their calendar
+and sees it move or disappear when we reschedule or cancel it:
+
+- UID is the maintenance's file id at the site's host: stable forever;
+- DTSTART/DTEND are the window as last (re)scheduled, in UTC;
+- SEQUENCE counts the reschedules (updates carrying a new `window:`), plus one when the
+  maintenance is cancelled or retracted, since RFC 5545 bumps it on every significant change;
+- STATUS is CANCELLED for a cancelled or retracted maintenance, else CONFIRMED;
+- DTSTAMP and LAST-MODIFIED are the latest update's time, never the build clock.
+
+Named `ical`, not `calendar`, so it cannot shadow the standard library's module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+
+from icalendar import Calendar, Event
+
+from statuspage import __version__, links
+from statuspage.i18n import Formatter
+from statuspage.markup import to_text
+from statuspage.model import Incident, Site, UpdateStatus
+from statuspage.output import OutputFile
+from statuspage.words import update_status_word
+
+PRODID = f"-//statuspage//statuspage {__version__}//EN"
+REFRESH = timedelta(hours=1)
+
+
+def generate(site: Site) -> Iterable[OutputFile]:
+    """The generator registered in build.GENERATORS."""
+    fmt = Formatter(site.config.language, site.config.zone)
+    maintenances = sorted(
+        (i for i in site.incidents if i.is_maintenance and i.current_window is not None),
+        key=lambda i: (i.filed_at, i.id),
+    )
+    title = fmt.gettext("%(site)s maintenance") % {"site": site.config.title}
+    yield OutputFile("maintenance.ics", _calendar(site, fmt, title, maintenances))
+    for component in site.config.components:
+        mine = [m for m in maintenances if component.id in m.affected_components]
+        name = fmt.gettext("%(site)s maintenance: %(component)s") % {
+            "site": site.config.title,
+            "component": component.name,
+        }
+        yield OutputFile(
+            f"components/{component.id}/maintenance.ics", _calendar(site, fmt, name, mine)
+        )
+
+
+def is_cancelled(incident: Incident) -> bool:
+    """Cancelled by an update, or retracted: either way the window will not happen."""
+    return incident.retracted is not None or any(
+        u.status is UpdateStatus.CANCELLED for u in incident.updates
+    )
+
+
+def sequence(incident: Incident) -> int:
+    return incident.reschedules + (1 if is_cancelled(incident) else 0)
+
+
+def _calendar(site: Site, fmt: Formatter, name: str, maintenances: Sequence[Incident]) -> bytes:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-caldesc", links.url(site.config))
+    # Calendar apps poll subscriptions rarely unless told; windows move, so ask for hourly.
+    calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", "PT1H")
+    for incident in maintenances:
+        calendar.add_component(_event(site, fmt, incident))
+    return bytes(calendar.to_ical())
+
+
+def _event(site: Site, fmt: Formatter, incident: Incident) -> Event:
+    config = site.config
+    window = incident.current_window
+    assert window is not None
+    latest = incident.last_update
+    language = config.language
+    event = Event()
+    event.add("uid", f"{incident.id}@{links.host(config)}")
+    event.add("dtstamp", latest.at)
+    event.add("created", incident.first_update.at)
+    event.add("last-modified", latest.at)
+    event.add("dtstart", window.start)
+    event.add("dtend", window.end)
+    event.add("sequence", sequence(incident))
+    event.add("status", "CANCELLED" if is_cancelled(incident) else "CONFIRMED")
+    title = incident.title.get(language)
+    if incident.retracted is not None:
+        title = fmt.gettext("Retracted: %(title)s") % {"title": title}
+    elif is_cancelled(incident):
+        title = fmt.gettext("Cancelled: %(title)s") % {"title": title}
+    event.add("summary", title)
+    lines = []
+    if incident.retracted is not None:
+        reason = incident.retracted.strip()
+        lines.append(fmt.gettext("Retracted: %(reason)s") % {"reason": reason})
+    word = update_status_word(latest.status, language)
+    lines.append(f"{word} ({fmt.date_time(latest.at)})")
+    lines.append(to_text(latest.message.get(language)))
+    event.add("description", "\n\n".join(lines))
+    url = links.incident_url(config, incident.id)
+    event.add("url", url, parameters={"VALUE": "URI"})
+    event.add("transp", "OPAQUE")
+    components = [config.component(c).name for c in incident.affected_components]
+    if components:
+        event.add("categories", components)
+    return event

@@ -1,0 +1,54 @@
+"""Absolute addresses and stable identifiers of things on the site.
+
+Feeds, calendars, the API and notices all point at the same pages and must name each incident
+and update the same way forever, so the rules live here. Identifiers derive from the site's
+address and the incident's file id only: never from titles, times or the build clock.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from statuspage.model import Config
+
+# The date part of our tag: URIs (RFC 4151). It is a constant, as Statuspage's own feeds use
+# a constant: tag URIs are opaque names, and a date taken from the data could change.
+TAG_DATE = "2026"
+
+
+def url(config: Config, path: str = "") -> str:
+    """The absolute URL of a path of the built site (`""` is the home page)."""
+    return f"{config.base_url}/{path.lstrip('/')}"
+
+
+def incident_url(config: Config, incident_id: str) -> str:
+    return url(config, f"incidents/{incident_id}/")
+
+
+def component_url(config: Config, component_id: str) -> str:
+    return url(config, f"components/{component_id}/")
+
+
+def host(config: Config) -> str:
+    """The site's host name (`status.acme.example`)."""
+    return urlsplit(config.base_url).hostname or "localhost"
+
+
+def _prefix(config: Config) -> str:
+    """The base URL's path, so two status sites on one host get different ids."""
+    path = urlsplit(config.base_url).path.strip("/")
+    return f"{path}/" if path else ""
+
+
+def tag(config: Config, specific: str) -> str:
+    """A stable `tag:` URI for something on the site, e.g. `incident/<id>`."""
+    return f"tag:{host(config)},{TAG_DATE}:{_prefix(config)}{specific}"
+
+
+def incident_tag(config: Config, incident_id: str) -> str:
+    return tag(config, f"incident/{incident_id}")
+
+
+def update_tag(config: Config, incident_id: str, index: int) -> str:
+    """One update; `index` is its place in the file, which is append-only."""
+    return tag(config, f"incident/{incident_id}/update/{index}")
