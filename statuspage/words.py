@@ -8,7 +8,7 @@ means a status reads the same everywhere and is translated once. The strings are
 from __future__ import annotations
 
 from statuspage.i18n import translations
-from statuspage.model import ComponentStatus, Indicator, UpdateStatus
+from statuspage.model import ComponentStatus, Impact, Indicator, UpdateStatus
 
 
 def N_(message: str) -> str:  # the conventional name for gettext markers
@@ -43,6 +43,14 @@ INDICATOR_WORDS: dict[Indicator, str] = {
     Indicator.MAJOR: N_("Partial outage"),
     Indicator.CRITICAL: N_("Major outage"),
     Indicator.MAINTENANCE: N_("Under maintenance"),
+}
+
+IMPACT_WORDS: dict[Impact, str] = {
+    Impact.NONE: N_("No impact"),
+    Impact.MINOR: N_("Minor"),
+    Impact.MAJOR: N_("Major"),
+    Impact.CRITICAL: N_("Critical"),
+    Impact.MAINTENANCE: N_("Maintenance"),
 }
 
 
