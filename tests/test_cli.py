@@ -32,7 +32,7 @@ def test_init_then_validate(tmp_path: Path) -> None:
     )
     checked = run("validate", "--root", str(tmp_path / "status"))
     assert checked.exit_code == 0, checked.output
-    assert checked.stderr.endswith("statuspage.yaml and 1 incidents: 0 errors, 0 warnings\n")
+    assert checked.stderr.endswith("statuspage.yaml and 1 incident file: 0 errors, 0 warnings\n")
     again = run("init", str(tmp_path / "status"))
     assert again.exit_code == 1
     assert again.stderr == (

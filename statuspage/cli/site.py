@@ -24,7 +24,7 @@ def validate(strict: bool, git: bool, root: Path, now_text: str | None) -> None:
     Example:
       statuspage validate --strict
     """
-    from statuspage.load import INCIDENTS_DIR, load_site
+    from statuspage.load import load_site
 
     now = resolve_now(root, now_text)
     result = load_site(root, now=now, check_git=git)
@@ -33,7 +33,8 @@ def validate(strict: bool, git: bool, root: Path, now_text: str | None) -> None:
     errors, warnings = len(result.errors), len(result.warnings)
     summary = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
     if result.site is not None:
-        summary = f"statuspage.yaml and {len(result.site.incidents)} {INCIDENTS_DIR}: {summary}"
+        count = len(result.site.incidents)
+        summary = f"statuspage.yaml and {count} incident file{'s' * (count != 1)}: {summary}"
     click.echo(summary, err=True)
     if errors or (strict and warnings):
         raise SystemExit(1)
