@@ -15,7 +15,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_skeleton, format_time
+from babel.dates import (
+    format_date,
+    format_datetime,
+    format_interval,
+    format_skeleton,
+    format_time,
+)
 from babel.numbers import format_decimal, format_percent
 from babel.support import Translations
 from babel.units import format_unit
@@ -86,6 +92,16 @@ class Formatter:
         if isinstance(day, datetime):
             day = self.local(day).date()
         return format_date(day, width, locale=self.locale)
+
+    def day_range(self, first: date, last: date) -> str:
+        """`Aug 26 – Nov 19, 2026`, or one day when `first` is `last`."""
+        if first == last:
+            return self.day(first)
+        return format_interval(first, last, "yMMMd", locale=self.locale)
+
+    def weekday(self, day: date) -> str:
+        """`Mon, Nov 2, 2026`."""
+        return format_skeleton("yMMMEd", day, locale=self.locale)
 
     def month(self, year: int, month: int) -> str:
         """`November 2026`, standing alone (nominative case where the language has cases)."""
