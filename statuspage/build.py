@@ -24,6 +24,8 @@ Generator = Callable[[Site], Iterable[OutputFile]]
 GENERATORS: tuple[str, ...] = (
     "statuspage.feeds:generate",
     "statuspage.ical:generate",
+    "statuspage.api:generate",
+    "statuspage.badges:generate",
 )
 
 
