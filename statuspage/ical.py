@@ -78,6 +78,11 @@ def _calendar(site: Site, fmt: Formatter, name: str, maintenances: Sequence[Inci
     return bytes(calendar.to_ical())
 
 
+def maintenance_event(site: Site, fmt: Formatter, incident: Incident) -> Event:
+    """One maintenance's VEVENT as `maintenance.ics` has it (e-mail notices attach it)."""
+    return _event(site, fmt, incident)
+
+
 def _event(site: Site, fmt: Formatter, incident: Incident) -> Event:
     config = site.config
     window = incident.current_window
