@@ -83,7 +83,11 @@ def test_demo_history_entries_match_the_incidents(built_demo: Path, demo_site: S
             assert when(entry.published_parsed) == incident.first_update.at
             if name.endswith(".atom"):
                 assert when(entry.updated_parsed) == incident.last_update.at
-                assert entry.author == "Acme Shop Status"
+                assert entry.author_detail == {
+                    "name": "Acme Shop Status",
+                    "email": "support@acme.example",
+                    "href": "https://acme.example/help",
+                }
         # Most recently updated first.
         last = [demo_site.by_id[i].last_update.at for i in seen]
         assert last == sorted(last, reverse=True)
