@@ -22,6 +22,7 @@ Generator = Callable[[Site], Iterable[OutputFile]]
 # Each generator is a pure function of the site, named "module:function" so a build imports
 # only what it runs. Order does not matter: files are sorted before writing.
 GENERATORS: tuple[str, ...] = (
+    "statuspage.pages:generate",
     "statuspage.feeds:generate",
     "statuspage.ical:generate",
     "statuspage.api:generate",

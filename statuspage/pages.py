@@ -1,0 +1,518 @@
+"""The human-facing site: HTML pages rendered from a theme's Jinja templates (design §5).
+
+Themes: the built-in ones live in the repository's top-level `themes/` and ship inside the
+wheel as `statuspage/themes/`. A site's own `themes/<name>/` is searched first, then the
+built-in theme of that name, then the built-in `default`; a template can extend the built-in
+one explicitly with the `default:` prefix (`{% extends "default:base.html" %}`). Files under a
+theme's `static/` are published under `assets/` with a content hash in their name.
+
+Every page is a pure function of the `Site`: the same site and clock give the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cached_property
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+from xml.sax.saxutils import escape as xml_escape
+
+import jinja2
+from markupsafe import Markup
+
+from statuspage import links, uptime
+from statuspage.diagnostics import StatuspageError
+from statuspage.i18n import Formatter, translations
+from statuspage.markup import to_html
+from statuspage.model import Component, ComponentStatus, Incident, Site, Text, UpdateStatus
+from statuspage.output import OutputFile
+from statuspage.words import (
+    COMPONENT_STATUS_WORDS,
+    IMPACT_WORDS,
+    INDICATOR_WORDS,
+    UPDATE_STATUS_WORDS,
+)
+
+BUILTIN_THEME = "default"
+HISTORY_PAGE_SIZE = 25  # incidents per history page
+COMPONENT_PAGE_SIZE = 25  # incidents per page of a component's history
+BAR_DAYS = 90
+REPORT_MONTHS = 12  # months in a component page's table
+RECENT_DAYS = 7  # days of past incidents on the home page
+
+# The files of the feeds, calendar and API (written by their own generators) that pages link.
+SUBSCRIBE_LINKS = {
+    "atom": "history.atom",
+    "rss": "history.rss",
+    "updates": "updates.atom",
+    "calendar": "maintenance.ics",
+    "json": "api/v2/summary.json",
+}
+
+
+class ThemeError(StatuspageError):
+    """A theme is missing, or one of its templates is broken."""
+
+
+# -- themes ----------------------------------------------------------------------------------
+
+
+def builtin_themes() -> Path:
+    """The folder of the built-in themes: inside the installed package, or in a checkout."""
+    packaged = Path(__file__).parent / "themes"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "themes"
+
+
+def theme_folders(site: Site) -> list[Path]:
+    """The folders a template is looked up in, first match wins."""
+    name = site.config.theme
+    local = Path(site.root) / "themes" / name
+    builtin = builtin_themes()
+    folders = [folder for folder in (local, builtin / name) if folder.is_dir()]
+    if not folders:
+        raise ThemeError(
+            f"theme {name!r} not found: there is no themes/{name}/ in the site and no "
+            f"built-in theme of that name (built-in: {', '.join(_builtin_names())})"
+        )
+    if name != BUILTIN_THEME:
+        folders.append(builtin / BUILTIN_THEME)
+    return folders
+
+
+def _builtin_names() -> list[str]:
+    return sorted(p.name for p in builtin_themes().iterdir() if p.is_dir())
+
+
+def theme_loader(site: Site) -> jinja2.BaseLoader:
+    default = jinja2.FileSystemLoader(builtin_themes() / BUILTIN_THEME)
+    return jinja2.ChoiceLoader(
+        [
+            jinja2.PrefixLoader({BUILTIN_THEME: default}, delimiter=":"),
+            jinja2.FileSystemLoader(theme_folders(site)),
+        ]
+    )
+
+
+def theme_assets(site: Site) -> dict[str, bytes]:
+    """Files under the themes' `static/`, by path; the site's own theme wins."""
+    found: dict[str, bytes] = {}
+    for folder in reversed(theme_folders(site)):
+        static = folder / "static"
+        if not static.is_dir():
+            continue
+        for path in sorted(static.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                found[path.relative_to(static).as_posix()] = path.read_bytes()
+    return found
+
+
+def fingerprinted(name: str, data: bytes) -> str:
+    """`assets/style.css` → `assets/style.1a2b3c4d5e.css`: safe to cache forever."""
+    path = PurePosixPath(name)
+    digest = hashlib.sha256(data).hexdigest()[:10]
+    return f"assets/{path.with_name(f'{path.stem}.{digest}{path.suffix}')}"
+
+
+# -- views: what the templates show, computed once ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """Consecutive days drawn as bars: days with incidents alone, quiet days as one run."""
+
+    first: uptime.DayUptime
+    last: uptime.DayUptime
+    column: int  # position of the first day in the strip, 0-based
+    days: int
+    measured: timedelta
+    downtime: timedelta
+    major_outage: timedelta
+    partial_outage: timedelta
+    degraded: timedelta
+    maintenance: timedelta
+    incidents: tuple[Incident, ...]
+    state: str  # CSS class: operational, degraded_performance, …, or no-data
+
+    @property
+    def fraction(self) -> float | None:
+        return 1.0 - self.downtime / self.measured if self.measured else None
+
+
+def bars(days: Sequence[uptime.DayUptime], site: Site) -> list[Bar]:
+    """Group days for drawing; every day still names its date, uptime and incidents."""
+    result: list[Bar] = []
+    run: list[uptime.DayUptime] = []
+
+    def quiet(day: uptime.DayUptime) -> bool:
+        return not day.incidents and day.worst is ComponentStatus.OPERATIONAL
+
+    def close() -> None:
+        if run:
+            column = result[-1].column + result[-1].days if result else 0
+            result.append(_bar(run, column, site))
+            run.clear()
+
+    for day in days:
+        if quiet(day) and (not run or quiet(run[-1])):
+            run.append(day)
+            continue
+        close()
+        run.append(day)
+        if not quiet(day):
+            close()
+    close()
+    return result
+
+
+def _bar(days: Sequence[uptime.DayUptime], column: int, site: Site) -> Bar:
+    summed = uptime.total(days)
+    state = "no-data" if summed.fraction is None else summed.worst.value
+    return Bar(
+        first=days[0],
+        last=days[-1],
+        column=column,
+        days=len(days),
+        measured=summed.measured,
+        downtime=summed.downtime,
+        major_outage=summed.major_outage,
+        partial_outage=summed.partial_outage,
+        degraded=summed.degraded,
+        maintenance=summed.maintenance,
+        incidents=tuple(site.by_id[i] for i in summed.incidents),
+        state=state,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentView:
+    component: Component
+    status: ComponentStatus
+    bars: tuple[Bar, ...]
+    window: uptime.Uptime  # the 90 days as one figure
+
+
+@dataclass(frozen=True, slots=True)
+class Pagination:
+    number: int  # 1-based
+    count: int
+    items: tuple[Incident, ...]
+    base: str  # site path of page 1, e.g. "history/"
+
+    def path(self, number: int) -> str:
+        return self.base if number == 1 else f"{self.base}page/{number}/"
+
+    @property
+    def previous(self) -> str | None:
+        return self.path(self.number - 1) if self.number > 1 else None
+
+    @property
+    def next(self) -> str | None:
+        return self.path(self.number + 1) if self.number < self.count else None
+
+    @property
+    def numbers(self) -> list[int | None]:
+        """Page numbers to link: the first, the last and two around this one; None is a gap.
+
+        Linking every page from every page would make the output grow with the square of
+        the history.
+        """
+        shown = sorted({1, self.count, *range(self.number - 2, self.number + 3)})
+        result: list[int | None] = []
+        for n in shown:
+            if 1 <= n <= self.count:
+                if result and result[-1] is not None and n - result[-1] > 1:
+                    result.append(None)
+                result.append(n)
+        return result
+
+
+def paginate(items: Sequence[Incident], size: int, base: str) -> list[Pagination]:
+    """Fixed-size pages, newest first; at least one page, even when empty."""
+    count = max(1, math.ceil(len(items) / size))
+    return [
+        Pagination(
+            number=n + 1, count=count, items=tuple(items[n * size : (n + 1) * size]), base=base
+        )
+        for n in range(count)
+    ]
+
+
+def by_month(incidents: Iterable[Incident], fmt: Formatter) -> list[tuple[str, list[Incident]]]:
+    """Incidents grouped under the month they are filed in (site zone), in the given order."""
+    groups: list[tuple[tuple[int, int], list[Incident]]] = []
+    for incident in incidents:
+        local = fmt.local(incident.filed_at)
+        key = (local.year, local.month)
+        if groups and groups[-1][0] == key:
+            groups[-1][1].append(incident)
+        else:
+            groups.append((key, [incident]))
+    return [(fmt.month(*key), members) for key, members in groups]
+
+
+# -- rendering -------------------------------------------------------------------------------
+
+
+class Renderer:
+    """Renders every page of one site in one language."""
+
+    def __init__(self, site: Site, language: str | None = None) -> None:
+        self.site = site
+        self.config = site.config
+        self.language = language or site.config.language
+        self.fmt = Formatter(self.language, site.config.zone)
+        self.assets = theme_assets(site)
+        self.asset_paths = {name: fingerprinted(name, data) for name, data in self.assets.items()}
+        self.env = self._environment()
+
+    def _environment(self) -> jinja2.Environment:
+        env = jinja2.Environment(
+            loader=theme_loader(self.site),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            extensions=["jinja2.ext.i18n"],
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            auto_reload=False,
+        )
+        env.install_gettext_translations(  # type: ignore[attr-defined]
+            translations(self.language), newstyle=True
+        )
+        env.globals.update(
+            site=self.site,
+            config=self.config,
+            now=self.site.now,
+            lang=self.language,
+            fmt=self.fmt,
+            links=SUBSCRIBE_LINKS,
+            BAR_DAYS=BAR_DAYS,
+            md=self.markdown,
+            t=self.text,
+            absolute=lambda path="": links.url(self.config, path),
+            status_word=lambda s: COMPONENT_STATUS_WORDS[ComponentStatus(s)],
+            update_word=lambda s: UPDATE_STATUS_WORDS[UpdateStatus(s)],
+            impact_word=lambda i: IMPACT_WORDS[i],
+            indicator_word=INDICATOR_WORDS.__getitem__,
+            component=self.config.component,
+            uptime_percent=self.uptime_percent,
+            minutes=lambda span: self.fmt.number(round(span.total_seconds() / 60)),
+        )
+        return env
+
+    # -- helpers the templates call ----------------------------------------------------------
+
+    def text(self, value: Text) -> str:
+        return value.get(self.language)
+
+    def markdown(self, value: Text) -> Markup:
+        """Untrusted Markdown as safe HTML (markup.py sanitises it)."""
+        return Markup(to_html(value.get(self.language)))
+
+    def uptime_percent(self, fraction: float | None) -> str:
+        """`99.96%`, rounded down so a figure never looks better than it was."""
+        if fraction is None:
+            return self.fmt.gettext("No data")
+        return self.fmt.percent(uptime.floor_fraction(fraction))
+
+    # -- pages -------------------------------------------------------------------------------
+
+    def render(
+        self, path: str, template: str, *, location: str | None = None, **context: Any
+    ) -> OutputFile:
+        """Render `template` into the site file `path`; links are relative to `location`."""
+        folder = location if location is not None else path.rpartition("/")[0]
+        prefix = "../" * len([part for part in folder.split("/") if part])
+        if path == "404.html":
+            # Served for any missing address, at any depth: links must not be relative.
+            prefix = (urlsplit(self.config.base_url).path or "").rstrip("/") + "/"
+
+        def url(target: str = "") -> str:
+            return prefix + target if prefix + target else "./"
+
+        def asset(name: str) -> str:
+            try:
+                return url(self.asset_paths[name])
+            except KeyError:
+                raise ThemeError(f"{template}: no static file {name!r} in the theme") from None
+
+        canonical_path = path.removesuffix("index.html")
+        try:
+            html = self.env.get_template(template).render(
+                url=url,
+                asset=asset,
+                page_path=canonical_path,
+                canonical=links.url(self.config, canonical_path),
+                **context,
+            )
+        except jinja2.TemplateSyntaxError as exc:
+            raise ThemeError(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from exc
+        except jinja2.TemplateNotFound as exc:
+            raise ThemeError(f"template not found in the theme: {exc.name}") from exc
+        except jinja2.UndefinedError as exc:
+            raise ThemeError(f"{template}: {exc.message}") from exc
+        return OutputFile(path, html.encode("utf-8"))
+
+    @cached_property
+    def records(self) -> dict[str, uptime.ComponentRecord]:
+        return {c.id: uptime.ComponentRecord(self.site, c.id) for c in self.config.components}
+
+    @cached_property
+    def component_views(self) -> dict[str, ComponentView]:
+        views = {}
+        for component in self.config.components:
+            days = self.records[component.id].days(BAR_DAYS)
+            views[component.id] = ComponentView(
+                component=component,
+                status=self.site.component_statuses[component.id],
+                bars=tuple(bars(days, self.site)),
+                window=uptime.total(days),
+            )
+        return views
+
+    @cached_property
+    def history(self) -> tuple[Incident, ...]:
+        """Everything ever filed, newest first (upcoming maintenance on top)."""
+        return self.site.incidents
+
+    def pages(self) -> Iterator[OutputFile]:
+        yield self.index()
+        for incident in self.site.incidents:
+            yield self.incident(incident)
+        yield from self.history_pages()
+        for component in self.config.components:
+            yield from self.component_pages(component)
+        yield self.uptime_page()
+        yield self.render("404.html", "404.html")
+
+    def index(self) -> OutputFile:
+        site, fmt = self.site, self.fmt
+        today = uptime.local_today(site)
+        recent_days = [today - timedelta(days=n) for n in range(RECENT_DAYS)]
+        recent: dict[date, list[Incident]] = {day: [] for day in recent_days}
+        for incident in site.incidents:
+            if incident.filed_at > site.now:
+                continue
+            day = fmt.local(incident.filed_at).date()
+            if day < recent_days[-1]:
+                break  # incidents are sorted newest first
+            recent.setdefault(day, []).append(incident)
+        groups = [
+            (name, [self.component_views[c.id] for c in members])
+            for name, members in self.config.groups
+        ]
+        return self.render(
+            "index.html",
+            "index.html",
+            indicator=site.indicator,
+            incidents=[i for i in site.active if not i.is_maintenance],
+            maintenance_now=[i for i in site.active if i.is_maintenance],
+            upcoming=site.upcoming,
+            groups=groups,
+            recent=[(day, recent[day]) for day in recent_days],
+        )
+
+    def incident(self, incident: Incident) -> OutputFile:
+        now = self.site.now
+        states = _component_states(incident)
+        return self.render(
+            f"incidents/{incident.id}/index.html",
+            "incident.html",
+            incident=incident,
+            status=incident.status_at(now),
+            states=states,
+            resolved_at=incident.resolved_at(now),
+            postmortem_due=incident.postmortem_due(now, self.config.postmortem_due_days),
+        )
+
+    def history_pages(self) -> Iterator[OutputFile]:
+        for page in paginate(self.history, HISTORY_PAGE_SIZE, "history/"):
+            yield self.render(
+                f"{page.path(page.number)}index.html",
+                "history.html",
+                page=page,
+                months=by_month(page.items, self.fmt),
+            )
+
+    def component_pages(self, component: Component) -> Iterator[OutputFile]:
+        view = self.component_views[component.id]
+        months = self.records[component.id].months(REPORT_MONTHS)
+        mine = [i for i in self.site.incidents if component.id in i.affected_components]
+        base = f"components/{component.id}/"
+        for page in paginate(mine, COMPONENT_PAGE_SIZE, base):
+            yield self.render(
+                f"{page.path(page.number)}index.html",
+                "component.html",
+                view=view,
+                months=tuple(reversed(months)),
+                page=page,
+                entries=by_month(page.items, self.fmt),
+            )
+
+    def uptime_page(self) -> OutputFile:
+        return self.render(
+            "uptime/index.html",
+            "uptime.html",
+            report=uptime.transparency_report(self.site),
+            weight=ComponentStatus.PARTIAL_OUTAGE.downtime_weight,
+        )
+
+    def sitemap(self, paths: Iterable[str]) -> OutputFile:
+        """Every HTML page but the 404, with absolute addresses."""
+        lines = ['<?xml version="1.0" encoding="UTF-8"?>']
+        lines.append('<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">')
+        for path in sorted(paths):
+            if path.endswith(".html") and path != "404.html":
+                address = links.url(self.config, path.removesuffix("index.html"))
+                lines.append(f"  <url><loc>{xml_escape(address)}</loc></url>")
+        lines.append("</urlset>")
+        return OutputFile("sitemap.xml", ("\n".join(lines) + "\n").encode("utf-8"))
+
+    def robots(self) -> OutputFile:
+        text = f"User-agent: *\nAllow: /\nSitemap: {links.url(self.config, 'sitemap.xml')}\n"
+        return OutputFile("robots.txt", text.encode("utf-8"))
+
+    def static_files(self) -> Iterator[OutputFile]:
+        for name, data in sorted(self.assets.items()):
+            yield OutputFile(self.asset_paths[name], data)
+        if "favicon.ico" in self.assets:
+            # Browsers ask for /favicon.ico by themselves, whatever the page says.
+            yield OutputFile("favicon.ico", self.assets["favicon.ico"])
+
+
+def _component_states(incident: Incident) -> list[tuple[str, ComponentStatus, ComponentStatus]]:
+    """Each affected component with its worst state in the incident and its last stated one."""
+    worst: dict[str, ComponentStatus] = dict.fromkeys(
+        incident.affected_components, ComponentStatus.OPERATIONAL
+    )
+    latest: dict[str, ComponentStatus] = dict(incident.components)
+    for component, status in incident.components:
+        worst[component] = status
+    for update in incident.updates:
+        for component, status in update.components:
+            latest[component] = status
+            if status.severity > worst[component].severity:
+                worst[component] = status
+    return [(c, worst[c], latest.get(c, ComponentStatus.OPERATIONAL)) for c in worst]
+
+
+def generate(site: Site) -> Iterator[OutputFile]:
+    """The generator registered in build.GENERATORS: every page, the sitemap and assets."""
+    renderer = Renderer(site)
+    pages = list(renderer.pages())
+    yield from pages
+    yield renderer.sitemap(page.path for page in pages)
+    yield renderer.robots()
+    yield from renderer.static_files()
+
+
+def render_one(site: Site, template: str, **context: Any) -> str:
+    """Render one template with the site's globals (for tests and theme authors)."""
+    return Renderer(site).render("index.html", template, **context).data.decode("utf-8")
