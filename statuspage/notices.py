@@ -1,0 +1,550 @@
+"""E-mail notices (design §6): which notices a site holds, and each one as a message.
+
+Pure: a function of the site, the notice and the recipient, like the pages. Sending, the
+ledger and the subscriber list live in `send`, `ledger` and `subscribers`.
+
+A notice is one of:
+- an update (each update, unless it says `deliver_notifications: false`);
+- a postmortem published without a `postmortem` update to announce it;
+- a reminder `notify.reminder_minutes` before a scheduled maintenance starts.
+
+Every notice has a key that names it in the ledger forever (`<incident>/<update index>`,
+`<incident>/postmortem`, `<incident>/reminder/<window start>`) and a Message-ID derived from
+the same parts and the site's host, so a notice is the same message however often it is
+rendered, and each incident is one thread in a mail client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, parseaddr
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from icalendar import Calendar
+from markupsafe import Markup
+
+from statuspage import ical, links
+from statuspage.diagnostics import StatuspageError
+from statuspage.i18n import Formatter, translations
+from statuspage.markup import to_html, to_text
+from statuspage.model import (
+    ComponentStatus,
+    Config,
+    Incident,
+    Site,
+    Update,
+    UpdateStatus,
+)
+from statuspage.words import component_status_word, update_status_word
+
+# CRLF line ends as SMTP wants them. Raw header values (set with `set_raw`, folded by us)
+# are kept as they are: the default refolding would turn a long List-Unsubscribe URL into
+# RFC 2047 encoded words, which mail clients do not read as a URL.
+MAIL_POLICY = policy.SMTP.clone(refold_source="none")
+EMAIL_FOLDER = "email"
+TEMPLATES = ("notice.txt", "notice.html")
+
+
+class NoticeKind(StrEnum):
+    UPDATE = "update"
+    POSTMORTEM = "postmortem"
+    REMINDER = "reminder"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Notice:
+    key: str  # the name in the ledger
+    kind: NoticeKind
+    incident: Incident
+    update: Update  # the update announced; the latest one for postmortems and reminders
+    at: datetime | None  # compared with the cut-off; None: only the ledger knows (postmortems)
+    order: datetime  # sending order: oldest first, so threads arrive in order
+    components: tuple[str, ...]  # the components concerned so far, for subscribers' filters
+
+    @property
+    def is_first(self) -> bool:
+        """The notice that starts the incident's thread."""
+        first = thread_root(self.incident)
+        return self.kind is NoticeKind.UPDATE and first is self.update
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Recipient:
+    """Who a message is for, and what is personal in it."""
+
+    address: str
+    language: str
+    components: tuple[str, ...] = ()  # their filter; empty: everything
+    unsubscribe_url: str | None = None  # the one-click URL with their signed token
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Sender:
+    """The envelope of every message of a run."""
+
+    from_: str  # `Name <address>`
+    reply_to: str | None
+    unsubscribe_mailto: str | None
+
+    @property
+    def address(self) -> str:
+        return parseaddr(self.from_)[1]
+
+
+def sender_of(config: Config) -> Sender:
+    """From the `notify:` section, falling back to the site's contact address."""
+    notify = config.notify
+    contact = config.contact.email
+    from_ = notify.sender or (formataddr((config.title, contact)) if contact else None)
+    if from_ is None:
+        raise StatuspageError(
+            "no sender for e-mail notices: set notify.from in statuspage.yaml "
+            "(or contact.email, which is used by default)"
+        )
+    return Sender(
+        from_=from_,
+        reply_to=notify.reply_to or contact,
+        unsubscribe_mailto=notify.unsubscribe_mailto or contact,
+    )
+
+
+def preview_sender(config: Config) -> Sender:
+    """The configured sender, or a stand-in, so a preview works before notify is set up."""
+    try:
+        return sender_of(config)
+    except StatuspageError:
+        return Sender(
+            from_=formataddr((config.title, f"notices@{links.host(config)}")),
+            reply_to=None,
+            unsubscribe_mailto=None,
+        )
+
+
+# -- which notices a site holds ------------------------------------------------------------
+
+
+def thread_root(incident: Incident) -> Update | None:
+    """The first update that was mailed: the incident's first notice."""
+    return next((u for u in incident.updates if u.deliver_notifications), None)
+
+
+def components_through(incident: Incident, index: int) -> tuple[str, ...]:
+    """The components the incident touched up to and including update `index`."""
+    seen: dict[str, None] = dict.fromkeys(c for c, _ in incident.components)
+    for update in incident.updates[: index + 1]:
+        seen.update(dict.fromkeys(c for c, _ in update.components))
+    return tuple(seen)
+
+
+def states_after(incident: Incident, index: int) -> tuple[tuple[str, ComponentStatus], ...]:
+    """Each affected component's state as update `index` left it."""
+    states = dict(incident.components)
+    for update in incident.updates[: index + 1]:
+        states.update(update.components)
+    if incident.updates[index].status.is_final:
+        states = dict.fromkeys(states, ComponentStatus.OPERATIONAL)
+    return tuple(states.items())
+
+
+def site_notices(site: Site, *, reminder: timedelta | None = None) -> tuple[Notice, ...]:
+    """Every notice the site holds at its clock, oldest first. Retracted incidents hold none."""
+    found: list[Notice] = []
+    for incident in site.incidents:
+        if incident.retracted is not None:
+            continue
+        announced = False
+        for update in incident.updates:
+            announced = announced or update.status is UpdateStatus.POSTMORTEM
+            if not update.deliver_notifications:
+                continue
+            found.append(
+                Notice(
+                    key=f"{incident.id}/{update.index}",
+                    kind=NoticeKind.UPDATE,
+                    incident=incident,
+                    update=update,
+                    at=update.at,
+                    order=update.at,
+                    components=components_through(incident, update.index),
+                )
+            )
+        if incident.postmortem is not None and not announced:
+            found.append(
+                Notice(
+                    key=f"{incident.id}/postmortem",
+                    kind=NoticeKind.POSTMORTEM,
+                    incident=incident,
+                    update=incident.last_update,
+                    at=None,
+                    order=incident.last_update.at,
+                    components=incident.affected_components,
+                )
+            )
+        if reminder is not None:
+            notice = _reminder(site, incident, reminder)
+            if notice is not None:
+                found.append(notice)
+    found.sort(key=lambda n: (n.order, n.incident.id, n.key))
+    return tuple(found)
+
+
+def _reminder(site: Site, incident: Incident, ahead: timedelta) -> Notice | None:
+    window = incident.current_window
+    if not incident.is_maintenance or window is None:
+        return None
+    if incident.status_at(site.now) is not UpdateStatus.SCHEDULED:
+        return None
+    if not window.start - ahead <= site.now < window.start:
+        return None
+    # Named after the window's start, so a rescheduled maintenance is reminded of again.
+    stamp = window.start.strftime("%Y%m%dT%H%MZ")
+    return Notice(
+        key=f"{incident.id}/reminder/{stamp}",
+        kind=NoticeKind.REMINDER,
+        incident=incident,
+        update=incident.last_update,
+        at=window.start - ahead,
+        order=window.start - ahead,
+        components=incident.affected_components,
+    )
+
+
+def latest_notice(site: Site, incident_id: str) -> Notice:
+    """The notice for an incident's latest update, for previews (mailed or not)."""
+    incident = site.by_id[incident_id]
+    update = incident.last_update
+    return Notice(
+        key=f"{incident.id}/{update.index}",
+        kind=NoticeKind.UPDATE,
+        incident=incident,
+        update=update,
+        at=update.at,
+        order=update.at,
+        components=components_through(incident, update.index),
+    )
+
+
+# -- identifiers ---------------------------------------------------------------------------
+
+
+def message_id(config: Config, notice: Notice) -> str:
+    """`<2026-11-20-checkout-errors.update-1@status.acme.example>`: stable for ever."""
+    incident_id, _, rest = notice.key.partition("/")
+    local = {
+        NoticeKind.UPDATE: f"update-{rest}",
+        NoticeKind.POSTMORTEM: "postmortem",
+        NoticeKind.REMINDER: f"reminder-{rest.rpartition('/')[2]}",
+    }[notice.kind]
+    return f"<{incident_id}.{local}@{links.host(config)}>"
+
+
+def thread_id(config: Config, incident: Incident) -> str | None:
+    root = thread_root(incident)
+    if root is None:
+        return None
+    return f"<{incident.id}.update-{root.index}@{links.host(config)}>"
+
+
+# -- messages ------------------------------------------------------------------------------
+
+
+def builtin_email_dir() -> Path:
+    """The built-in theme's e-mail templates: in the installed package, else the checkout."""
+    package = Path(__file__).resolve().parent
+    for themes in (package / "themes", package.parent / "themes"):
+        folder = themes / "default" / EMAIL_FOLDER
+        if folder.is_dir():
+            return folder
+    raise FileNotFoundError("the built-in theme's e-mail templates are missing")
+
+
+def template_dirs(site: Site) -> tuple[Path, ...]:
+    """The site's own theme first (`themes/<theme>/email/`), then the built-in one."""
+    own = Path(site.root) / "themes" / site.config.theme / EMAIL_FOLDER
+    builtin = builtin_email_dir()
+    return (own, builtin) if own.is_dir() and own.resolve() != builtin.resolve() else (builtin,)
+
+
+class Renderer:
+    """Turns notices into messages for one site; caches what recipients share.
+
+    Templates are looked up in the site's theme, then the built-in one, which a site's
+    template can extend as `default/notice.html`.
+    """
+
+    def __init__(self, site: Site, sender: Sender, *, date: datetime) -> None:
+        self.site = site
+        self.sender = sender
+        self.date = format_datetime(date)
+        dirs = template_dirs(site)
+        self._loader = jinja2.ChoiceLoader(
+            [
+                jinja2.FileSystemLoader([str(d) for d in dirs]),
+                jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(str(dirs[-1]))}),
+            ]
+        )
+        self._environments: dict[str, jinja2.Environment] = {}
+        self._shared: dict[tuple[str, str], dict[str, Any]] = {}
+        self._calendars: dict[tuple[str, str], bytes] = {}
+
+    def environment(self, language: str) -> jinja2.Environment:
+        env = self._environments.get(language)
+        if env is None:
+            env = jinja2.Environment(
+                loader=self._loader,
+                autoescape=jinja2.select_autoescape(["html"], default_for_string=False),
+                undefined=jinja2.StrictUndefined,
+                extensions=["jinja2.ext.i18n"],
+                trim_blocks=True,
+                lstrip_blocks=True,
+                keep_trailing_newline=True,
+            )
+            env.install_gettext_translations(  # type: ignore[attr-defined]
+                translations(language), newstyle=True
+            )
+            self._environments[language] = env
+        return env
+
+    def subject(self, notice: Notice, language: str) -> str:
+        return str(self.shared(notice, language)["subject"])
+
+    def text(self, notice: Notice, recipient: Recipient) -> str:
+        env = self.environment(recipient.language)
+        return env.get_template("notice.txt").render(self.context(notice, recipient))
+
+    def html(self, notice: Notice, recipient: Recipient) -> str:
+        env = self.environment(recipient.language)
+        return env.get_template("notice.html").render(self.context(notice, recipient))
+
+    def context(self, notice: Notice, recipient: Recipient) -> dict[str, Any]:
+        context = dict(self.shared(notice, recipient.language))
+        config = self.site.config
+        context["recipient"] = {
+            "address": recipient.address,
+            "components": [
+                config.component(c).name for c in recipient.components if c in config.component_ids
+            ],
+        }
+        context["unsubscribe"] = {
+            "url": recipient.unsubscribe_url,
+            "mailto": self.sender.unsubscribe_mailto,
+        }
+        return context
+
+    def message(self, notice: Notice, recipient: Recipient) -> EmailMessage:
+        """The whole message for one recipient."""
+        config = self.site.config
+        shared = self.shared(notice, recipient.language)
+        msg = EmailMessage(policy=MAIL_POLICY)
+        msg["Subject"] = shared["subject"]
+        msg["From"] = self.sender.from_
+        msg["To"] = recipient.address
+        if self.sender.reply_to:
+            msg["Reply-To"] = self.sender.reply_to
+        msg["Date"] = self.date
+        msg.set_raw("Message-ID", message_id(config, notice))
+        parent = thread_id(config, notice.incident)
+        if parent is not None and not notice.is_first:
+            msg.set_raw("In-Reply-To", parent)
+            msg.set_raw("References", parent)
+        host = links.host(config)
+        msg["List-Id"] = formataddr((config.title, f"notices.{host}"))
+        msg.set_raw("List-Archive", f"<{links.url(config)}>")
+        unsubscribe = []
+        if self.sender.unsubscribe_mailto:
+            unsubscribe.append(f"<mailto:{self.sender.unsubscribe_mailto}?subject=unsubscribe>")
+        if recipient.unsubscribe_url:
+            unsubscribe.append(f"<{recipient.unsubscribe_url}>")
+        if unsubscribe:
+            msg.set_raw("List-Unsubscribe", ",\r\n ".join(unsubscribe))
+        if recipient.unsubscribe_url:
+            msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        # Keeps out-of-office replies and auto-responders from answering a notice (RFC 3834).
+        msg["Auto-Submitted"] = "auto-generated"
+        msg["X-Auto-Response-Suppress"] = "All"
+        msg["Content-Language"] = recipient.language
+        msg["X-Statuspage-Notice"] = notice.key
+        context = self.context(notice, recipient)
+        env = self.environment(recipient.language)
+        text = env.get_template("notice.txt").render(context)
+        html = env.get_template("notice.html").render(context)
+        msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
+        msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+        calendar = self.calendar(notice, recipient.language)
+        if calendar is not None:
+            msg.add_attachment(
+                calendar,
+                maintype="text",
+                subtype="calendar",
+                filename=f"{notice.incident.id}.ics",
+                params={"method": "PUBLISH"},
+            )
+        return msg
+
+    def calendar(self, notice: Notice, language: str) -> bytes | None:
+        """A maintenance's event as the site's calendar has it, so calendars update in place."""
+        incident = notice.incident
+        if not incident.is_maintenance or incident.current_window is None:
+            return None
+        cache_key = (notice.key, language)
+        if cache_key not in self._calendars:
+            self._calendars[cache_key] = maintenance_calendar(self.site, incident, language)
+        return self._calendars[cache_key]
+
+    def shared(self, notice: Notice, language: str) -> dict[str, Any]:
+        """Everything in the message that is the same for every recipient of a language."""
+        cache_key = (notice.key, language)
+        cached = self._shared.get(cache_key)
+        if cached is None:
+            cached = _NoticeContext(self.site, notice, language).values()
+            self._shared[cache_key] = cached
+        return cached
+
+
+def maintenance_calendar(site: Site, incident: Incident, language: str) -> bytes:
+    """One VEVENT, the same UID and SEQUENCE as in `maintenance.ics` (statuspage.ical)."""
+    calendar = Calendar()
+    calendar.add("prodid", ical.PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    calendar.add_component(
+        ical.maintenance_event(site, Formatter(language, site.config.zone), incident)
+    )
+    return bytes(calendar.to_ical())
+
+
+@dataclass(frozen=True)
+class _NoticeContext:
+    site: Site
+    notice: Notice
+    language: str
+
+    @cached_property
+    def fmt(self) -> Formatter:
+        return Formatter(self.language, self.site.config.zone)
+
+    def _(self, message: str) -> str:
+        return self.fmt.gettext(message)
+
+    def values(self) -> dict[str, Any]:
+        site, notice, fmt = self.site, self.notice, self.fmt
+        config = site.config
+        incident, update = notice.incident, notice.update
+        title = incident.title.get(self.language)
+        if notice.kind is NoticeKind.REMINDER:
+            status = self._("Starting soon")
+        else:
+            status = update_status_word(
+                UpdateStatus.POSTMORTEM if notice.kind is NoticeKind.POSTMORTEM else update.status,
+                self.language,
+            )
+        window = incident.current_window
+        earlier_updates: Sequence[Update] = incident.updates[: update.index]
+        if notice.kind is NoticeKind.POSTMORTEM:
+            earlier_updates = incident.updates
+        postmortem = None
+        if incident.postmortem is not None and (
+            notice.kind is NoticeKind.POSTMORTEM or update.status is UpdateStatus.POSTMORTEM
+        ):
+            postmortem = self._body(incident.postmortem.get(self.language))
+        states = states_after(incident, update.index)
+        return {
+            "subject": f"[{config.title}] {status}: {title}",
+            "language": self.language,
+            "kind": notice.kind.value,
+            "site": {"title": config.title, "url": links.url(config), "host": links.host(config)},
+            "title": title,
+            "status": status,
+            "status_key": update.status.value,
+            "is_maintenance": incident.is_maintenance,
+            "is_final": update.status.is_final,
+            "incident_url": links.incident_url(config, incident.id),
+            "update": {
+                "status": update_status_word(update.status, self.language),
+                **self._moment(update.at),
+                **self._body(update.message.get(self.language)),
+            },
+            "show_update": notice.kind is not NoticeKind.POSTMORTEM,
+            "postmortem": postmortem,
+            "next_update": (
+                self._moment(update.next_update_due)
+                if update.next_update_due is not None and not update.status.is_final
+                else None
+            ),
+            "window": (
+                {
+                    "start": self._moment(window.start),
+                    "end": self._moment(window.end),
+                    "duration": fmt.duration(window.end - window.start),
+                }
+                if incident.is_maintenance and window is not None
+                else None
+            ),
+            "starts_in": (
+                fmt.duration(window.start - site.now)
+                if notice.kind is NoticeKind.REMINDER and window is not None
+                else None
+            ),
+            "components": [
+                {
+                    "name": config.component(component).name,
+                    "state": state.value,
+                    "state_word": component_status_word(state, self.language),
+                }
+                for component, state in states
+                if component in config.component_ids
+            ],
+            "earlier": [
+                {
+                    "status": update_status_word(u.status, self.language),
+                    **self._moment(u.at),
+                    **self._body(u.message.get(self.language)),
+                }
+                for u in reversed(earlier_updates)
+            ],
+            "contact": {
+                "email": config.contact.email,
+                "url": config.contact.url,
+                "response_promise": config.contact.response_promise,
+            },
+            "calendar": incident.is_maintenance and window is not None,
+        }
+
+    def _moment(self, moment: datetime) -> dict[str, str]:
+        return {"when": self.fmt.date_time(moment), "iso": self.fmt.iso(moment)}
+
+    @staticmethod
+    def _body(markdown: str) -> dict[str, Any]:
+        return {"html": Markup(to_html(markdown)), "text": to_text(markdown)}
+
+
+# -- previews and dry runs -----------------------------------------------------------------
+
+
+def preview_recipient(config: Config, language: str | None = None) -> Recipient:
+    """A made-up reader for previews: nothing personal in it."""
+    url = None
+    if config.notify.unsubscribe_url:
+        url = unsubscribe_link(config.notify.unsubscribe_url, "PREVIEW-TOKEN")
+    return Recipient(
+        address="subscriber@example.com", language=language or config.language, unsubscribe_url=url
+    )
+
+
+def unsubscribe_link(endpoint: str, token: str) -> str:
+    """The endpoint with `token=<token>` added to its query."""
+    separator = "&" if "?" in endpoint else "?"
+    return f"{endpoint}{separator}token={token}"
+
+
+def eml_name(notice: Notice, number: int) -> str:
+    """A file name for a dry run's outbox: sortable, without the address."""
+    return f"{number:06d}-{notice.key.replace('/', '-')}.eml"
