@@ -69,7 +69,8 @@ def _calendar(site: Site, fmt: Formatter, name: str, maintenances: Sequence[Inci
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", name)
-    calendar.add("x-wr-caldesc", links.url(site.config))
+    description = fmt.gettext("Maintenance windows announced on %(url)s")
+    calendar.add("x-wr-caldesc", description % {"url": links.url(site.config)})
     # Calendar apps poll subscriptions rarely unless told; windows move, so ask for hourly.
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
