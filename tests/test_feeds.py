@@ -236,3 +236,38 @@ def test_site_under_a_path_gets_its_own_ids(tmp_path: Path) -> None:
     assert feed.feed.id == "tag:test.example,2026:status/history"
     assert all(e.id.startswith("tag:test.example,2026:status/incident/") for e in feed.entries)
     assert feed.entries[0].link.startswith("https://test.example/status/incidents/")
+
+
+def test_feeds_hold_the_newest_50_incidents_and_200_updates(tmp_path: Path) -> None:
+    from statuspage import feeds
+    from statuspage.load import load_site_or_raise
+    from statuspage.write import write_site
+    from tests.sites import write_site as write_source
+
+    incidents = {}
+    for n in range(60):
+        day = datetime(2026, 1, 1, 9, tzinfo=UTC) + timedelta(days=n)
+        steps = ["investigating", "identified", "monitoring", "resolved"]
+        updates = "".join(
+            f"  - at: {(day + timedelta(minutes=10 * k)).isoformat()}\n"
+            f"    status: {status}\n"
+            f"    message: Step {k}.\n"
+            for k, status in enumerate(steps)
+        )
+        incidents[f"incident-{n:02d}"] = (
+            f"title: Incident {n}\nimpact: minor\ncomponents: {{web: degraded_performance}}\n"
+            f"updates:\n{updates}"
+        )
+    src = write_source(tmp_path / "src", incidents)
+    site = load_site_or_raise(src, now=datetime(2026, 3, 10, tzinfo=UTC), check_git=False)
+    write_site(feeds.generate(site), tmp_path / "out")
+    history = parse(tmp_path / "out" / "history.atom")
+    assert len(history.entries) == 50
+    assert history.entries[0].id.endswith("incident-59")
+    assert history.entries[-1].id.endswith("incident-10")
+    assert len(parse(tmp_path / "out" / "history.rss").entries) == 50
+    updates = parse(tmp_path / "out" / "updates.atom")
+    assert len(updates.entries) == 200
+    assert updates.entries[0].id.endswith("incident-59/update/3")
+    assert updates.entries[-1].id.endswith("incident-10/update/0")
+    assert len(parse(tmp_path / "out" / "components" / "web" / "history.atom").entries) == 50
