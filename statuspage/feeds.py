@@ -135,7 +135,7 @@ def _history_feed(
         entry.published(incident.first_update.at)
         entry.updated(incident.last_update.at)
         entry.author(_author(ctx.config))
-        body = [*_preamble(ctx, incident)]
+        body = [*_preamble(ctx, incident), *_postmortem(ctx, incident)]
         body += [_update_html(ctx, update) for update in reversed(incident.updates)]
         entry.content("\n".join(body), type="html")
     return feed
@@ -200,6 +200,16 @@ def _preamble(ctx: _Context, incident: Incident) -> list[str]:
         }
         parts.append(f"<p><strong>{escape(text)}</strong></p>")
     return parts
+
+
+def _postmortem(ctx: _Context, incident: Incident) -> list[str]:
+    """The postmortem, first: the last word on an incident, however late it came."""
+    if incident.postmortem is None:
+        return []
+    label = escape(ctx._("Postmortem"))
+    return [
+        f"<p><strong>{label}</strong></p>\n{to_html(incident.postmortem.get(ctx.config.language))}"
+    ]
 
 
 def _update_html(ctx: _Context, update: Update) -> str:

@@ -110,6 +110,14 @@ def test_demo_entry_body_lists_every_update_newest_first(built_demo: Path, demo_
     assert "<strong>not charged</strong>" in html  # Markdown rendered
 
 
+def test_demo_postmortem_comes_first(built_demo: Path) -> None:
+    feed = parse(built_demo / "history.atom")
+    entry = next(e for e in feed.entries if e.id.endswith("/2026-08-06-shop-unavailable"))
+    html = entry.content[0].value
+    assert html.startswith("<p><strong>Postmortem</strong></p>\n<h2>What happened</h2>")
+    assert html.index("applied a configuration change") < html.index("<strong>Resolved</strong>")
+
+
 def test_demo_maintenance_entry_starts_with_its_window(built_demo: Path) -> None:
     feed = parse(built_demo / "history.atom")
     entry = next(e for e in feed.entries if e.id.endswith("/2026-12-03-database-upgrade"))
