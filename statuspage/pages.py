@@ -302,6 +302,7 @@ class Renderer:
             impact_word=lambda i: IMPACT_WORDS[i],
             indicator_word=INDICATOR_WORDS.__getitem__,
             component=self.config.component,
+            incident_count=self.incident_count,
             uptime_percent=self.uptime_percent,
             minutes=lambda span: self.fmt.number(round(span.total_seconds() / 60)),
         )
@@ -315,6 +316,10 @@ class Renderer:
     def markdown(self, value: Text) -> Markup:
         """Untrusted Markdown as safe HTML (markup.py sanitises it)."""
         return Markup(to_html(value.get(self.language)))
+
+    def incident_count(self, ids: Iterable[str]) -> int:
+        """How many of `ids` are incidents (not maintenances)."""
+        return sum(1 for i in ids if not self.site.by_id[i].is_maintenance)
 
     def uptime_percent(self, fraction: float | None) -> str:
         """`99.96%`, rounded down so a figure never looks better than it was."""
