@@ -23,6 +23,8 @@ COMMANDS = {
     "update": "statuspage.cli.edit:update",
     "validate": "statuspage.cli.site:validate",
     "build": "statuspage.cli.site:build",
+    "serve": "statuspage.cli.serve:serve",
+    "deploy": "statuspage.cli.deploy:deploy",
 }
 
 
@@ -77,6 +79,8 @@ def cli(ctx: click.Context, debug: bool, verbose: int, quiet: bool) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+    ctx.obj["quiet"] = quiet
+    ctx.obj["verbose"] = verbose
     level = (
         logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     )

@@ -1,0 +1,52 @@
+"""Progress of long work on a terminal; nothing at all in CI, in a pipe or with -q.
+
+Library functions take a `progress(what, done, total)` callback and never print; the
+command passes `terminal_progress()`, which is None (no callback) where nobody watches.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from typing import TextIO
+
+import click
+
+Progress = Callable[[str, int, int], None]
+
+
+def in_ci() -> bool:
+    """CI services set CI (GitHub Actions, GitLab, CircleCI, Travis, Buildkite...)."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def progress_wanted(stream: TextIO | None = None) -> bool:
+    stream = stream or sys.stderr
+    ctx = click.get_current_context(silent=True)
+    quiet = bool(ctx and ctx.find_root().obj and ctx.find_root().obj.get("quiet"))
+    return not quiet and not in_ci() and stream.isatty()
+
+
+def terminal_progress(stream: TextIO | None = None) -> Progress | None:
+    """A callback drawing `what done/total` on one line, redrawn at most 10 times a second."""
+    out = stream or sys.stderr
+    if not progress_wanted(out):
+        return None
+    last = 0.0
+
+    def draw(what: str, done: int, total: int) -> None:
+        nonlocal last
+        now = time.monotonic()
+        finished = done >= total
+        if not finished and now - last < 0.1:
+            return
+        last = now
+        percent = 100 * done // total if total else 100
+        out.write(f"\r\x1b[K{what}: {done}/{total} ({percent}%)")
+        if finished:
+            out.write("\r\x1b[K")  # leave the line clean for the summary that follows
+        out.flush()
+
+    return draw

@@ -1,0 +1,557 @@
+"""Ship a built site: to a local directory, a git branch (GitHub Pages) or S3-compatible storage.
+
+Targets are spelled (docs/deploy.md):
+
+    dir:/var/www/status  or a plain path   a directory, swapped atomically through a symlink
+    git:gh-pages  git:BRANCH@REMOTE         a branch, committed with ghp-import and pushed
+    s3://bucket  s3://bucket/prefix         a bucket, only changed objects uploaded
+
+Every target first works out what would change (the same list `--dry-run` prints), then
+changes it so that a reader never sees half a site: new files go up before anything points
+at them, and stale files go only after.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from statuspage.diagnostics import StatuspageError
+from statuspage.mediatypes import cache_control, content_type
+
+log = logging.getLogger(__name__)
+
+# (what, done, total): called as work goes on; the CLI draws it on a terminal.
+Progress = Callable[[str, int, int], None]
+
+DEFAULT_BRANCH = "gh-pages"
+DEFAULT_REMOTE = "origin"
+DEFAULT_KEEP = 2
+
+
+class DeployError(StatuspageError):
+    """The target cannot take the site (missing, not ours, unreachable, refused)."""
+
+
+class Action(StrEnum):
+    ADD = "add"
+    CHANGE = "change"
+    DELETE = "delete"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Change:
+    path: str
+    action: Action
+
+    def __str__(self) -> str:
+        return f"{self.action:<6} {self.path}"
+
+
+@dataclass(frozen=True, slots=True)
+class DeployResult:
+    target: str
+    changes: tuple[Change, ...]
+    dry_run: bool
+    detail: str  # one line for the operator: what happened, or what would happen
+
+
+# --------------------------------------------------------------------------- targets
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryTarget:
+    path: Path
+
+    def __str__(self) -> str:
+        return f"dir:{self.path}"
+
+
+@dataclass(frozen=True, slots=True)
+class GitTarget:
+    branch: str = DEFAULT_BRANCH
+    remote: str = DEFAULT_REMOTE
+
+    def __str__(self) -> str:
+        return f"git:{self.branch}@{self.remote}"
+
+
+@dataclass(frozen=True, slots=True)
+class S3Target:
+    bucket: str
+    prefix: str = ""  # without slashes at either end; "" is the whole bucket
+
+    def key(self, path: str) -> str:
+        return f"{self.prefix}/{path}" if self.prefix else path
+
+    def __str__(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}" if self.prefix else f"s3://{self.bucket}"
+
+
+Target = DirectoryTarget | GitTarget | S3Target
+
+_REF_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+
+
+def parse_target(text: str) -> Target:
+    """`dir:PATH` or a plain path, `git:[BRANCH][@REMOTE]`, `s3://BUCKET[/PREFIX]`."""
+    if text.startswith("s3://"):
+        bucket, _, prefix = text.removeprefix("s3://").partition("/")
+        if not _BUCKET.fullmatch(bucket):
+            raise DeployError(f"{text!r}: {bucket!r} is not an S3 bucket name")
+        return S3Target(bucket, prefix.strip("/"))
+    if text.startswith("git:"):
+        branch, _, remote = text.removeprefix("git:").partition("@")
+        branch, remote = branch or DEFAULT_BRANCH, remote or DEFAULT_REMOTE
+        for name in (branch, remote):
+            if not _REF_NAME.fullmatch(name) or ".." in name:
+                raise DeployError(f"{text!r}: {name!r} is not a git branch or remote name")
+        return GitTarget(branch, remote)
+    if re.match(r"[a-z][a-z0-9+.-]+://", text):
+        raise DeployError(
+            f"{text!r}: unknown kind of target; use a directory (dir:PATH), "
+            "git:BRANCH[@REMOTE] or s3://BUCKET[/PREFIX]"
+        )
+    path = text.removeprefix("dir:")
+    if not path:
+        raise DeployError("dir: needs a path, like dir:/var/www/status")
+    return DirectoryTarget(Path(path))
+
+
+# --------------------------------------------------------------------------- the built site
+
+
+def site_files(site_dir: Path) -> dict[str, Path]:
+    """The built site's files by their `/` path, sorted; refuses a missing or empty site."""
+    if not site_dir.is_dir():
+        raise DeployError(f"{site_dir} does not exist; run `statuspage build` first")
+    files = {
+        path.relative_to(site_dir).as_posix(): path
+        for path in sorted(site_dir.rglob("*"))
+        if path.is_file()
+    }
+    if not files:
+        raise DeployError(f"{site_dir} is empty; run `statuspage build` first")
+    return dict(sorted(files.items()))
+
+
+def diff(local: Mapping[str, str], remote: Mapping[str, str]) -> tuple[Change, ...]:
+    """Changes that turn `remote` into `local`; both map paths to content digests."""
+    changes = [
+        Change(path, Action.ADD if path not in remote else Action.CHANGE)
+        for path, digest in local.items()
+        if remote.get(path) != digest
+    ]
+    changes += [Change(path, Action.DELETE) for path in remote if path not in local]
+    return tuple(sorted(changes))
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _no_progress(what: str, done: int, total: int) -> None:
+    pass
+
+
+def deploy(
+    site_dir: Path,
+    target: Target,
+    *,
+    root: Path,
+    base_url: str | None = None,
+    dry_run: bool = False,
+    endpoint_url: str | None = None,
+    keep: int = DEFAULT_KEEP,
+    progress: Progress | None = None,
+) -> DeployResult:
+    """Ship `site_dir` to `target`; `root` is the status site (the git checkout for git:)."""
+    report = progress or _no_progress
+    if isinstance(target, DirectoryTarget):
+        return deploy_directory(site_dir, target, dry_run=dry_run, keep=keep, progress=report)
+    if isinstance(target, GitTarget):
+        cname = cname_for(base_url) if base_url else None
+        return deploy_git(site_dir, target, repo=root, cname=cname, dry_run=dry_run)
+    return deploy_s3(site_dir, target, endpoint_url=endpoint_url, dry_run=dry_run, progress=report)
+
+
+def rollback(target: Target, *, dry_run: bool = False) -> DeployResult:
+    if not isinstance(target, DirectoryTarget):
+        raise DeployError(
+            "--rollback works with directory targets; for a git branch push a revert of its "
+            "last commit, for S3 turn on bucket versioning"
+        )
+    return rollback_directory(target, dry_run=dry_run)
+
+
+# --------------------------------------------------------------------------- directory
+#
+# /var/www/status                     a symlink, the path the web server serves
+# /var/www/.status.versions/000007-…  one complete copy of the site per deploy
+#
+# A new version is copied in full under a temporary name, renamed into place, and then the
+# symlink is replaced with rename(2), which is atomic: a request resolves the old version or
+# the new one, never a mix or nothing. Earlier versions are kept for --rollback.
+
+_VERSION = re.compile(r"(\d{6})-\d{8}T\d{6}Z")
+_ROLLED_BACK = ".rolled-back"
+
+
+def versions_dir(target: DirectoryTarget) -> Path:
+    return target.path.parent / f".{target.path.name}.versions"
+
+
+def _versions(folder: Path) -> list[Path]:
+    """Live-able versions, oldest first (versions given up by --rollback are left out)."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if _VERSION.fullmatch(p.name) and p.is_dir())
+
+
+def _current(target: DirectoryTarget) -> Path | None:
+    """The version the target points at, None before the first deploy; refuses foreign paths."""
+    path = target.path
+    if path.is_symlink():
+        pointed = (path.parent / os.readlink(path)).resolve()
+        if pointed.parent != versions_dir(target).resolve():
+            raise DeployError(
+                f"{path} is a symlink to {pointed}, not to a version deployed by statuspage; "
+                "remove it or choose another path"
+            )
+        return pointed
+    if path.is_dir():
+        if any(path.iterdir()):
+            raise DeployError(
+                f"{path} is a directory with files in it; statuspage deploys to a path it "
+                "manages as a symlink: remove the directory or choose another path"
+            )
+        return None
+    if path.exists():
+        raise DeployError(f"{path} exists and is not a directory")
+    return None
+
+
+def _tree_digests(folder: Path | None) -> dict[str, str]:
+    if folder is None or not folder.is_dir():
+        return {}
+    return {
+        p.relative_to(folder).as_posix(): _sha256(p)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _point(target: DirectoryTarget, version: Path) -> None:
+    """Make the target a symlink to `version`, in one rename."""
+    path = target.path
+    link = path.parent / f".{path.name}.link-{os.getpid()}"
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    os.symlink(os.path.relpath(version, path.parent), link)
+    if path.is_dir() and not path.is_symlink():
+        path.rmdir()  # empty (checked in _current): nothing is being served from it yet
+    os.replace(link, path)
+
+
+def deploy_directory(
+    site_dir: Path,
+    target: DirectoryTarget,
+    *,
+    dry_run: bool = False,
+    keep: int = DEFAULT_KEEP,
+    progress: Progress = _no_progress,
+) -> DeployResult:
+    if keep < 1:
+        raise DeployError("--keep must be at least 1")
+    files = site_files(site_dir)
+    if not target.path.parent.is_dir():
+        raise DeployError(f"{target.path.parent} does not exist")
+    current = _current(target)
+    local = {path: _sha256(source) for path, source in files.items()}
+    changes = diff(local, _tree_digests(current))
+    if dry_run or (current is not None and not changes):
+        verb = "would replace" if changes else "is up to date:"
+        return DeployResult(str(target), changes, dry_run, f"{target.path} {verb} {current}")
+
+    folder = versions_dir(target)
+    folder.mkdir(exist_ok=True)
+    os.chmod(folder, 0o755)
+    existing = [int(m.group(1)) for p in folder.iterdir() if (m := _VERSION.match(p.name))]
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    version = folder / f"{max(existing, default=0) + 1:06d}-{stamp}"
+    staging = Path(tempfile.mkdtemp(prefix=".incoming-", dir=folder))
+    try:
+        for done, (path, source) in enumerate(files.items(), 1):
+            destination = staging / path
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, destination)
+            os.chmod(destination, 0o644)
+            progress("copy", done, len(files))
+        for directory in (staging, *(p for p in staging.rglob("*") if p.is_dir())):
+            os.chmod(directory, 0o755)  # mkdtemp makes 0700: the web server must read it
+        os.rename(staging, version)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _point(target, version)
+    removed = _prune(folder, version, keep)
+    log.info("%s now serves %s; removed %d old version(s)", target.path, version.name, removed)
+    return DeployResult(str(target), changes, False, f"{target.path} → {version}")
+
+
+def _prune(folder: Path, current: Path, keep: int) -> int:
+    """Keep the current version and the `keep - 1` newest before it; drop given-up ones."""
+    versions = _versions(folder)
+    older = [v for v in versions if v.name < current.name][::-1]
+    doomed = older[keep - 1 :] + [v for v in versions if v.name > current.name]
+    doomed += [p for p in folder.iterdir() if p.name.endswith(_ROLLED_BACK)]
+    doomed += [p for p in folder.iterdir() if p.name.startswith(".incoming-")]
+    for path in doomed:
+        shutil.rmtree(path, ignore_errors=True)
+    return len(doomed)
+
+
+def rollback_directory(target: DirectoryTarget, *, dry_run: bool = False) -> DeployResult:
+    """Point the target back at the version before the current one.
+
+    The version given up is renamed `….rolled-back` (kept for a look, removed by the next
+    deploy), so a second rollback goes one further back instead of forth again.
+    """
+    current = _current(target)
+    if current is None:
+        raise DeployError(f"{target.path} has not been deployed to; nothing to roll back")
+    earlier = [v for v in _versions(versions_dir(target)) if v.name < current.name]
+    if not earlier:
+        raise DeployError(f"{target.path} has no earlier version to roll back to")
+    previous = earlier[-1]
+    changes = diff(_tree_digests(previous), _tree_digests(current))
+    if dry_run:
+        return DeployResult(
+            str(target), changes, True, f"{target.path} would go back to {previous}"
+        )
+    _point(target, previous)
+    os.rename(current, current.with_name(current.name + _ROLLED_BACK))
+    return DeployResult(str(target), changes, False, f"{target.path} → {previous} (rolled back)")
+
+
+# --------------------------------------------------------------------------- git branch
+
+
+def cname_for(base_url: str) -> str | None:
+    """The CNAME file GitHub Pages needs for a custom domain; None on a *.github.io address."""
+    host = urlsplit(base_url).hostname
+    if not host or host.endswith(".github.io"):
+        return None
+    return host
+
+
+def _git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        ["git", *args], cwd=repo, capture_output=True, text=True, check=False, encoding="utf-8"
+    )
+    if check and result.returncode != 0:
+        message = (result.stderr or result.stdout).strip().splitlines()
+        raise DeployError(f"git {' '.join(args)} failed: {message[-1] if message else '?'}")
+    return result
+
+
+def _blob_sha(data: bytes) -> str:
+    """Git's object id of a file's content, to compare with the branch without checking it out."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+def source_commit(repo: Path) -> str:
+    """`abc1234` (or `abc1234 with uncommitted changes`): what the site was built from."""
+    head = _git(repo, "rev-parse", "--short=12", "HEAD", check=False)
+    if head.returncode != 0:
+        return "a folder with no commit"
+    dirty = _git(repo, "status", "--porcelain", "--untracked-files=no", check=False).stdout
+    return head.stdout.strip() + (" with uncommitted changes" if dirty.strip() else "")
+
+
+def deploy_git(
+    site_dir: Path,
+    target: GitTarget,
+    *,
+    repo: Path,
+    cname: str | None = None,
+    dry_run: bool = False,
+) -> DeployResult:
+    """Commit the site as the whole content of `target.branch` and push it to its remote.
+
+    The branch is fetched first, so the new commit follows the published history (in a CI
+    checkout that fetched only main, too); nothing is committed when nothing changed, so a
+    scheduled run that changes nothing adds no commit.
+    """
+    files = site_files(site_dir)
+    if _git(repo, "rev-parse", "--git-dir", check=False).returncode != 0:
+        raise DeployError(f"{repo.resolve()} is not in a git repository; git: targets need one")
+    if _git(repo, "remote", "get-url", target.remote, check=False).returncode != 0:
+        raise DeployError(
+            f"the git repository has no remote {target.remote!r}; add it with "
+            f"`git remote add {target.remote} URL` or name another (git:BRANCH@REMOTE)"
+        )
+    tracking = f"refs/remotes/{target.remote}/{target.branch}"
+    fetched = _git(
+        repo,
+        "fetch",
+        "--quiet",
+        target.remote,
+        f"+refs/heads/{target.branch}:{tracking}",
+        check=False,
+    )
+    if fetched.returncode != 0 and "couldn't find remote ref" not in fetched.stderr:
+        raise DeployError(f"git fetch {target.remote} failed: {fetched.stderr.strip()}")
+    published: dict[str, str] = {}
+    if fetched.returncode == 0:
+        listing = _git(repo, "ls-tree", "-r", "-z", tracking).stdout
+        for entry in filter(None, listing.split("\0")):
+            meta, _, path = entry.partition("\t")
+            published[path] = meta.split()[2]
+    local = {path: _blob_sha(source.read_bytes()) for path, source in files.items()}
+    local[".nojekyll"] = _blob_sha(b"")  # GitHub Pages: serve files as they are, no Jekyll
+    if cname:
+        local["CNAME"] = _blob_sha(f"{cname}\n".encode())
+    changes = diff(local, published)
+    where = f"{target.branch} on {target.remote}"
+    if dry_run or not changes:
+        verb = "would get" if changes else "is up to date; no"
+        return DeployResult(str(target), changes, dry_run, f"{where} {verb} a new commit")
+
+    message = f"Deploy status page from {source_commit(repo)}"
+    command = [sys.executable, "-m", "ghp_import", "--no-jekyll", "--push", "--message", message]
+    command += ["--remote", target.remote, "--branch", target.branch]
+    if cname:
+        command += ["--cname", cname]
+    command.append(str(site_dir.resolve()))
+    environment = dict(os.environ)
+    if not _git(repo, "config", "user.name", check=False).stdout.strip():
+        # ghp-import signs the commit with git's identity; a CI runner may have none.
+        environment.setdefault("GIT_COMMITTER_NAME", "statuspage")
+        environment.setdefault("GIT_COMMITTER_EMAIL", "statuspage@localhost")
+    result = subprocess.run(
+        command, cwd=repo, env=environment, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        lines = (result.stderr or result.stdout).strip().splitlines()
+        raise DeployError(f"ghp-import failed: {lines[-1] if lines else 'no message'}")
+    commit = _git(repo, "rev-parse", "--short=12", f"refs/heads/{target.branch}").stdout.strip()
+    return DeployResult(str(target), changes, False, f"{where}: pushed commit {commit}")
+
+
+# --------------------------------------------------------------------------- S3
+
+
+def _s3_client(endpoint_url: str | None) -> Any:
+    try:
+        import boto3
+    except ImportError:
+        raise DeployError("s3:// targets need boto3: pip install 'statuspage-git[s3]'") from None
+    return boto3.client("s3", endpoint_url=endpoint_url)
+
+
+def _upload_order(path: str) -> tuple[int, str]:
+    """Assets first, then pages, the home page last: a page goes up after what it links to."""
+    if path in ("index.html", "404.html"):
+        return (2, path)
+    return (1 if path.endswith(".html") else 0, path)
+
+
+def _md5(data: bytes) -> bytes:
+    return hashlib.md5(data, usedforsecurity=False).digest()
+
+
+@contextmanager
+def _aws_errors(target: S3Target) -> Iterator[None]:
+    """botocore's exceptions as one clear message each."""
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+    try:
+        yield
+    except NoCredentialsError:
+        raise DeployError(
+            "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE"
+        ) from None
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        raise DeployError(
+            f"{target}: {error.get('Code', 'error')}: {error.get('Message', exc)}"
+        ) from None
+    except BotoCoreError as exc:
+        raise DeployError(f"{target}: {exc}") from None
+
+
+def deploy_s3(
+    site_dir: Path,
+    target: S3Target,
+    *,
+    endpoint_url: str | None = None,
+    dry_run: bool = False,
+    progress: Progress = _no_progress,
+) -> DeployResult:
+    """Upload new and changed objects, then delete the ones the site no longer has.
+
+    Objects are compared by MD5, which is the ETag of every object uploaded in one part (as
+    this function uploads them); an object uploaded in parts by another tool is sent once more.
+    """
+    files = site_files(site_dir)
+    client = _s3_client(endpoint_url)
+    prefix = f"{target.prefix}/" if target.prefix else ""
+    published: dict[str, str] = {}
+    with _aws_errors(target):
+        pages = client.get_paginator("list_objects_v2").paginate(
+            Bucket=target.bucket, Prefix=prefix
+        )
+        for page in pages:
+            for item in page.get("Contents", ()):
+                published[item["Key"].removeprefix(prefix)] = item["ETag"].strip('"')
+    data = {path: source.read_bytes() for path, source in files.items()}
+    changes = diff({path: _md5(body).hex() for path, body in data.items()}, published)
+    if dry_run or not changes:
+        verb = "would change" if changes else "is up to date:"
+        return DeployResult(
+            str(target), changes, dry_run, f"{target} {verb} {len(changes)} objects"
+        )
+
+    uploads = sorted((c.path for c in changes if c.action is not Action.DELETE), key=_upload_order)
+    stale = [target.key(c.path) for c in changes if c.action is Action.DELETE]
+    with _aws_errors(target):
+        for done, path in enumerate(uploads, 1):
+            body = data[path]
+            client.put_object(
+                Bucket=target.bucket,
+                Key=target.key(path),
+                Body=body,
+                ContentType=content_type(path),
+                CacheControl=cache_control(path),
+                ContentMD5=base64.b64encode(_md5(body)).decode(),
+            )
+            progress("upload", done, len(uploads))
+        for start in range(0, len(stale), 1000):  # DeleteObjects takes 1000 keys at most
+            batch = stale[start : start + 1000]
+            answer = client.delete_objects(
+                Bucket=target.bucket,
+                Delete={"Objects": [{"Key": key} for key in batch], "Quiet": True},
+            )
+            if answer.get("Errors"):
+                first = answer["Errors"][0]
+                raise DeployError(f"{target}: could not delete {first['Key']}: {first['Message']}")
+            progress("delete", start + len(batch), len(stale))
+    detail = f"{target}: uploaded {len(uploads)}, deleted {len(stale)} objects"
+    return DeployResult(str(target), changes, False, detail)
