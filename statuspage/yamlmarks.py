@@ -19,10 +19,26 @@ import yaml
 
 from statuspage.diagnostics import Problems
 
+# The base loaders compose nodes without resolving plain scalars' types (they stay text):
+# resolving every scalar up front costs a third of the load time, and only the few values read
+# as text, numbers or booleans need it, which `scalar_tag` does on demand.
 try:
-    from yaml import CSafeLoader as _Loader
+    from yaml import CBaseLoader as _BaseLoader
 except ImportError:  # pragma: no cover - libyaml missing: same results, slower
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import BaseLoader as _BaseLoader  # type: ignore[assignment]
+
+_DEFAULT_TAGS: dict[type, str] = {
+    yaml.ScalarNode: "tag:yaml.org,2002:str",
+    yaml.SequenceNode: "tag:yaml.org,2002:seq",
+    yaml.MappingNode: "tag:yaml.org,2002:map",
+}
+
+
+class _Loader(_BaseLoader):
+    def resolve(self, kind: type, value: object, implicit: object) -> str:
+        """The parser asks this for every untagged node: one dict look-up, nothing more."""
+        return _DEFAULT_TAGS[kind]
+
 
 MAX_FILE_BYTES = 2_000_000
 MAX_TEXT_CHARS = 100_000
@@ -35,6 +51,19 @@ _TAG_NAMES = {
     "tag:yaml.org,2002:timestamp": "a date",
 }
 _STR_TAG = "tag:yaml.org,2002:str"
+_IMPLICIT = yaml.resolver.Resolver.yaml_implicit_resolvers
+
+
+def scalar_tag(node: yaml.Node) -> str:
+    """The YAML 1.1 tag a scalar has: a plain `no` is a boolean, `2026-11-20` a date, ..."""
+    if not isinstance(node, yaml.ScalarNode):
+        return str(node.tag)
+    if not node.style and node.tag == _STR_TAG:  # plain (libyaml says "", PyYAML None)
+        value = str(node.value)
+        for tag, pattern in _IMPLICIT.get(value[:1] or None, ()):
+            if pattern.match(value):
+                return str(tag)
+    return str(node.tag)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +125,7 @@ class YamlFile:
         if node is None:
             self.error(None, "the file is empty")
             return None
-        if _has_alias(node):
+        if "&" in text and _ANCHOR.search(text) and _has_alias(node):
             self.error(
                 _first_alias_mark(text),
                 "YAML aliases (*name) are not allowed; write the value out in full",
@@ -159,8 +188,9 @@ class YamlFile:
         if not isinstance(node, yaml.ScalarNode):
             self.error(node, f"{field}: expected text, got {_kind(node)}")
             return None
-        if node.tag != _STR_TAG:
-            kind = _TAG_NAMES.get(node.tag, "not text")
+        tag = scalar_tag(node)
+        if tag != _STR_TAG:
+            kind = _TAG_NAMES.get(tag, "not text")
             self.error(
                 node,
                 f"{field}: {node.value!r} is read by YAML as {kind}, not text; "
@@ -184,7 +214,7 @@ class YamlFile:
         return value
 
     def choice(self, node: yaml.Node, field: str, allowed: Sequence[str]) -> str | None:
-        if not isinstance(node, yaml.ScalarNode) or node.tag not in (_STR_TAG,):
+        if not isinstance(node, yaml.ScalarNode):
             shown = node.value if isinstance(node, yaml.ScalarNode) else _kind(node)
             self.error(node, f"{field}: {shown!r} is not one of {', '.join(allowed)}")
             return None
@@ -195,13 +225,13 @@ class YamlFile:
         return value
 
     def boolean(self, node: yaml.Node, field: str) -> bool | None:
-        if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:bool":
+        if isinstance(node, yaml.ScalarNode) and scalar_tag(node) == "tag:yaml.org,2002:bool":
             return str(node.value).lower() in ("true", "yes", "on", "y")
         self.error(node, f"{field}: expected true or false, got {_shown(node)}")
         return None
 
     def integer(self, node: yaml.Node, field: str, *, minimum: int = 0) -> int | None:
-        if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:int":
+        if isinstance(node, yaml.ScalarNode) and scalar_tag(node) == "tag:yaml.org,2002:int":
             try:
                 value = int(str(node.value).replace("_", ""), 10)
             except ValueError:
@@ -231,10 +261,7 @@ class YamlFile:
 
     def timestamp(self, node: yaml.Node, field: str) -> datetime | None:
         """A naive or aware datetime, as written; the caller applies the site time zone."""
-        if not isinstance(node, yaml.ScalarNode) or node.tag not in (
-            _STR_TAG,
-            "tag:yaml.org,2002:timestamp",
-        ):
+        if not isinstance(node, yaml.ScalarNode):  # any scalar: the pattern below decides
             self.error(
                 node,
                 f"{field}: expected a date and time like 2026-11-20T14:02:00+01:00, "
@@ -256,6 +283,8 @@ class YamlFile:
             return None
 
 
+# An alias needs an anchor (`&name`) before it; files without one need no walk for aliases.
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s]", re.MULTILINE)
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _DATETIME = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?"
@@ -304,7 +333,7 @@ def _kind(node: yaml.Node) -> str:
         return "a mapping"
     if isinstance(node, yaml.SequenceNode):
         return "a list"
-    return _TAG_NAMES.get(node.tag, "text")
+    return _TAG_NAMES.get(scalar_tag(node), "text")
 
 
 def _shown(node: yaml.Node) -> str:
