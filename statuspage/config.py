@@ -13,7 +13,7 @@ import yaml
 from statuspage.clock import LocalTimeError, to_utc
 from statuspage.diagnostics import Problems
 from statuspage.model import Component, Config, Contact, NotifyConfig
-from statuspage.yamlmarks import YamlFile
+from statuspage.yamlmarks import YamlFile, scalar_tag
 
 CONFIG_NAME = "statuspage.yaml"
 LANGUAGES = ("en", "fr", "ru", "zh")
@@ -289,7 +289,7 @@ def _since(source: YamlFile, node: yaml.Node, zone: ZoneInfo) -> datetime | None
 
 def _rate(source: YamlFile, node: yaml.Node) -> float | None:
     """Messages per second: a positive number, 0.5 or 14."""
-    if isinstance(node, yaml.ScalarNode) and node.tag in (
+    if isinstance(node, yaml.ScalarNode) and scalar_tag(node) in (
         "tag:yaml.org,2002:int",
         "tag:yaml.org,2002:float",
     ):
