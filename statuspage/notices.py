@@ -370,7 +370,6 @@ class Renderer:
         # Keeps out-of-office replies and auto-responders from answering a notice (RFC 3834).
         msg["Auto-Submitted"] = "auto-generated"
         msg["X-Auto-Response-Suppress"] = "All"
-        msg["Content-Language"] = recipient.language
         msg["X-Statuspage-Notice"] = notice.key
         context = self.context(notice, recipient)
         env = self.environment(recipient.language)
@@ -387,6 +386,8 @@ class Renderer:
                 filename=f"{notice.incident.id}.ics",
                 params={"method": "PUBLISH"},
             )
+        # After the body: setting content drops the Content-* headers set before.
+        msg["Content-Language"] = recipient.language
         return msg
 
     def calendar(self, notice: Notice, language: str) -> bytes | None:

@@ -25,6 +25,8 @@ COMMANDS = {
     "build": "statuspage.cli.site:build",
     "serve": "statuspage.cli.serve:serve",
     "deploy": "statuspage.cli.deploy:deploy",
+    "notify": "statuspage.cli.notify:notify",
+    "subscribers": "statuspage.cli.notify:subscribers",
 }
 
 

@@ -1,0 +1,314 @@
+"""`notify` and `subscribers`: e-mail notices and the people who receive them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from statuspage.cli.common import now_option, resolve_now, root_option
+
+if TYPE_CHECKING:
+    from statuspage.model import Config, Site
+    from statuspage.subscribers import Subscriber, SubscriberStore
+
+
+@click.command()
+@click.option(
+    "--dry-run/--no-dry-run",
+    default=False,
+    help="Send nothing and record nothing; with --outbox, write the messages as .eml files.",
+)
+@click.option(
+    "--outbox",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="With --dry-run: the folder for one .eml file per message.",
+)
+@click.option(
+    "--baseline/--no-baseline",
+    default=False,
+    help="Record every notice present as delivered, without sending anything.",
+)
+@click.option(
+    "--preview",
+    "preview_id",
+    metavar="INCIDENT_ID",
+    help="Show the notice for the incident's latest update (text), and send nothing.",
+)
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --preview: write the HTML part to this file instead.",
+)
+@click.option("--language", help="With --preview: the reader's language (default: the site's).")
+@click.option("--git/--no-git", default=True, help="Check git history for deleted incidents.")
+@root_option
+@now_option
+def notify(
+    dry_run: bool,
+    outbox: Path | None,
+    baseline: bool,
+    preview_id: str | None,
+    html_file: Path | None,
+    language: str | None,
+    git: bool,
+    root: Path,
+    now_text: str | None,
+) -> None:
+    """E-mail every subscriber the notices they have not received yet.
+
+    One message per update (and per newly published postmortem, and a reminder before a
+    maintenance if notify.reminder_minutes is set) to each subscriber whose components it
+    concerns, in their language. The ledger (notices.ledger) records each accepted message,
+    so a rerun sends nothing twice and a killed run resumes where it stopped. The first
+    run only records what already exists (the cut-off) unless notify.since is set.
+
+    SMTP comes from $STATUSPAGE_SMTP_URL (smtp://user:pass@host:587 for STARTTLS,
+    smtps://... for TLS, smtp://host:25); the ledger's secret from $STATUSPAGE_LEDGER_KEY or
+    .statuspage/ledger.key. Exits 1 if any message was not delivered; those are retried on
+    the next run.
+
+    \b
+    Examples:
+      statuspage notify
+      statuspage notify --dry-run --outbox outbox/
+      statuspage notify --preview 2026-11-20-checkout-errors --html notice.html
+    """
+    from statuspage.load import load_site_or_raise
+
+    if outbox is not None and not dry_run:
+        raise click.UsageError("--outbox needs --dry-run")
+    if preview_id is None and (html_file is not None or language is not None):
+        raise click.UsageError("--html and --language go with --preview")
+    if preview_id is not None and (dry_run or baseline):
+        raise click.UsageError("--preview sends nothing; leave out --dry-run and --baseline")
+    now = resolve_now(root, now_text)
+    site = load_site_or_raise(root, now=now, check_git=git)
+    if preview_id is not None:
+        _preview(site, preview_id, html_file, language)
+        return
+    _run(site, dry_run=dry_run, outbox=outbox, baseline=baseline)
+
+
+def _preview(site: Site, incident_id: str, html_file: Path | None, language: str | None) -> None:
+    from statuspage.config import LANGUAGES
+    from statuspage.diagnostics import StatuspageError
+    from statuspage.notices import Renderer, latest_notice, preview_recipient, preview_sender
+
+    if incident_id not in site.by_id:
+        raise StatuspageError(f"no incident {incident_id!r} in incidents/")
+    if language is not None and language not in LANGUAGES:
+        raise click.BadParameter(
+            f"{language!r} is not one of {', '.join(LANGUAGES)}", param_hint="--language"
+        )
+    notice = latest_notice(site, incident_id)
+    renderer = Renderer(site, preview_sender(site.config), date=site.now)
+    recipient = preview_recipient(site.config, language)
+    if html_file is not None:
+        html_file.write_text(renderer.html(notice, recipient), encoding="utf-8")
+        click.echo(f"Wrote the HTML notice to {html_file}", err=True)
+        return
+    click.echo(f"Subject: {renderer.subject(notice, recipient.language)}\n")
+    click.echo(renderer.text(notice, recipient), nl=False)
+
+
+def _run(site: Site, *, dry_run: bool, outbox: Path | None, baseline: bool) -> None:
+    from statuspage.cli.progress import terminal_progress
+    from statuspage.send import notify as send_notices
+
+    ledger = site.config.notify.ledger
+    report = send_notices(
+        site, dry_run=dry_run, outbox=outbox, baseline=baseline, progress=terminal_progress()
+    )
+    if report.first_run or baseline:
+        count = f"{report.baselined} notice{'s' * (report.baselined != 1)}"
+        if dry_run:
+            click.echo(
+                f"Dry run: the first run will record the {count} already on the site as the "
+                "cut-off and send nothing; later updates are sent.",
+                err=True,
+            )
+        else:
+            click.echo(
+                f"Recorded {count} already on the site in {ledger} without sending them "
+                f"(the cut-off); later updates will be sent. Commit {ledger}.",
+                err=True,
+            )
+        return
+    messages = report.written if dry_run else report.sent
+    summary = (
+        f"{messages} message{'s' * (messages != 1)} for {report.notices} "
+        f"notice{'s' * (report.notices != 1)}, {report.subscribers} "
+        f"subscriber{'s' * (report.subscribers != 1)}"
+    )
+    if dry_run:
+        if outbox is None:
+            owed = report.notices
+            click.echo(
+                f"Dry run: {owed} notice{'s' * (owed != 1)} owed to {report.subscribers} "
+                "subscribers; add --outbox DIR to see the messages.",
+                err=True,
+            )
+        else:
+            click.echo(f"Dry run: wrote {summary} to {outbox}", err=True)
+        return
+    if not report.notices:
+        click.echo(f"Nothing to send: every notice has been delivered ({ledger}).", err=True)
+        return
+    click.echo(f"Sent {summary}.", err=True)
+    for failure in report.failures:
+        click.echo(
+            f"not delivered: {failure.notice}: {failure.recipient}: {failure.reason}", err=True
+        )
+    if not report.ok:
+        problems = []
+        if report.failures:
+            refused = len(report.failures)
+            problems.append(f"{refused} message{'s' * (refused != 1)} refused")
+        if report.stopped:
+            problems.append(f"stopped with {report.unsent} not sent: {report.stopped}")
+        click.echo(
+            f"Error: {'; '.join(problems)}. They stay owed and are retried on the next run.",
+            err=True,
+        )
+        raise SystemExit(1)
+
+
+@click.group()
+def subscribers() -> None:
+    """Manage who receives e-mail notices (a private file, never published).
+
+    The list lives in notify.subscribers (default .statuspage/subscribers.json), which
+    `statuspage init` keeps out of git. Addresses are checked and stored in lower case;
+    adding an address twice merges the two entries.
+    """
+
+
+def _store(root: Path) -> tuple[Config, SubscriberStore]:
+    from statuspage.edit import read_config
+    from statuspage.subscribers import SubscriberStore
+
+    config = read_config(root)
+    return config, SubscriberStore(root / config.notify.subscribers)
+
+
+def _describe(subscriber: Subscriber) -> str:
+    components = ",".join(subscriber.components) or "all"
+    return f"{subscriber.email}\t{components}\t{subscriber.language or '-'}"
+
+
+@subscribers.command("add")
+@click.argument("email")
+@click.option(
+    "-c",
+    "--component",
+    "components",
+    multiple=True,
+    metavar="ID",
+    help="Only notices about this component (repeat for several; default: all).",
+)
+@click.option("--language", help="The language of their notices (default: the site's).")
+@root_option
+def add(email: str, components: tuple[str, ...], language: str | None, root: Path) -> None:
+    """Subscribe EMAIL (or update the entry if it is already there).
+
+    \b
+    Example:
+      statuspage subscribers add jane@example.com -c checkout -c payments --language fr
+    """
+    from statuspage.clock import utc_now
+    from statuspage.config import LANGUAGES
+    from statuspage.subscribers import subscriber
+
+    config, store = _store(root)
+    new = subscriber(
+        email,
+        components=components,
+        language=language,
+        known_components=config.component_ids,
+        languages=LANGUAGES,
+        added=utc_now(),
+    )
+    existed = any(s.email == new.email for s in store.load())
+    saved = next(s for s in store.add([new]) if s.email == new.email)
+    click.echo(f"{'Updated' if existed else 'Subscribed'}: {_describe(saved)}", err=True)
+
+
+@subscribers.command("remove")
+@click.argument("email", required=False)
+@click.option(
+    "--token",
+    help="Remove whoever this unsubscribe token (from a one-click link) names.",
+)
+@root_option
+def remove(email: str | None, token: str | None, root: Path) -> None:
+    """Unsubscribe EMAIL, or the subscriber an unsubscribe --token names.
+
+    \b
+    Examples:
+      statuspage subscribers remove jane@example.com
+      statuspage subscribers remove --token u1.amFuZUBleGFtcGxlLmNvbQ.3q...
+    """
+    from statuspage.diagnostics import StatuspageError
+    from statuspage.ledger import load_keys
+    from statuspage.subscribers import verify_unsubscribe_token
+
+    if (email is None) == (token is None):
+        raise click.UsageError("give either EMAIL or --token")
+    _, store = _store(root)
+    if token is not None:
+        keys = load_keys(store.path.parent, create=False)
+        email = verify_unsubscribe_token(keys.unsubscribe, token) if keys else None
+        if email is None:
+            raise StatuspageError("the token is not one of ours (or was made with another key)")
+    assert email is not None
+    removed = store.remove(email)
+    click.echo(f"Unsubscribed {removed.email}", err=True)
+
+
+@subscribers.command("list")
+@root_option
+def list_(root: Path) -> None:
+    """Print every subscriber: address, components (or all), language (or -)."""
+    _, store = _store(root)
+    found = store.load()
+    for subscriber in found:
+        click.echo(_describe(subscriber))
+    click.echo(f"{len(found)} subscriber{'s' * (len(found) != 1)}", err=True)
+
+
+@subscribers.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@root_option
+def import_(file: Path, root: Path) -> None:
+    """Add the subscribers of a CSV file: columns email, components, language.
+
+    A header row is optional. Components in one cell are separated by spaces or
+    semicolons. Every bad row is reported and then nothing is imported.
+
+    \b
+    Example:
+      statuspage subscribers import customers.csv
+    """
+    from statuspage.clock import utc_now
+    from statuspage.config import LANGUAGES
+    from statuspage.subscribers import read_csv
+
+    config, store = _store(root)
+    new = read_csv(
+        str(file),
+        file.read_bytes(),
+        known_components=config.component_ids,
+        languages=LANGUAGES,
+        added=utc_now(),
+    )
+    before = {s.email for s in store.load()}
+    after = store.add(new)
+    added = len(after) - len(before)
+    click.echo(
+        f"Imported {len(new)} row{'s' * (len(new) != 1)}: {added} new "
+        f"subscriber{'s' * (added != 1)}, {len(after)} in all",
+        err=True,
+    )
