@@ -1,0 +1,455 @@
+"""The HTML pages: what they say, where they link, and what they must never do."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from statuspage import pages
+from statuspage.load import load_site_or_raise
+from statuspage.model import Site
+from tests.sites import at, write_site
+
+INDEX_BUDGET = 40 * 1024
+CSS_BUDGET = 15 * 1024
+
+
+def load(root: Path, now: str) -> Site:
+    return load_site_or_raise(root, now=at(now), check_git=False)
+
+
+def render(site: Site) -> dict[str, str]:
+    """The site's pages in memory: path → text (binary assets left out)."""
+    return {
+        f.path: f.data.decode("utf-8")
+        for f in pages.generate(site)
+        if not f.path.endswith((".ico", ".png"))
+    }
+
+
+def text_of(html: str) -> str:
+    """The visible text, tags dropped and spaces collapsed, for phrase checks."""
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+    return re.sub(r" ([.,;:)])", r"\1", text)
+
+
+class Links(HTMLParser):
+    """Every href and src of a page, with its tag."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        for name in ("href", "src"):
+            value = attributes.get(name)
+            if value is not None:
+                self.found.append((tag, value, attributes))
+
+
+def links_of(html: str) -> list[tuple[str, str, dict[str, str | None]]]:
+    parser = Links()
+    parser.feed(html)
+    return parser.found
+
+
+OPEN_INCIDENT = """\
+title: Checkout errors
+impact: major
+started: 2026-03-10T09:50:00+01:00
+components: {checkout: major_outage, payments: degraded_performance}
+updates:
+  - at: 2026-03-10T10:00:00+01:00
+    status: investigating
+    message: Payments **fail**. We are on it.
+    next_update: 30m
+"""
+
+
+# -- the demo ------------------------------------------------------------------------------
+
+
+def test_demo_has_every_page(built_demo: Path, demo_site: Site) -> None:
+    expected = [
+        "index.html",
+        "history/index.html",
+        "uptime/index.html",
+        "404.html",
+        "sitemap.xml",
+        "robots.txt",
+        "favicon.ico",
+    ]
+    expected += [f"incidents/{i.id}/index.html" for i in demo_site.incidents]
+    expected += [f"components/{c.id}/index.html" for c in demo_site.config.components]
+    missing = [path for path in expected if not (built_demo / path).is_file()]
+    assert not missing
+    assert len(list((built_demo / "assets").glob("style.*.css"))) == 1
+
+
+def test_demo_stays_within_its_size_budgets(built_demo: Path) -> None:
+    assert (built_demo / "index.html").stat().st_size <= INDEX_BUDGET
+    (css,) = (built_demo / "assets").glob("style.*.css")
+    assert css.stat().st_size <= CSS_BUDGET
+
+
+def test_pages_load_nothing_from_elsewhere_and_links_resolve(built_demo: Path) -> None:
+    """No third-party request: stylesheets, icons and images are local; every internal link
+    resolves to a built file (feeds, calendars and the API come from their generators)."""
+    for page in sorted(built_demo.rglob("*.html")):
+        html = page.read_text(encoding="utf-8")
+        assert "<script" not in html, page
+        assert "@import" not in html and "<style" not in html, page
+        for tag, target, attributes in links_of(html):
+            if target.startswith(("mailto:", "#")):
+                continue
+            loaded = tag in ("img", "script", "iframe") or (
+                tag == "link" and attributes.get("rel") in ("stylesheet", "icon")
+            )
+            if target.startswith(("http://", "https://")):
+                assert not loaded, f"{page}: third-party resource {target}"
+                continue
+            if page.name == "404.html":
+                target = target.removeprefix("/")
+                base = built_demo
+            else:
+                base = page.parent
+            resolved = (base / target.split("#")[0]).resolve()
+            if resolved.is_dir():
+                resolved = resolved / "index.html"
+            assert resolved.is_relative_to(built_demo.resolve()), f"{page}: {target}"
+            assert resolved.is_file(), f"{page}: broken link {target}"
+    css = next((built_demo / "assets").glob("style.*.css")).read_text(encoding="utf-8")
+    assert "@font-face" not in css and "@import" not in css
+    assert not re.search(r"url\(\s*[\"']?(https?:)?//", css)
+
+
+def test_demo_index(built_demo: Path) -> None:
+    html = (built_demo / "index.html").read_text(encoding="utf-8")
+    text = text_of(html)
+    assert "All systems operational" in text
+    assert 'class="banner i-none"' in html
+    # Every component with its state in words and its 90-day figure (tests/test_uptime.py
+    # computes these by hand).
+    assert text.count("Operational") == 8
+    assert "99.96% uptime" in text  # checkout
+    assert "99.99% uptime" in text  # delivery notifications
+    assert text.count("100.00% uptime 90 days ago") == 0  # the scale is not mangled
+    # The day of the checkout incident names itself, its uptime and its incident.
+    assert (
+        "Nov 20, 2026 96.68% uptime Major outage: 42 min Partial outage: 19 min "
+        "Elevated error rate at checkout"
+    ) in text
+    # Upcoming maintenance with its window; the last 7 days with their incidents.
+    assert "Scheduled maintenance" in text
+    assert "Database upgrade (checkout and merchant dashboard paused)" in text
+    assert "Fri, Nov 20, 2026 Elevated error rate at checkout" in text
+    assert text.count("No incidents reported.") == 6
+    # Subscribe links, autodiscovery, contact and promise.
+    for target in pages.SUBSCRIBE_LINKS.values():
+        assert f'href="{target}"' in html
+    assert '<link rel="alternate" type="application/atom+xml" href="history.atom"' in html
+    assert '<link rel="alternate" type="application/rss+xml" href="history.rss"' in html
+    assert 'href="mailto:support@acme.example"' in html
+    assert "We answer every message within 8 hours, 7 days a week." in text
+
+
+def test_times_carry_the_zone_abbreviation(built_demo: Path) -> None:
+    html = (built_demo / "incidents/2026-11-20-checkout-errors/index.html").read_text("utf-8")
+    assert (
+        '<time datetime="2026-11-20T14:02:00+01:00">Nov 20, 2026, 2:02\u202fPM CET</time>' in html
+    )
+    summer = (built_demo / "incidents/2026-06-04-card-payments-declined/index.html").read_text(
+        "utf-8"
+    )
+    assert '<time datetime="2026-06-04T19:14:00+02:00">' in summer
+    assert "7:14\u202fPM CEST</time>" in summer
+
+
+def test_demo_incident_page(built_demo: Path) -> None:
+    html = (built_demo / "incidents/2026-11-20-checkout-errors/index.html").read_text("utf-8")
+    text = text_of(html)
+    assert '<h1 id="title">Elevated error rate at checkout</h1>' in html
+    assert "Time to acknowledge 14 min" in text  # started 13:48, first update 14:02
+    assert "Duration 1 hr 22 min" in text
+    assert "Postmortem owed by Nov 27, 2026." in text  # resolved 20 Nov + 7 days
+    assert "Checkout worst state: Major outage" in text
+    # All four updates, newest first, each with status, time and text.
+    statuses = re.findall(r'<span class="tag u-(\w+)">', html[html.index('id="updates-title"') :])
+    assert statuses == ["resolved", "monitoring", "identified", "investigating"]
+    assert "Checkout: Partial outage" in text
+    assert "<strong>not charged</strong>" in html  # Markdown rendered
+
+
+def test_demo_postmortem_and_tombstone(built_demo: Path) -> None:
+    html = (built_demo / "incidents/2026-08-06-shop-unavailable/index.html").read_text("utf-8")
+    assert '<section class="postmortem"' in html
+    assert "<table>" in html  # the postmortem's timeline table
+    assert "owed" not in text_of(html)
+    tomb = (built_demo / "incidents/2026-09-08-checkout-false-alarm/index.html").read_text("utf-8")
+    text = text_of(tomb)
+    assert "This notice was retracted" in text
+    assert "One of our external monitoring probes lost its network connection" in text
+    assert "Our monitoring reports failed checkouts." in text  # the original stays readable
+
+
+def test_demo_history_keeps_everything(built_demo: Path, demo_site: Site) -> None:
+    html = (built_demo / "history/index.html").read_text("utf-8")
+    for incident in demo_site.incidents:
+        assert f'href="../incidents/{incident.id}/"' in html
+    months = re.findall(r"<h2 id=\"m-\d+\">([^<]+)</h2>", html)
+    assert months == [
+        "December 2026",
+        "November 2026",
+        "October 2026",
+        "September 2026",
+        "August 2026",
+        "July 2026",
+        "June 2026",
+        "May 2026",
+    ]
+
+
+def test_demo_component_page(built_demo: Path) -> None:
+    html = (built_demo / "components/checkout/index.html").read_text("utf-8")
+    text = text_of(html)
+    assert "<h1>Checkout</h1>" in html
+    assert "99.96% uptime" in text
+    assert "November 2026 99.85% 47 min" in text  # 47.7 min of 22 days 9 h
+    assert "December 2025 100.00%" in text  # twelve months back
+    feed = "../../components/checkout/history.atom"
+    assert f'href="{feed}"' in html and 'href="../../components/checkout/maintenance.ics"' in html
+    assert f'<link rel="alternate" type="application/atom+xml" href="{feed}"' in html
+    assert "Elevated error rate at checkout" in text
+
+
+def test_demo_uptime_report(built_demo: Path) -> None:
+    html = (built_demo / "uptime/index.html").read_text("utf-8")
+    text = text_of(html)
+    assert "How we count" in text
+    assert "time in a partial outage counts at 30%" in text
+    assert "Uptime = 1 − downtime ÷ time measured" in text
+    # November: 2 incidents, checkout 47.7 + delivery notifications 6.3 = 54 component-minutes;
+    # acknowledged after 14 and 26 min (mean 20), resolved after 82 and 115 (mean 1 hr 38 min).
+    assert "November 2026 2 54 min 20 min 1 hr 38 min 0 of 1" in text
+    assert "August 2026 2 242 min" in text
+    assert "1 of 1" in text
+    assert "Postmortem owed" in text
+
+
+def test_sitemap_and_robots(built_demo: Path, demo_site: Site) -> None:
+    sitemap = (built_demo / "sitemap.xml").read_text("utf-8")
+    assert "<loc>https://status.acme.example/</loc>" in sitemap
+    assert "<loc>https://status.acme.example/incidents/2026-11-20-checkout-errors/</loc>" in sitemap
+    assert "404" not in sitemap
+    html_pages = [p for p in built_demo.rglob("*.html") if p.name != "404.html"]
+    assert sitemap.count("<loc>") == len(html_pages)
+    robots = (built_demo / "robots.txt").read_text("utf-8")
+    assert "Sitemap: https://status.acme.example/sitemap.xml" in robots
+
+
+def test_404_links_work_from_any_depth(tmp_path: Path) -> None:
+    config = write_site(tmp_path).joinpath("statuspage.yaml")
+    config.write_text(
+        config.read_text().replace(
+            "https://status.test.example", "https://example.github.io/status"
+        )
+    )
+    html = render(load(tmp_path, "2026-03-01T12:00:00"))["404.html"]
+    assert 'href="/status/history/"' in html
+    assert re.search(r'href="/status/assets/style\.\w+\.css"', html)
+
+
+# -- small sites --------------------------------------------------------------------------
+
+
+def test_open_incident_with_the_next_update_due(tmp_path: Path) -> None:
+    write_site(tmp_path, {"checkout-errors": OPEN_INCIDENT})
+    html = render(load(tmp_path, "2026-03-10T10:20:00+01:00"))["index.html"]
+    text = text_of(html)
+    assert "Major outage" in text
+    assert 'class="banner i-critical"' in html
+    assert "Checkout errors" in text
+    assert "Payments <strong>fail</strong>." in html
+    assert "Next update by Mar 10, 2026, 10:30 AM CET." in text
+    assert "Overdue" not in text
+
+
+def test_overdue_update_promise_is_shown(tmp_path: Path) -> None:
+    write_site(tmp_path, {"checkout-errors": OPEN_INCIDENT})
+    site = load(tmp_path, "2026-03-10T10:45:00+01:00")
+    rendered = render(site)
+    text = text_of(rendered["index.html"])
+    assert "Overdue: the next update was promised by Mar 10, 2026, 10:30 AM CET." in text
+    incident = text_of(rendered["incidents/checkout-errors/index.html"])
+    assert "Resolved Not yet" in incident
+    assert "Duration 55 min so far" in incident  # from 09:50
+    assert "We will publish a postmortem within 7 days of resolving this incident." in incident
+
+
+def test_maintenance_in_progress_and_upcoming(tmp_path: Path) -> None:
+    maintenance = """\
+    title: {title}
+    type: maintenance
+    window: {{start: {start}, end: {end}}}
+    components: {{api: under_maintenance}}
+    updates:
+      - at: 2026-03-01T10:00:00+01:00
+        status: scheduled
+        message: Planned.
+    """
+    write_site(
+        tmp_path,
+        {
+            "now": maintenance.format(
+                title="Database move",
+                start="2026-03-10T09:00:00+01:00",
+                end="2026-03-10T11:00:00+01:00",
+            ),
+            "later": maintenance.format(
+                title="Network upgrade",
+                start="2026-03-20T22:00:00+01:00",
+                end="2026-03-20T23:00:00+01:00",
+            ),
+        },
+    )
+    html = render(load(tmp_path, "2026-03-10T10:00:00+01:00"))["index.html"]
+    text = text_of(html)
+    assert 'class="banner i-maintenance"' in html
+    assert "Maintenance in progress Database move" in text
+    assert "Scheduled maintenance Network upgrade Scheduled for Mar 20, 2026, 10:00 PM CET" in text
+    assert "Under maintenance" in text
+
+
+def test_history_is_paginated_and_drops_nothing(tmp_path: Path) -> None:
+    count = pages.HISTORY_PAGE_SIZE * 2 + 3
+    incidents = {
+        f"i{n:03d}": f"""\
+        title: Incident number {n}
+        impact: minor
+        components: {{web: degraded_performance}}
+        updates:
+          - {{at: 2026-01-01T00:00:00+01:00, status: investigating, message: x}}
+          - {{at: 2026-01-01T01:00:00+01:00, status: resolved, message: y}}
+        """.replace("2026-01-01", f"2026-{1 + n // 28:02d}-{1 + n % 28:02d}")
+        for n in range(count)
+    }
+    write_site(tmp_path, incidents)
+    rendered = render(load(tmp_path, "2026-12-01T00:00:00"))
+    history = [
+        rendered["history/index.html"],
+        rendered["history/page/2/index.html"],
+        rendered["history/page/3/index.html"],
+    ]
+    assert "history/page/4/index.html" not in rendered
+    seen = [re.findall(r"Incident number (\d+)<", page) for page in history]
+    assert [len(found) for found in seen] == [pages.HISTORY_PAGE_SIZE] * 2 + [3]
+    flat = [int(n) for found in seen for n in found]
+    assert flat == sorted(range(count), reverse=True)  # newest first, each exactly once
+    assert 'rel="next" href="../history/page/2/"' in history[0]
+    assert 'rel="prev" href="../../../history/"' in history[1]
+    assert 'rel="next" href="../../../history/page/3/"' in history[1]
+    assert 'aria-current="page"' in history[2]
+    # Component pages paginate the same way.
+    assert "components/web/page/3/index.html" in rendered
+    assert "components/web/page/4/index.html" not in rendered
+
+
+def test_pagination_links_a_window_of_pages() -> None:
+    page = pages.Pagination(number=10, count=40, items=(), base="history/")
+    assert page.numbers == [1, None, 8, 9, 10, 11, 12, None, 40]
+    assert pages.Pagination(number=1, count=3, items=(), base="h/").numbers == [1, 2, 3]
+
+
+class VisibleText(HTMLParser):
+    """Text nodes and human-readable attributes of a template with its Jinja code removed."""
+
+    READABLE = ("aria-label", "title", "alt", "placeholder")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found += [value or "" for name, value in attrs if name in self.READABLE]
+
+    def handle_data(self, data: str) -> None:
+        self.found.append(data)
+
+
+@pytest.mark.parametrize(
+    "template", sorted(p.name for p in pages.builtin_themes().joinpath("default").glob("*.html"))
+)
+def test_every_ui_string_goes_through_gettext(template: str) -> None:
+    """Outside Jinja code the templates hold no words, so the languages issue only adds
+    catalogs: every word a reader sees comes from `_()`, `ngettext()` or the data."""
+    source = (pages.builtin_themes() / "default" / template).read_text(encoding="utf-8")
+    code = re.sub(r"\{#.*?#\}|\{%.*?%\}|\{\{.*?\}\}", " ", source, flags=re.DOTALL)
+    parser = VisibleText()
+    parser.feed(code)
+    words = [w for text in parser.found for w in re.findall(r"[^\W\d_]{2,}", text)]
+    assert not words, f"{template}: words outside gettext: {words}"
+
+
+# -- themes -------------------------------------------------------------------------------
+
+
+def test_a_site_theme_overrides_and_extends_the_builtin_one(tmp_path: Path) -> None:
+    write_site(tmp_path)
+    theme = tmp_path / "themes" / "default"
+    theme.mkdir(parents=True)
+    (theme / "base.html").write_text(
+        '{% extends "default:base.html" %}\n'
+        "{% block footer_extra %}<p>Our own footer</p>{% endblock %}\n"
+    )
+    (theme / "static").mkdir()
+    (theme / "static" / "style.css").write_text("body { color: red }\n")
+    rendered = render(load(tmp_path, "2026-03-01T12:00:00"))
+    for page in ("index.html", "history/index.html", "uptime/index.html"):
+        assert "<p>Our own footer</p>" in rendered[page]
+        assert "All systems operational" in rendered["index.html"]
+    (css,) = [path for path in rendered if path.startswith("assets/style.")]
+    assert rendered[css] == "body { color: red }\n"
+
+
+def test_a_named_theme_falls_back_to_the_builtin_templates(tmp_path: Path) -> None:
+    config = write_site(tmp_path) / "statuspage.yaml"
+    config.write_text(config.read_text() + "theme: acme\n")
+    theme = tmp_path / "themes" / "acme"
+    theme.mkdir(parents=True)
+    (theme / "404.html").write_text(
+        '{% extends "base.html" %}{% block main %}<h1>{{ _("Lost?") }}</h1>{% endblock %}'
+    )
+    rendered = render(load(tmp_path, "2026-03-01T12:00:00"))
+    assert "<h1>Lost?</h1>" in rendered["404.html"]
+    assert "All systems operational" in rendered["index.html"]
+
+
+def test_missing_theme_is_a_clear_error(tmp_path: Path) -> None:
+    config = write_site(tmp_path) / "statuspage.yaml"
+    config.write_text(config.read_text() + "theme: nope\n")
+    with pytest.raises(pages.ThemeError, match="theme 'nope' not found: there is no themes/nope/"):
+        list(pages.generate(load(tmp_path, "2026-03-01T12:00:00")))
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("{% extends 'base.html' %}{% block main %}{% if %}{% endblock %}", r"index\.html:1: "),
+        (
+            "{% extends 'base.html' %}{% block main %}{{ sitee.title }}{% endblock %}",
+            "index.html: 'sitee' is undefined",
+        ),
+        ("{% extends 'nothing.html' %}", "template not found in the theme: nothing.html"),
+    ],
+)
+def test_template_errors_fail_the_build(tmp_path: Path, template: str, message: str) -> None:
+    write_site(tmp_path)
+    theme = tmp_path / "themes" / "default"
+    theme.mkdir(parents=True)
+    (theme / "index.html").write_text(template)
+    with pytest.raises(pages.ThemeError, match=message):
+        list(pages.generate(load(tmp_path, "2026-03-01T12:00:00")))
