@@ -1,0 +1,166 @@
+"""Build guarantees of the site: atomic, deterministic, and clean errors."""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from statuspage.build import build_site
+from statuspage.cli import cli
+from statuspage.diagnostics import InputError
+from statuspage.pages import ThemeError
+from tests.sites import DEMO_NOW, REPO_ROOT
+
+NOW_TEXT = "2026-11-23T09:00:00+01:00"
+
+
+def copy_demo(target: Path) -> Path:
+    """The repository's demo site (config and incidents) in a folder of its own."""
+    target.mkdir(parents=True)
+    shutil.copy(REPO_ROOT / "statuspage.yaml", target)
+    shutil.copytree(REPO_ROOT / "incidents", target / "incidents")
+    return target
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> tuple[Path, Path, dict[str, bytes]]:
+    """A copy of the demo built once: (site root, output folder, its files)."""
+    root = copy_demo(tmp_path / "demo")
+    out = tmp_path / "public"
+    build_site(root, out, now=DEMO_NOW, check_git=False)
+    files = snapshot(out)
+    assert "index.html" in files and len(files) > 50
+    return root, out, files
+
+
+def leftovers(out: Path) -> list[str]:
+    """Staging or old folders the writer left beside the output."""
+    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
+
+
+def test_bad_input_leaves_the_previous_site_untouched(
+    built: tuple[Path, Path, dict[str, bytes]],
+) -> None:
+    root, out, before = built
+    (root / "incidents" / "2026-11-20-checkout-errors.yaml").write_text(
+        "title: Broken\nupdates: [{status: resolvd}]\n"
+    )
+    with pytest.raises(InputError):
+        build_site(root, out, now=DEMO_NOW, check_git=False)
+    assert snapshot(out) == before
+    assert leftovers(out) == []
+
+
+def test_a_template_error_leaves_the_previous_site_untouched(
+    built: tuple[Path, Path, dict[str, bytes]],
+) -> None:
+    root, out, before = built
+    theme = root / "themes" / "default"
+    theme.mkdir(parents=True)
+    # Fails only on the uptime page, after many other pages rendered fine.
+    (theme / "uptime.html").write_text(
+        '{% extends "default:base.html" %}{% block main %}{{ report.nope }}{% endblock %}'
+    )
+    with pytest.raises(ThemeError, match=r"uptime\.html"):
+        build_site(root, out, now=DEMO_NOW, check_git=False)
+    assert snapshot(out) == before
+    assert leftovers(out) == []
+
+
+def test_a_full_disk_leaves_the_previous_site_untouched(
+    built: tuple[Path, Path, dict[str, bytes]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, out, before = built
+    written = 0
+    real_write_bytes = Path.write_bytes
+
+    def write_bytes(self: Path, data: bytes) -> int:  # type: ignore[override]
+        nonlocal written
+        written += 1
+        if written > 20:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+        return real_write_bytes(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", write_bytes)
+    with pytest.raises(OSError, match="No space left on device"):
+        build_site(root, out, now=DEMO_NOW, check_git=False)
+    assert written > 20  # the failure came in the middle of writing
+    monkeypatch.undo()
+    assert snapshot(out) == before
+    assert leftovers(out) == []
+
+
+def test_a_successful_build_replaces_everything(
+    built: tuple[Path, Path, dict[str, bytes]],
+) -> None:
+    root, out, _ = built
+    (out / "stale.html").write_text("from an older build")
+    (root / "incidents" / "2026-09-08-checkout-false-alarm.yaml").unlink()
+    build_site(root, out, now=DEMO_NOW, check_git=False)
+    after = snapshot(out)
+    assert "stale.html" not in after
+    assert "incidents/2026-09-08-checkout-false-alarm/index.html" not in after
+    assert leftovers(out) == []
+
+
+def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
+    """Same inputs and --now, separate processes with different hash seeds: same bytes."""
+    outputs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"site-{seed}"
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from statuspage.cli import main; sys.argv[0] = 'statuspage'; main()",
+                "build",
+                "--root",
+                str(REPO_ROOT),
+                "--out",
+                str(out),
+                "--now",
+                NOW_TEXT,
+                "--no-git",
+            ],
+            check=True,
+            capture_output=True,
+            cwd=REPO_ROOT,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        outputs.append(snapshot(out))
+    first, second = outputs
+    assert sorted(first) == sorted(second)
+    different = [path for path in first if first[path] != second[path]]
+    assert not different
+    assert "index.html" in first and "uptime/index.html" in first
+
+
+def test_a_template_error_is_one_clear_message(tmp_path: Path) -> None:
+    root = copy_demo(tmp_path / "demo")
+    theme = root / "themes" / "default"
+    theme.mkdir(parents=True)
+    (theme / "index.html").write_text("{% extends 'base.html' %}\n{% block main %}{% if %}")
+    result = CliRunner().invoke(
+        cli, ["build", "--root", str(root), "--now", NOW_TEXT, "--no-git"], catch_exceptions=False
+    )
+    assert result.exit_code == 1
+    index = theme / "index.html"
+    assert result.output.strip() == (
+        f"Error: {index}:2: Expected an expression, got 'end of statement block'"
+    )
+    assert not (root / "site").exists()
