@@ -286,8 +286,8 @@ def deploy_directory(
     local = {path: _sha256(source) for path, source in files.items()}
     changes = diff(local, _tree_digests(current))
     if dry_run or (current is not None and not changes):
-        verb = "would replace" if changes else "is up to date:"
-        return DeployResult(str(target), changes, dry_run, f"{target.path} {verb} {current}")
+        detail = f"{target.path} would get a new version" if changes else f"{target} is up to date"
+        return DeployResult(str(target), changes, dry_run, detail)
 
     folder = versions_dir(target)
     folder.mkdir(exist_ok=True)
@@ -427,12 +427,12 @@ def deploy_git(
     local = {path: _blob_sha(source.read_bytes()) for path, source in files.items()}
     local[".nojekyll"] = _blob_sha(b"")  # GitHub Pages: serve files as they are, no Jekyll
     if cname:
-        local["CNAME"] = _blob_sha(f"{cname}\n".encode())
+        local["CNAME"] = _blob_sha(cname.encode())  # as ghp-import writes it
     changes = diff(local, published)
     where = f"{target.branch} on {target.remote}"
     if dry_run or not changes:
-        verb = "would get" if changes else "is up to date; no"
-        return DeployResult(str(target), changes, dry_run, f"{where} {verb} a new commit")
+        detail = f"{where} would get a new commit" if changes else f"{where} is up to date"
+        return DeployResult(str(target), changes, dry_run, detail)
 
     message = f"Deploy status page from {source_commit(repo)}"
     command = [sys.executable, "-m", "ghp_import", "--no-jekyll", "--push", "--message", message]
@@ -524,10 +524,13 @@ def deploy_s3(
     data = {path: source.read_bytes() for path, source in files.items()}
     changes = diff({path: _md5(body).hex() for path, body in data.items()}, published)
     if dry_run or not changes:
-        verb = "would change" if changes else "is up to date:"
-        return DeployResult(
-            str(target), changes, dry_run, f"{target} {verb} {len(changes)} objects"
+        uploads_count = sum(1 for c in changes if c.action is not Action.DELETE)
+        detail = (
+            f"{target}: would upload {uploads_count}, delete {len(changes) - uploads_count} objects"
+            if changes
+            else f"{target} is up to date"
         )
+        return DeployResult(str(target), changes, dry_run, detail)
 
     uploads = sorted((c.path for c in changes if c.action is not Action.DELETE), key=_upload_order)
     stale = [target.key(c.path) for c in changes if c.action is Action.DELETE]
