@@ -49,14 +49,18 @@ class Received:
 class Recorder:
     """An aiosmtpd handler that keeps every accepted message.
 
-    `delay` makes DATA slow (the message is kept only once the delay is over, as a server
-    that has queued it); `refuse` lists addresses whose RCPT gets a 550.
+    `delay` makes the answer to DATA slow (the message is kept before the delay, as a
+    server that has queued it), `rcpt_delay` makes RCPT slow (a client gone by then has sent
+    nothing); `refuse` lists addresses whose RCPT gets a 550.
     """
 
     delay: float = 0.0
     refuse: set[str] = field(default_factory=set)
     received: list[Received] = field(default_factory=list)
     started: int = 0  # DATA commands begun, including ones still in flight
+    rcpt_delay: float = 0.0
+    rcpts: int = 0  # RCPT commands begun
+    answered: int = 0  # DATA commands answered with 250
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(
@@ -67,20 +71,26 @@ class Recorder:
         address: str,
         rcpt_options: list[str],
     ) -> str:
+        with self.lock:
+            self.rcpts += 1
+        if self.rcpt_delay:
+            await asyncio.sleep(self.rcpt_delay)
         if address in self.refuse:
             return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server: SMTPServer, session: Session, envelope: Envelope) -> str:
-        with self.lock:
-            self.started += 1
-        if self.delay:
-            await asyncio.sleep(self.delay)
         content = envelope.original_content or b""
         with self.lock:
+            self.started += 1
             for recipient in envelope.rcpt_tos:
                 self.received.append(Received(str(envelope.mail_from), recipient, bytes(content)))
+        if self.delay:
+            # Queued, then slow to say so: a client killed now never learns it was delivered.
+            await asyncio.sleep(self.delay)
+        with self.lock:
+            self.answered += 1
         return "250 2.0.0 OK: queued"
 
     def messages(self) -> list[EmailMessage]:
