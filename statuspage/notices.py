@@ -16,10 +16,14 @@ rendered, and each incident is one thread in a mail client.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email import policy
+from email import message_from_bytes, policy
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
 from enum import StrEnum
@@ -45,10 +49,6 @@ from statuspage.model import (
 )
 from statuspage.words import component_status_word, update_status_word
 
-# CRLF line ends as SMTP wants them. Raw header values (set with `set_raw`, folded by us)
-# are kept as they are: the default refolding would turn a long List-Unsubscribe URL into
-# RFC 2047 encoded words, which mail clients do not read as a URL.
-MAIL_POLICY = policy.SMTP.clone(refold_source="none")
 EMAIL_FOLDER = "email"
 TEMPLATES = ("notice.txt", "notice.html")
 
@@ -294,6 +294,7 @@ class Renderer:
         self._environments: dict[str, jinja2.Environment] = {}
         self._shared: dict[tuple[str, str], dict[str, Any]] = {}
         self._calendars: dict[tuple[str, str], bytes] = {}
+        self._heads: dict[tuple[str, str], bytes] = {}
 
     def environment(self, language: str) -> jinja2.Environment:
         env = self._environments.get(language)
@@ -340,55 +341,108 @@ class Renderer:
         return context
 
     def message(self, notice: Notice, recipient: Recipient) -> EmailMessage:
-        """The whole message for one recipient."""
-        config = self.site.config
-        shared = self.shared(notice, recipient.language)
-        msg = EmailMessage(policy=MAIL_POLICY)
-        msg["Subject"] = shared["subject"]
-        msg["From"] = self.sender.from_
-        msg["To"] = recipient.address
-        if self.sender.reply_to:
-            msg["Reply-To"] = self.sender.reply_to
-        msg["Date"] = self.date
-        msg.set_raw("Message-ID", message_id(config, notice))
-        parent = thread_id(config, notice.incident)
-        if parent is not None and not notice.is_first:
-            msg.set_raw("In-Reply-To", parent)
-            msg.set_raw("References", parent)
-        host = links.host(config)
-        msg["List-Id"] = formataddr((config.title, f"notices.{host}"))
-        msg.set_raw("List-Archive", f"<{links.url(config)}>")
+        """The whole message for one recipient, as an object (for previews and tests)."""
+        parsed = message_from_bytes(self.message_bytes(notice, recipient), policy=policy.SMTP)
+        assert isinstance(parsed, EmailMessage)
+        return parsed
+
+    def message_bytes(self, notice: Notice, recipient: Recipient) -> bytes:
+        """The whole message for one recipient, ready for SMTP (CRLF line ends).
+
+        Written directly rather than through `email.message`, which is some twenty times
+        slower: the headers that are the same for everyone are encoded once per notice
+        and language, and the bodies are quoted-printable (so the `=_` boundaries can never
+        occur inside them).
+        """
+        head = self._head(notice, recipient.language)
+        context = self.context(notice, recipient)
+        env = self.environment(recipient.language)
+        text = env.get_template("notice.txt").render(context)
+        html = env.get_template("notice.html").render(context)
+        lines = [f"To: {recipient.address}"]
         unsubscribe = []
         if self.sender.unsubscribe_mailto:
             unsubscribe.append(f"<mailto:{self.sender.unsubscribe_mailto}?subject=unsubscribe>")
         if recipient.unsubscribe_url:
             unsubscribe.append(f"<{recipient.unsubscribe_url}>")
         if unsubscribe:
-            msg.set_raw("List-Unsubscribe", ",\r\n ".join(unsubscribe))
+            lines.append("List-Unsubscribe: " + ",\r\n ".join(unsubscribe))
         if recipient.unsubscribe_url:
-            msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        # Keeps out-of-office replies and auto-responders from answering a notice (RFC 3834).
-        msg["Auto-Submitted"] = "auto-generated"
-        msg["X-Auto-Response-Suppress"] = "All"
-        msg["X-Statuspage-Notice"] = notice.key
-        context = self.context(notice, recipient)
-        env = self.environment(recipient.language)
-        text = env.get_template("notice.txt").render(context)
-        html = env.get_template("notice.html").render(context)
-        msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
-        msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+            lines.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
+        lines.append(f"Content-Language: {recipient.language}")
+        lines.append("MIME-Version: 1.0")
+        body_text, body_html = _quoted_printable(text), _quoted_printable(html)
+        boundary = "=_alt_" + hashlib.sha256(body_text + body_html).hexdigest()[:24]
+        alternative = [
+            f'Content-Type: multipart/alternative; boundary="{boundary}"',
+            "",
+            f"--{boundary}",
+            'Content-Type: text/plain; charset="utf-8"',
+            "Content-Transfer-Encoding: quoted-printable",
+            "",
+            body_text.decode("ascii"),
+            f"--{boundary}",
+            'Content-Type: text/html; charset="utf-8"',
+            "Content-Transfer-Encoding: quoted-printable",
+            "",
+            body_html.decode("ascii"),
+            f"--{boundary}--",
+            "",
+        ]
         calendar = self.calendar(notice, recipient.language)
-        if calendar is not None:
-            msg.add_attachment(
-                calendar,
-                maintype="text",
-                subtype="calendar",
-                filename=f"{notice.incident.id}.ics",
-                params={"method": "PUBLISH"},
-            )
-        # After the body: setting content drops the Content-* headers set before.
-        msg["Content-Language"] = recipient.language
-        return msg
+        if calendar is None:
+            lines += alternative
+        else:
+            name = f"{notice.incident.id}.ics"
+            mixed = "=_mix_" + hashlib.sha256(body_text + calendar).hexdigest()[:24]
+            lines += [
+                f'Content-Type: multipart/mixed; boundary="{mixed}"',
+                "",
+                f"--{mixed}",
+                *alternative,
+                f"--{mixed}",
+                'Content-Type: text/calendar; charset="utf-8"; method="PUBLISH";',
+                f' name="{name}"',
+                f'Content-Disposition: attachment; filename="{name}"',
+                "Content-Transfer-Encoding: base64",
+                "",
+                base64.encodebytes(calendar).decode("ascii").rstrip("\n"),
+                f"--{mixed}--",
+                "",
+            ]
+        return head + "\r\n".join(lines).replace("\r\n", "\n").replace("\n", "\r\n").encode()
+
+    def _head(self, notice: Notice, language: str) -> bytes:
+        """The headers every recipient of a notice in a language shares, encoded once."""
+        cache_key = (notice.key, language)
+        cached = self._heads.get(cache_key)
+        if cached is not None:
+            return cached
+        config = self.site.config
+        subject = str(self.shared(notice, language)["subject"])
+        charset = "us-ascii" if subject.isascii() else "utf-8"
+        lines = [
+            "Subject: " + Header(subject, charset, header_name="Subject").encode(linesep="\r\n"),
+            f"From: {_mailbox(self.sender.from_)}",
+        ]
+        if self.sender.reply_to:
+            lines.append(f"Reply-To: {_mailbox(self.sender.reply_to)}")
+        lines.append(f"Date: {self.date}")
+        lines.append(f"Message-ID: {message_id(config, notice)}")
+        parent = thread_id(config, notice.incident)
+        if parent is not None and not notice.is_first:
+            lines.append(f"In-Reply-To: {parent}")
+            lines.append(f"References: {parent}")
+        host = links.host(config)
+        lines.append(f"List-Id: {formataddr((config.title, f'notices.{host}'), charset='utf-8')}")
+        lines.append(f"List-Archive: <{links.url(config)}>")
+        # Keeps out-of-office replies and auto-responders from answering (RFC 3834).
+        lines.append("Auto-Submitted: auto-generated")
+        lines.append("X-Auto-Response-Suppress: All")
+        lines.append(f"X-Statuspage-Notice: {notice.key}")
+        head = ("\r\n".join(lines) + "\r\n").encode("ascii")
+        self._heads[cache_key] = head
+        return head
 
     def calendar(self, notice: Notice, language: str) -> bytes | None:
         """A maintenance's event as the site's calendar has it, so calendars update in place."""
@@ -408,6 +462,21 @@ class Renderer:
             cached = _NoticeContext(self.site, notice, language).values()
             self._shared[cache_key] = cached
         return cached
+
+
+def _mailbox(text: str) -> str:
+    """`Name <address>` for a header: a non-ASCII name as an encoded word."""
+    name, address = parseaddr(text)
+    return formataddr((name, address), charset="utf-8")
+
+
+def _quoted_printable(text: str) -> bytes:
+    """Quoted-printable with CRLF line ends, lines of at most 76 characters.
+
+    A final line end is kept: the one before a MIME boundary belongs to the boundary.
+    """
+    encoded = binascii.b2a_qp(text.replace("\r\n", "\n").encode("utf-8"), istext=True)
+    return encoded.replace(b"\n", b"\r\n")
 
 
 def maintenance_calendar(site: Site, incident: Incident, language: str) -> bytes:

@@ -460,7 +460,7 @@ def _recipient(site: Site, keys: Keys, subscriber: Subscriber) -> Recipient:
 
 def _message(renderer: Renderer, site: Site, keys: Keys, delivery: Delivery) -> bytes:
     recipient = _recipient(site, keys, delivery.subscriber)
-    return renderer.message(delivery.notice, recipient).as_bytes()
+    return renderer.message_bytes(delivery.notice, recipient)
 
 
 def _dry_run(

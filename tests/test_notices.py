@@ -29,7 +29,14 @@ from statuspage.notices import (
     site_notices,
 )
 from statuspage.subscribers import unsubscribe_token, verify_unsubscribe_token
-from tests.notify_sites import CHECKOUT_KEYS, NOW, NOW_TEXT, UPGRADE_KEYS, notify_site
+from tests.notify_sites import (
+    CHECKOUT_KEYS,
+    NOTIFY_CONFIG,
+    NOW,
+    NOW_TEXT,
+    UPGRADE_KEYS,
+    notify_site,
+)
 from tests.sites import write_site
 
 HOST = "status.test.example"
@@ -207,6 +214,40 @@ def test_threading(site: Site) -> None:
     # Stable: the same notice rendered again, for someone else, has the same id.
     other = Recipient(address="bob@example.org", language="fr")
     assert render(site, CHECKOUT_KEYS[0], other)["Message-ID"] == first["Message-ID"]
+
+
+@pytest.mark.parametrize("key", [CHECKOUT_KEYS[0], UPGRADE_KEYS[0]])
+def test_wire_format(site: Site, key: str) -> None:
+    """What goes over SMTP: 7-bit, CRLF only, short lines, and no MIME defects."""
+    recipient = Recipient(
+        address="jane@example.com",
+        language="fr",
+        unsubscribe_url="https://test.example/unsubscribe?token=" + "T" * 300,
+    )
+    raw = Renderer(site, sender_of(site.config), date=DATE).message_bytes(
+        notice(site, key), recipient
+    )
+    assert raw.isascii()
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+    head, _, rest = raw.partition(b"\r\n\r\n")
+    assert all(len(line) <= 998 for line in head.split(b"\r\n"))
+    assert all(len(line) <= 78 for line in rest.split(b"\r\n"))
+    parsed = message_from_bytes(raw, policy=policy.default)
+    for part in parsed.walk():
+        assert not part.defects, (part.get_content_type(), part.defects)
+    assert parsed["To"] == "jane@example.com"
+
+
+def test_non_ascii_headers(tmp_path: Path) -> None:
+    config = NOTIFY_CONFIG.replace("title: Test Shop Status", "title: Статус магазина").replace(
+        "from: Test Shop Status <status@test.example>", "from: Статус магазина <s@test.example>"
+    )
+    root = notify_site(tmp_path, config=config)
+    site = load_site_or_raise(root, now=NOW, check_git=False)
+    message = render(site, CHECKOUT_KEYS[0])
+    assert message["Subject"] == "[Статус магазина] Investigating: Checkout errors"
+    assert message["From"] == "Статус магазина <s@test.example>"
+    assert message["List-Id"] == "Статус магазина <notices.status.test.example>"
 
 
 def test_structure_is_text_and_html_alternatives(site: Site) -> None:
