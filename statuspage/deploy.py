@@ -395,9 +395,10 @@ def deploy_git(
 ) -> DeployResult:
     """Commit the site as the whole content of `target.branch` and push it to its remote.
 
-    The branch is fetched first, so the new commit follows the published history (in a CI
-    checkout that fetched only main, too); nothing is committed when nothing changed, so a
-    scheduled run that changes nothing adds no commit.
+    The branch holds one commit, replaced (force-pushed) by each deploy: a static host needs
+    no history, the source's history is in main, and the pages carry the build time, so a
+    schedule every 15 minutes would otherwise add 96 commits a day. The published branch is
+    fetched first and compared by content, so nothing is pushed when nothing changed.
     """
     files = site_files(site_dir)
     if _git(repo, "rev-parse", "--git-dir", check=False).returncode != 0:
@@ -435,7 +436,8 @@ def deploy_git(
         return DeployResult(str(target), changes, dry_run, detail)
 
     message = f"Deploy status page from {source_commit(repo)}"
-    command = [sys.executable, "-m", "ghp_import", "--no-jekyll", "--push", "--message", message]
+    command = [sys.executable, "-m", "ghp_import", "--no-jekyll", "--no-history", "--push"]
+    command += ["--message", message]
     command += ["--remote", target.remote, "--branch", target.branch]
     if cname:
         command += ["--cname", cname]

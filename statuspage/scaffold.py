@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from statuspage import __version__
 from statuspage.clock import isoformat_local
 from statuspage.config import CONFIG_NAME
 from statuspage.diagnostics import StatuspageError
@@ -66,6 +67,109 @@ _GITIGNORE = """\
 """
 
 
+WORKFLOW_PATH = ".github/workflows/statuspage.yml"
+
+# The GitHub Actions loop (docs/workflow.md). `{version}` is this statuspage's version, so CI
+# runs what the operator tried locally; the rest is literal (GitHub's own ${{ }} syntax).
+_WORKFLOW = """\
+# The status page's CI loop (made by `statuspage init`; docs/workflow.md):
+#   pull request -> validate, errors shown on the lines of the changed files;
+#   push to main, every 15 minutes, or by hand -> validate, build, deploy to GitHub Pages,
+#   e-mail notices, and commit the notice ledger back.
+# The schedule moves maintenance windows on the clock (in progress, completed) without a
+# commit; GitHub may start scheduled runs some minutes late.
+#
+# Settings > Pages: "Deploy from a branch", branch gh-pages, folder / (root).
+# Secrets for e-mail (Settings > Secrets and variables > Actions), all optional:
+#   STATUSPAGE_SMTP_URL      smtp://user:password@smtp.example.com:587
+#   STATUSPAGE_LEDGER_KEY    a long random string, e.g. from: openssl rand -hex 32
+#   STATUSPAGE_SUBSCRIBERS   the subscriber list (.statuspage/subscribers.json), never committed
+name: statuspage
+
+on:
+  pull_request:
+  push:
+    branches: [main]
+  schedule:
+    - cron: "*/15 * * * *"
+  workflow_dispatch:
+
+env:
+  STATUSPAGE_VERSION: "{version}"
+
+jobs:
+  validate:
+    if: github.event_name == 'pull_request'
+    runs-on: ubuntu-latest
+    permissions:
+      contents: read
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0  # history: a deleted incident file is an error
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.12"
+      - run: python -m pip install "statuspage-git==$STATUSPAGE_VERSION"
+      - name: Validate
+        run: statuspage validate --format github
+
+  publish:
+    if: github.event_name != 'pull_request'
+    runs-on: ubuntu-latest
+    permissions:
+      contents: write  # push gh-pages and the notice ledger
+    concurrency:
+      group: statuspage-publish  # one at a time: never two senders of the same notice
+      cancel-in-progress: false
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.12"
+      - run: python -m pip install "statuspage-git==$STATUSPAGE_VERSION"
+      - name: Git identity for the commits below
+        run: |
+          git config user.name "github-actions[bot]"
+          git config user.email "41898282+github-actions[bot]@users.noreply.github.com"
+      - name: Validate
+        run: statuspage validate --format github
+      - name: Build
+        run: statuspage build
+      - name: Deploy to GitHub Pages
+        run: statuspage deploy git:gh-pages
+      - name: Send e-mail notices
+        id: notify
+        env:
+          STATUSPAGE_SMTP_URL: ${{ secrets.STATUSPAGE_SMTP_URL }}
+          STATUSPAGE_LEDGER_KEY: ${{ secrets.STATUSPAGE_LEDGER_KEY }}
+          STATUSPAGE_SUBSCRIBERS: ${{ secrets.STATUSPAGE_SUBSCRIBERS }}
+        run: |
+          if [ -z "$STATUSPAGE_SMTP_URL" ]; then
+            echo "::notice::No STATUSPAGE_SMTP_URL secret: no e-mail notices sent."
+            exit 0
+          fi
+          if [ -n "$STATUSPAGE_SUBSCRIBERS" ]; then
+            mkdir -p .statuspage
+            (umask 077 && printf '%s\\n' "$STATUSPAGE_SUBSCRIBERS" > .statuspage/subscribers.json)
+          fi
+          statuspage notify
+      - name: Commit the notice ledger
+        # Also after a failed or partial run: the ledger says what was sent, so the next
+        # run sends the rest and nothing twice.
+        if: ${{ !cancelled() && steps.notify.outcome != 'skipped' }}
+        run: |
+          [ -f notices.ledger ] || exit 0
+          git add notices.ledger
+          git diff --cached --quiet && exit 0
+          git commit -m "Record sent notices [skip ci]"
+          git pull --rebase --quiet origin "$GITHUB_REF_NAME"
+          git push origin "HEAD:$GITHUB_REF_NAME"
+"""
+
+
 def init_site(directory: Path, *, now: datetime, timezone: str = "UTC") -> list[Path]:
     """Write a new site into `directory`; refuses to touch an existing one."""
     from zoneinfo import ZoneInfo
@@ -91,6 +195,9 @@ def init_site(directory: Path, *, now: datetime, timezone: str = "UTC") -> list[
     gitignore = directory / ".gitignore"
     if not gitignore.exists():
         files[gitignore] = _GITIGNORE
+    workflow = directory / WORKFLOW_PATH
+    if not workflow.exists():
+        files[workflow] = _WORKFLOW.replace("{version}", __version__)
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

@@ -351,7 +351,7 @@ def test_git_branch_deploy(checkout: tuple[Path, Path], monkeypatch: pytest.Monk
     assert again.detail == "gh-pages on origin is up to date"
     assert git(bare, "rev-list", "--count", "gh-pages") == "1"
 
-    # A fresh clone (as CI has: main only) deploys on top of the published history.
+    # A fresh clone (as CI has: main only) compares with the published branch, replaces it.
     clone = work.parent / "clone"
     git(work.parent, "clone", "-q", "--single-branch", "-b", "main", str(bare), str(clone))
     (clone / "README").write_text("changed\n")
@@ -360,7 +360,7 @@ def test_git_branch_deploy(checkout: tuple[Path, Path], monkeypatch: pytest.Monk
     dry = deploy(site, target, root=clone, base_url="https://acme.github.io/status", dry_run=True)
     assert dry.changes == (Change("CNAME", Action.DELETE), Change("index.html", Action.CHANGE))
     deploy(site, target, root=clone, base_url="https://acme.github.io/status")
-    assert git(bare, "rev-list", "--count", "gh-pages") == "2"
+    assert git(bare, "rev-list", "--count", "gh-pages") == "1"  # one commit, replaced
     assert git(bare, "show", "gh-pages:index.html") == "v2"
     assert "CNAME" not in git(bare, "ls-tree", "--name-only", "gh-pages")
     assert git(bare, "log", "-1", "--format=%s", "gh-pages").endswith(

