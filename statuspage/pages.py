@@ -260,6 +260,33 @@ def by_month(incidents: Iterable[Incident], fmt: Formatter) -> list[tuple[str, l
 # -- rendering -------------------------------------------------------------------------------
 
 
+class MemoFormatter:
+    """A `Formatter` whose results are remembered for the whole build.
+
+    Pages show the same few moments (the build clock, each update's time) over and over,
+    and formatting a date with Babel costs far more than looking it up.
+    """
+
+    def __init__(self, fmt: Formatter) -> None:
+        self._fmt = fmt
+        self._memo: dict[tuple[object, ...], object] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._fmt, name)
+        if not callable(method):
+            return method
+
+        def remembered(*args: Any) -> Any:
+            key = (name, *args)
+            try:
+                return self._memo[key]
+            except KeyError:
+                value = self._memo[key] = method(*args)
+                return value
+
+        return remembered
+
+
 class Renderer:
     """Renders every page of one site in one language."""
 
@@ -291,7 +318,7 @@ class Renderer:
             config=self.config,
             now=self.site.now,
             lang=self.language,
-            fmt=self.fmt,
+            fmt=MemoFormatter(self.fmt),
             links=SUBSCRIBE_LINKS,
             BAR_DAYS=BAR_DAYS,
             md=self.markdown,
