@@ -492,7 +492,7 @@ class Renderer:
         return self.render(
             "uptime/index.html",
             "uptime.html",
-            report=uptime.transparency_report(self.site),
+            report=uptime.transparency_report(self.site, self.records),
             weight=ComponentStatus.PARTIAL_OUTAGE.downtime_weight,
         )
 

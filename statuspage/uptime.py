@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TypedDict
@@ -176,6 +176,10 @@ class ComponentRecord:
         self.segments = _worst_segments(site, component_id)
         self._ends = [segment.end for segment in self.segments]
         self.spans = _incident_spans(site, component_id)
+        # Spans sorted by start: a stretch only needs those starting less than the longest
+        # span before it, which keeps a day's lookup short even with years of history.
+        self._starts = [span[0] for span in self.spans]
+        self._longest = max((end - start for start, end, _ in self.spans), default=_ZERO)
 
     def between(self, start: datetime, end: datetime) -> Uptime:
         return Uptime(start=start, end=end, **self._measure(start, end))
@@ -211,8 +215,10 @@ class ComponentRecord:
             overlap = min(segment.end, end) - max(segment.start, start)
             if overlap > _ZERO:
                 spent[segment.status] += overlap
+        low = bisect.bisect_left(self._starts, start - self._longest)
+        high = bisect.bisect_left(self._starts, end)
         incidents = tuple(
-            incident_id for span_start, span_end, incident_id in self.spans
+            incident_id for span_start, span_end, incident_id in self.spans[low:high]
             if _touches(span_start, span_end, start, end)
         )  # fmt: skip
         return {
@@ -359,10 +365,16 @@ def report_months(site: Site) -> list[tuple[int, int]]:
     return list(reversed(previous_months(today.year, today.month, count)))
 
 
-def transparency_report(site: Site) -> tuple[MonthReport, ...]:
-    """The report for every month with a history, newest first (nothing is dropped)."""
+def transparency_report(
+    site: Site, records: Mapping[str, ComponentRecord] | None = None
+) -> tuple[MonthReport, ...]:
+    """The report for every month with a history, newest first (nothing is dropped).
+
+    `records` may pass the components' records already built for other pages.
+    """
     zone = site.config.zone
-    records = [ComponentRecord(site, c.id) for c in site.config.components]
+    known = records or {}
+    ordered = [known.get(c.id) or ComponentRecord(site, c.id) for c in site.config.components]
     by_month: dict[tuple[int, int], list[Incident]] = {}
     for incident in site.incidents:
         if incident.filed_at <= site.now:
@@ -371,7 +383,7 @@ def transparency_report(site: Site) -> tuple[MonthReport, ...]:
     reports = []
     for year, month in report_months(site):
         filed = sorted(by_month.get((year, month), []), key=lambda i: (i.filed_at, i.id))
-        reports.append(_month_report(site, year, month, filed, records))
+        reports.append(_month_report(site, year, month, filed, ordered))
     return tuple(reports)
 
 
