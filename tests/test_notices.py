@@ -394,6 +394,14 @@ def test_site_theme_overrides_the_templates(tmp_path: Path) -> None:
     message = render(site, CHECKOUT_KEYS[0])
     assert body(message, "plain") == "Custom: Checkout errors / Investigating\n"
     assert "Payments" in body(message, "html")  # the built-in HTML template still applies
+    # A site's template can extend the built-in one and replace a block.
+    (folder / "notice.html").write_text(
+        '{% extends "default/notice.html" %}{% block footer %}<p>Our own footer</p>{% endblock %}'
+    )
+    site = load_site_or_raise(root, now=NOW, check_git=False)
+    html = body(render(site, CHECKOUT_KEYS[0]), "html")
+    assert "<p>Our own footer</p>" in html and "<strong>fail</strong>" in html
+    assert "You receive this because" not in html
 
 
 def test_unsubscribe_tokens_are_signed() -> None:
