@@ -18,6 +18,8 @@ from statuspage.write import write_site
 log = logging.getLogger(__name__)
 
 Generator = Callable[[Site], Iterable[OutputFile]]
+# (what, done, total): the CLI draws it on a terminal; total 0 means not known in advance.
+Progress = Callable[[str, int, int], None]
 
 # Each generator is a pure function of the site, named "module:function" so a build imports
 # only what it runs. Order does not matter: files are sorted before writing.
@@ -45,20 +47,34 @@ def generators() -> list[Generator]:
     return found
 
 
-def render(site: Site) -> list[OutputFile]:
+def render(site: Site, progress: Progress | None = None) -> list[OutputFile]:
     """Every file of the site, in memory; a pure function of the model."""
     files: list[OutputFile] = []
     for generate in generators():
-        files.extend(generate(site))
+        if progress is None:
+            files.extend(generate(site))
+            continue
+        for file in generate(site):
+            files.append(file)
+            progress("render", len(files), 0)
+    if progress is not None:
+        progress("render", len(files), len(files))  # the total, known at last: done
     return files
 
 
-def build_site(root: Path, out: Path, *, now: datetime, check_git: bool = True) -> BuildResult:
+def build_site(
+    root: Path,
+    out: Path,
+    *,
+    now: datetime,
+    check_git: bool = True,
+    progress: Progress | None = None,
+) -> BuildResult:
     """Load `root`, render everything and swap it into `out`. Raises InputError on bad input."""
     result = load_site(root, now=now, check_git=check_git)
     if result.site is None:
         raise InputError(result.errors)
-    files = render(result.site)
+    files = render(result.site, progress)
     count = write_site(files, out)
     log.info("built %d files into %s", count, out)
     return BuildResult(out=out, files=count, warnings=result.warnings)

@@ -30,23 +30,41 @@ def progress_wanted(stream: TextIO | None = None) -> bool:
 
 
 def terminal_progress(stream: TextIO | None = None) -> Progress | None:
-    """A callback drawing `what done/total` on one line, redrawn at most 10 times a second."""
+    """A callback drawing `what: done/total` on one line, redrawn at most 10 times a second.
+
+    The line is wiped when the work reaches its total, and in any case when the command ends
+    (a count with no known total never "reaches" it).
+    """
     out = stream or sys.stderr
     if not progress_wanted(out):
         return None
     last = 0.0
+    drawn = False
+
+    def wipe() -> None:
+        nonlocal drawn
+        if drawn:
+            out.write("\r\x1b[K")
+            out.flush()
+            drawn = False
 
     def draw(what: str, done: int, total: int) -> None:
-        nonlocal last
+        nonlocal last, drawn
         now = time.monotonic()
-        finished = done >= total
-        if not finished and now - last < 0.1:
+        if total and done >= total:
+            wipe()  # leave the line clean for the summary that follows
+            return
+        if now - last < 0.1:
             return
         last = now
-        percent = 100 * done // total if total else 100
-        out.write(f"\r\x1b[K{what}: {done}/{total} ({percent}%)")
-        if finished:
-            out.write("\r\x1b[K")  # leave the line clean for the summary that follows
+        if total:
+            out.write(f"\r\x1b[K{what}: {done}/{total} ({100 * done // total}%)")
+        else:  # a count not known in advance: files rendered so far
+            out.write(f"\r\x1b[K{what}: {done}")
         out.flush()
+        drawn = True
 
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.call_on_close(wipe)
     return draw

@@ -95,9 +95,12 @@ def build(out: Path | None, git: bool, root: Path, now_text: str | None) -> None
       statuspage build --out public --now 2026-11-20T15:00:00+01:00
     """
     from statuspage.build import build_site
+    from statuspage.cli.progress import terminal_progress
 
     now = resolve_now(root, now_text)
-    result = build_site(root, out or root / "site", now=now, check_git=git)
+    result = build_site(
+        root, out or root / "site", now=now, check_git=git, progress=terminal_progress()
+    )
     for diagnostic in result.warnings:
         click.echo(str(diagnostic), err=True)
     click.echo(f"Built {result.files} files into {result.out}", err=True)
