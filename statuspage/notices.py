@@ -256,28 +256,30 @@ def thread_id(config: Config, incident: Incident) -> str | None:
 # -- messages ------------------------------------------------------------------------------
 
 
-def builtin_email_dir() -> Path:
-    """The built-in theme's e-mail templates: in the installed package, else the checkout."""
-    package = Path(__file__).resolve().parent
-    for themes in (package / "themes", package.parent / "themes"):
-        folder = themes / "default" / EMAIL_FOLDER
-        if folder.is_dir():
-            return folder
-    raise FileNotFoundError("the built-in theme's e-mail templates are missing")
-
-
 def template_dirs(site: Site) -> tuple[Path, ...]:
-    """The site's own theme first (`themes/<theme>/email/`), then the built-in one."""
-    own = Path(site.root) / "themes" / site.config.theme / EMAIL_FOLDER
-    builtin = builtin_email_dir()
-    return (own, builtin) if own.is_dir() and own.resolve() != builtin.resolve() else (builtin,)
+    """Where `email/` templates are looked up, first match wins: the site's own theme, a
+    built-in theme of that name, then the built-in default (as for pages)."""
+    from statuspage.pages import BUILTIN_THEME, builtin_themes
+
+    name = site.config.theme
+    builtin = builtin_themes()
+    candidates = (
+        Path(site.root) / "themes" / name / EMAIL_FOLDER,
+        builtin / name / EMAIL_FOLDER,
+        builtin / BUILTIN_THEME / EMAIL_FOLDER,
+    )
+    found: list[Path] = []
+    for folder in candidates:
+        if folder.is_dir() and all(folder.resolve() != f.resolve() for f in found):
+            found.append(folder)
+    return tuple(found)
 
 
 class Renderer:
     """Turns notices into messages for one site; caches what recipients share.
 
     Templates are looked up in the site's theme, then the built-in one, which a site's
-    template can extend as `default/notice.html`.
+    template can extend as `default:notice.html`.
     """
 
     def __init__(self, site: Site, sender: Sender, *, date: datetime) -> None:
@@ -285,10 +287,13 @@ class Renderer:
         self.sender = sender
         self.date = format_datetime(date)
         dirs = template_dirs(site)
+        # `{% extends "default:notice.html" %}` reaches the built-in template, as for pages.
         self._loader = jinja2.ChoiceLoader(
             [
+                jinja2.PrefixLoader(
+                    {"default": jinja2.FileSystemLoader(str(dirs[-1]))}, delimiter=":"
+                ),
                 jinja2.FileSystemLoader([str(d) for d in dirs]),
-                jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(str(dirs[-1]))}),
             ]
         )
         self._environments: dict[str, jinja2.Environment] = {}

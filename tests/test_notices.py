@@ -396,7 +396,7 @@ def test_site_theme_overrides_the_templates(tmp_path: Path) -> None:
     assert "Payments" in body(message, "html")  # the built-in HTML template still applies
     # A site's template can extend the built-in one and replace a block.
     (folder / "notice.html").write_text(
-        '{% extends "default/notice.html" %}{% block footer %}<p>Our own footer</p>{% endblock %}'
+        '{% extends "default:notice.html" %}{% block footer %}<p>Our own footer</p>{% endblock %}'
     )
     site = load_site_or_raise(root, now=NOW, check_git=False)
     html = body(render(site, CHECKOUT_KEYS[0]), "html")
@@ -447,3 +447,22 @@ def test_preview_prints_the_latest_notice(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert result.stderr == "Error: no incident 'nope' in incidents/\n"
+
+
+def test_the_documented_token_check_accepts_our_tokens() -> None:
+    """docs/notices.md shows endpoint authors how to verify a token: that code must work."""
+    from statuspage.ledger import Keys
+    from tests.sites import REPO_ROOT
+
+    doc = (REPO_ROOT / "docs" / "notices.md").read_text(encoding="utf-8")
+    section = doc[doc.index("## One-click unsubscribe") :]
+    code = section[section.index("```python\n") + len("```python\n") :]
+    code = code[: code.index("```")]
+    namespace: dict[str, object] = {}
+    exec(code, namespace)
+    address_of = namespace["address_of"]
+    assert callable(address_of)
+    secret = "the-secret-in-STATUSPAGE_LEDGER_KEY"
+    token = unsubscribe_token(Keys.from_secret(secret.encode()).unsubscribe, "jane@example.com")
+    assert address_of(token, secret) == "jane@example.com"
+    assert address_of(token, "another-secret-of-some-length") is None
