@@ -290,10 +290,13 @@ class MemoFormatter:
 class Renderer:
     """Renders every page of one site in one language."""
 
-    def __init__(self, site: Site, language: str | None = None) -> None:
+    def __init__(self, site: Site, language: str | None = None, root: str = "") -> None:
+        """`root` is the folder of this language's pages: "" for the site's first language,
+        e.g. "fr/" for another; assets are shared by all languages at the top."""
         self.site = site
         self.config = site.config
         self.language = language or site.config.language
+        self.root = root
         self.fmt = Formatter(self.language, site.config.zone)
         self.assets = theme_assets(site)
         self.asset_paths = {name: fingerprinted(name, data) for name, data in self.assets.items()}
@@ -356,26 +359,29 @@ class Renderer:
 
     # -- pages -------------------------------------------------------------------------------
 
-    def render(
-        self, path: str, template: str, *, location: str | None = None, **context: Any
-    ) -> OutputFile:
-        """Render `template` into the site file `path`; links are relative to `location`."""
-        folder = location if location is not None else path.rpartition("/")[0]
-        prefix = "../" * len([part for part in folder.split("/") if part])
+    def render(self, path: str, template: str, **context: Any) -> OutputFile:
+        """Render `template` into `path` (under this language's root).
+
+        In the template, `url("history/")` links another page of the same language and
+        `asset("style.css")` a static file, both relative to this page, so the site works
+        wherever it is published.
+        """
+        full = self.root + path
+        up = "../" * full.count("/")
         if path == "404.html":
             # Served for any missing address, at any depth: links must not be relative.
-            prefix = (urlsplit(self.config.base_url).path or "").rstrip("/") + "/"
+            up = (urlsplit(self.config.base_url).path or "").rstrip("/") + "/"
 
         def url(target: str = "") -> str:
-            return prefix + target if prefix + target else "./"
+            return up + self.root + target or "./"
 
         def asset(name: str) -> str:
             try:
-                return url(self.asset_paths[name])
+                return up + self.asset_paths[name] or "./"
             except KeyError:
                 raise ThemeError(f"{template}: no static file {name!r} in the theme") from None
 
-        canonical_path = path.removesuffix("index.html")
+        canonical_path = full.removesuffix("index.html")
         try:
             html = self.env.get_template(template).render(
                 url=url,
@@ -390,7 +396,7 @@ class Renderer:
             raise ThemeError(f"template not found in the theme: {exc.name}") from exc
         except jinja2.UndefinedError as exc:
             raise ThemeError(f"{template}: {exc.message}") from exc
-        return OutputFile(path, html.encode("utf-8"))
+        return OutputFile(full, html.encode("utf-8"))
 
     @cached_property
     def records(self) -> dict[str, uptime.ComponentRecord]:
@@ -408,11 +414,6 @@ class Renderer:
                 window=uptime.total(days),
             )
         return views
-
-    @cached_property
-    def history(self) -> tuple[Incident, ...]:
-        """Everything ever filed, newest first (upcoming maintenance on top)."""
-        return self.site.incidents
 
     def pages(self) -> Iterator[OutputFile]:
         yield self.index()
@@ -465,7 +466,8 @@ class Renderer:
         )
 
     def history_pages(self) -> Iterator[OutputFile]:
-        for page in paginate(self.history, HISTORY_PAGE_SIZE, "history/"):
+        # Everything ever filed, newest first (upcoming maintenance on top).
+        for page in paginate(self.site.incidents, HISTORY_PAGE_SIZE, "history/"):
             yield self.render(
                 f"{page.path(page.number)}index.html",
                 "history.html",
@@ -543,8 +545,3 @@ def generate(site: Site) -> Iterator[OutputFile]:
     yield renderer.sitemap(page.path for page in pages)
     yield renderer.robots()
     yield from renderer.static_files()
-
-
-def render_one(site: Site, template: str, **context: Any) -> str:
-    """Render one template with the site's globals (for tests and theme authors)."""
-    return Renderer(site).render("index.html", template, **context).data.decode("utf-8")

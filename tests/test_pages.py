@@ -453,3 +453,16 @@ def test_template_errors_fail_the_build(tmp_path: Path, template: str, message: 
     (theme / "index.html").write_text(template)
     with pytest.raises(pages.ThemeError, match=message):
         list(pages.generate(load(tmp_path, "2026-03-01T12:00:00")))
+
+
+def test_pages_of_another_language_live_under_its_folder(tmp_path: Path) -> None:
+    """For multilingual sites: a renderer with a root writes below it and links within it,
+    while the assets stay shared at the top."""
+    write_site(tmp_path, {"checkout-errors": OPEN_INCIDENT})
+    renderer = pages.Renderer(load(tmp_path, "2026-03-10T10:20:00+01:00"), root="fr/")
+    page = next(renderer.history_pages())
+    assert page.path == "fr/history/index.html"
+    html = page.data.decode()
+    assert 'href="../../fr/incidents/checkout-errors/"' in html
+    assert re.search(r'href="\.\./\.\./assets/style\.\w+\.css"', html)
+    assert '<link rel="canonical" href="https://status.test.example/fr/history/">' in html
