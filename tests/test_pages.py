@@ -237,7 +237,7 @@ def test_demo_uptime_report(built_demo: Path) -> None:
     assert "November 2026 2 54 min 20 min 1 hr 38 min 0 of 1" in text
     assert "August 2026 2 242 min" in text
     assert "1 of 1" in text
-    assert "Postmortem owed" in text
+    assert "Postmortems owed: Elevated error rate at checkout" in text
 
 
 def test_sitemap_and_robots(built_demo: Path, demo_site: Site) -> None:
