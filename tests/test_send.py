@@ -447,3 +447,51 @@ def test_a_killed_run_resumes_without_losing_or_repeating(tmp_path: Path) -> Non
     sent = ledger_lines(root, "sent")
     assert len(sent) == len({(fields[2], fields[3]) for fields in sent}) == len(expected)
     assert read(root / "notices.ledger").check is not None
+
+
+def test_reminder_before_a_maintenance_is_sent_once(tmp_path: Path) -> None:
+    from statuspage.clock import parse_now
+
+    config = NOTIFY_CONFIG.replace("notify:\n", "notify:\n  reminder_minutes: 60\n")
+    root = notify_site(tmp_path, config=config)
+    subscribe(root, Subscriber(email=ALL))
+    with smtp_server() as (server, port):
+        for clock in ("2026-12-03T22:10:00+01:00", "2026-12-03T22:40:00+01:00"):
+            site = load_site_or_raise(root, now=parse_now(clock), check_git=False)
+            notify(site, smtp_url=f"smtp://127.0.0.1:{port}")
+    reminders = [r for r in server.received if "/reminder/" in r.notice]
+    assert len(reminders) == 1
+    message = reminders[0].message
+    assert message["Subject"] == "[Test Shop Status] Starting soon: Database upgrade"
+    assert message["In-Reply-To"] == "<2026-12-03-db-upgrade.update-0@status.test.example>"
+    assert [p.get_content_type() for p in message.iter_parts()] == [
+        "multipart/alternative",
+        "text/calendar",
+    ]
+
+
+def test_first_run_messages(tmp_path: Path) -> None:
+    config = NOTIFY_CONFIG.replace("  since: 2026-11-01T00:00:00+01:00\n", "")
+    root = notify_site(tmp_path, config=config)
+    subscribe(root, Subscriber(email=ALL))
+    args = ["notify", "--root", str(root), "--no-git", "--now", NOW_TEXT]
+    with smtp_server() as (server, port):
+        env = {"STATUSPAGE_SMTP_URL": f"smtp://127.0.0.1:{port}"}
+        dry = CliRunner().invoke(cli, [*args, "--dry-run"], env=env)
+        assert (dry.exit_code, dry.stderr) == (
+            0,
+            "Dry run: the first run will record the 7 notices already on the site as the "
+            "cut-off and send nothing; later updates are sent.\n",
+        )
+        first = CliRunner().invoke(cli, args, env=env)
+        assert (first.exit_code, first.stderr) == (
+            0,
+            "Recorded 7 notices already on the site in notices.ledger without sending them "
+            "(the cut-off); later updates will be sent. Commit notices.ledger.\n",
+        )
+        second = CliRunner().invoke(cli, args, env=env)
+        assert (second.exit_code, second.stderr) == (
+            0,
+            "Nothing to send: every notice has been delivered (notices.ledger).\n",
+        )
+    assert server.received == []
