@@ -67,6 +67,12 @@ _GITIGNORE = """\
 """
 
 
+# The ledger is append-only; CI commits it back with `git pull --rebase`, and a union merge
+# keeps both sides' lines instead of stopping at a conflict (docs/notices.md).
+_GITATTRIBUTES = """\
+notices.ledger merge=union
+"""
+
 WORKFLOW_PATH = ".github/workflows/statuspage.yml"
 
 # The GitHub Actions loop (docs/workflow.md). `{version}` is this statuspage's version, so CI
@@ -159,14 +165,26 @@ jobs:
       - name: Commit the notice ledger
         # Also after a failed or partial run: the ledger says what was sent, so the next
         # run sends the rest and nothing twice.
+        id: ledger
         if: ${{ !cancelled() && steps.notify.outcome != 'skipped' }}
         run: |
           [ -f notices.ledger ] || exit 0
           git add notices.ledger
           git diff --cached --quiet && exit 0
           git commit -m "Record sent notices [skip ci]"
-          git pull --rebase --quiet origin "$GITHUB_REF_NAME"
-          git push origin "HEAD:$GITHUB_REF_NAME"
+          for wait in 5 15 45; do
+            git pull --rebase --quiet origin "$GITHUB_REF_NAME" &&
+              git push --quiet origin "HEAD:$GITHUB_REF_NAME" && exit 0
+            sleep "$wait"
+          done
+          echo "::error::notices.ledger could not be pushed; commit the notices-ledger artifact"
+          exit 1
+      - name: Keep the ledger that could not be pushed
+        if: ${{ failure() && steps.ledger.outcome == 'failure' }}
+        uses: actions/upload-artifact@v4
+        with:
+          name: notices-ledger
+          path: notices.ledger
 """
 
 
@@ -195,6 +213,9 @@ def init_site(directory: Path, *, now: datetime, timezone: str = "UTC") -> list[
     gitignore = directory / ".gitignore"
     if not gitignore.exists():
         files[gitignore] = _GITIGNORE
+    gitattributes = directory / ".gitattributes"
+    if not gitattributes.exists():
+        files[gitattributes] = _GITATTRIBUTES
     workflow = directory / WORKFLOW_PATH
     if not workflow.exists():
         files[workflow] = _WORKFLOW.replace("{version}", __version__)

@@ -102,11 +102,13 @@ def test_init_writes_the_workflow(tmp_path: Path) -> None:
             "statuspage build",
             "statuspage deploy git:gh-pages",
             "statuspage notify",
-            'git push origin "HEAD:$GITHUB_REF_NAME"',
+            'git push --quiet origin "HEAD:$GITHUB_REF_NAME"',
         )
     ]
     assert order == sorted(order)
-    ledger_step = publish["steps"][-1]
+    ledger_step = publish["steps"][-2]
+    assert publish["steps"][-1]["uses"] == "actions/upload-artifact@v4"
+    assert (root / ".gitattributes").read_text() == "notices.ledger merge=union\n"
     assert NotifyConfig().ledger in ledger_step["run"]
     assert ledger_step["if"] == "${{ !cancelled() && steps.notify.outcome != 'skipped' }}"
 
