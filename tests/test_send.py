@@ -495,3 +495,17 @@ def test_first_run_messages(tmp_path: Path) -> None:
             "Nothing to send: every notice has been delivered (notices.ledger).\n",
         )
     assert server.received == []
+
+
+def test_no_subscribers_is_said(tmp_path: Path) -> None:
+    root = notify_site(tmp_path)
+    with smtp_server() as (server, port):
+        result = CliRunner().invoke(
+            cli, ["notify", "--root", str(root), "--no-git", "--now", NOW_TEXT],
+            env={"STATUSPAGE_SMTP_URL": f"smtp://127.0.0.1:{port}"},
+        )  # fmt: skip
+    assert (result.exit_code, result.stderr) == (
+        0,
+        "Nothing to send: no subscribers in .statuspage/subscribers.json.\n",
+    )
+    assert server.received == []
