@@ -133,7 +133,11 @@ def config_text() -> str:
     ]
     for group, members in GROUPS.items():
         for component in members:
-            lines += [f"  - id: {component}", f"    name: {component.title()}", f"    group: {group}"]
+            lines += [
+                f"  - id: {component}",
+                f"    name: {component.title()}",
+                f"    group: {group}",
+            ]
     return "\n".join(lines) + "\n"
 
 
