@@ -293,9 +293,10 @@ class ServeProcess:
     def state(self) -> dict[str, str | None]:
         return json.loads(self.get("__statuspage/status")[1])
 
-    def stop(self) -> int:
+    def stop(self, how: signal.Signals = signal.SIGINT) -> int:
+        """Ctrl-C (or `docker stop`'s SIGTERM); returns the exit status."""
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+            self.process.send_signal(how)
         try:
             return self.process.wait(timeout=10)
         finally:
@@ -347,6 +348,39 @@ def test_serve_rebuilds_shows_errors_and_recovers(tmp_path: Path, watching: str)
     assert "Traceback" not in server.output
 
 
+def test_serve_watches_a_theme_folder_made_later(tmp_path: Path) -> None:
+    """themes/ does not exist at start; once made, it is watched, and a template error in it
+    is shown like an input error, then recovered from."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    root = write_site(tmp_path / "status", {"slow-checkout": incident_text(now)})
+    server = ServeProcess(root)
+    try:
+        theme = root / "themes" / "default"
+        theme.mkdir(parents=True)
+        template = theme / "base.html"
+
+        def extend(marker: int) -> str:
+            return (
+                '{% extends "default:base.html" %}{% block footer_extra %}'
+                f"<p>Marker {marker}</p>"
+            )
+
+        template.write_text(extend(1) + "{% endblock %}")
+        poll(lambda: b"<p>Marker 1</p>" in server.get("")[1], "the first theme edit")
+        template.write_text(extend(2) + "{% endblock %}")
+        poll(lambda: b"<p>Marker 2</p>" in server.get("")[1], "the second theme edit")
+
+        template.write_text(extend(3))  # no endblock: a template syntax error
+        error = str(poll(lambda: server.state()["error"], "the template error"))
+        assert "base.html" in error and "endblock" in error, error
+        assert b"<p>Marker 2</p>" in server.get("")[1]
+        template.write_text(extend(3) + "{% endblock %}")
+        poll(lambda: b"<p>Marker 3</p>" in server.get("")[1], "recovery from the template error")
+        assert server.state()["error"] is None
+    finally:
+        assert server.stop() == 0, server.output
+
+
 def test_built_files_never_carry_the_reload_script(tmp_path: Path) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     root = write_site(tmp_path / "status", {"slow-checkout": incident_text(now)})
@@ -354,7 +388,8 @@ def test_built_files_never_carry_the_reload_script(tmp_path: Path) -> None:
     try:
         assert b"/__statuspage/live.js" in server.get("")[1]
     finally:
-        assert server.stop() == 0
+        assert server.stop(signal.SIGTERM) == 0
+    assert server.lines[-1] == "Stopped."
     from statuspage.build import build_site
 
     build_site(root, root / "site", now=now, check_git=False)
