@@ -165,17 +165,7 @@ def site_notices(site: Site, *, reminder: timedelta | None = None) -> tuple[Noti
             announced = announced or update.status is UpdateStatus.POSTMORTEM
             if not update.deliver_notifications:
                 continue
-            found.append(
-                Notice(
-                    key=f"{incident.id}/{update.index}",
-                    kind=NoticeKind.UPDATE,
-                    incident=incident,
-                    update=update,
-                    at=update.at,
-                    order=update.at,
-                    components=components_through(incident, update.index),
-                )
-            )
+            found.append(update_notice(incident, update))
         if incident.postmortem is not None and not announced:
             found.append(
                 Notice(
@@ -220,7 +210,11 @@ def _reminder(site: Site, incident: Incident, ahead: timedelta) -> Notice | None
 def latest_notice(site: Site, incident_id: str) -> Notice:
     """The notice for an incident's latest update, for previews (mailed or not)."""
     incident = site.by_id[incident_id]
-    update = incident.last_update
+    return update_notice(incident, incident.last_update)
+
+
+def update_notice(incident: Incident, update: Update) -> Notice:
+    """The notice that tells subscribers of one update."""
     return Notice(
         key=f"{incident.id}/{update.index}",
         kind=NoticeKind.UPDATE,
