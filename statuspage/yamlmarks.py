@@ -204,6 +204,14 @@ class YamlFile:
                 f"{field}: text is too long ({len(value):,} characters; at most {max_chars:,})",
             )
             return None
+        control = _CONTROL.search(value)
+        if control is not None:
+            self.error(
+                node,
+                f"{field}: contains the control character U+{ord(control.group()):04X}, "
+                "which feeds, e-mail and XML cannot carry; remove it",
+            )
+            return None
         return value
 
     def nonempty_text(self, node: yaml.Node, field: str) -> str | None:
@@ -285,6 +293,8 @@ class YamlFile:
 
 # An alias needs an anchor (`&name`) before it; files without one need no walk for aliases.
 _ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s]", re.MULTILINE)
+# Characters XML 1.0 (feeds, calendars) forbids; YAML lets them in through escapes like "\x01".
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _DATETIME = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?"

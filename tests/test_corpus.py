@@ -42,6 +42,9 @@ EXPECTED = {
     "component-slash.yaml": (
         "4:3: error: components: 'web/admin' is not a valid component id (use a-z, 0-9 and -)"
     ),
+    "control-character.yaml": (
+        "6:14: error: updates[0].message: contains the control character U+0007, which feeds, e-mail and XML cannot carry; remove it"
+    ),
     "date-without-time.yaml": (
         "4:9: error: updates[0].at: '2026-11-20' is not a date and time like 2026-11-20T14:02:00+01:00 (a time of day is required)"
     ),
