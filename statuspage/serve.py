@@ -150,7 +150,10 @@ class Preview:
         if new.generation != old.generation:
             changed_files = sum(1 for p, d in build.files.items() if old.files.get(p) != d)
             changed_files += sum(1 for p in old.files if p not in build.files)
-            log.info(
+            # A rebuild for the clock alone (pages show the time) is not news every minute.
+            level = logging.DEBUG if old.built and not changed else logging.INFO
+            log.log(
+                level,
                 "Built %d files in %.2f s (%d changed)",
                 len(build.files),
                 time.monotonic() - started,
@@ -191,9 +194,17 @@ class Preview:
             self._changed.notify_all()
 
     def run(
-        self, *, tick: float | None = CLOCK_TICK, ready: Callable[[], None] | None = None
+        self,
+        *,
+        tick: float | None = CLOCK_TICK,
+        prepare: Callable[[], None] | None = None,
+        ready: Callable[[], None] | None = None,
     ) -> None:
-        """Rebuild after each burst of changes (and every `tick` seconds) until `close()`."""
+        """Rebuild after each burst of changes (and every `tick` seconds) until `close()`.
+
+        `prepare` runs before each build (the watcher adds folders that appeared: anything
+        written after that is seen by the watch, anything before by the build), `ready` after.
+        """
         next_tick = time.monotonic() + tick if tick else None
         while True:
             with self._changed:
@@ -215,6 +226,8 @@ class Preview:
                 self._pending.clear()
             if changed:
                 log.debug("changed: %s", ", ".join(sorted(str(p) for p in changed)))
+            if prepare is not None:
+                prepare()
             self.rebuild(changed)
             if tick:
                 next_tick = time.monotonic() + tick
@@ -336,12 +349,22 @@ LIVE_JS = """\
     overlay.querySelector("pre").textContent = text;
   };
   const hide = () => { if (overlay) { overlay.remove(); overlay = null; } };
-  const events = new EventSource("/__statuspage/events");
-  events.onmessage = (message) => {
-    const state = JSON.parse(message.data);
-    if (state.generation !== served) { events.close(); location.reload(); return; }
-    if (state.error) { show(state.error); } else { hide(); }
+  // Browsers allow six connections per server: only visible tabs keep a stream open, so
+  // many open tabs cannot starve the next page load. A tab shown again catches up at once.
+  let events = null;
+  const listen = () => {
+    events = new EventSource("/__statuspage/events");
+    events.onmessage = (message) => {
+      const state = JSON.parse(message.data);
+      if (state.generation !== served) { events.close(); location.reload(); return; }
+      if (state.error) { show(state.error); } else { hide(); }
+    };
   };
+  document.addEventListener("visibilitychange", () => {
+    if (document.hidden) { if (events) { events.close(); events = null; } }
+    else if (!events) { listen(); }
+  });
+  if (!document.hidden) { listen(); }
 })();
 """
 
@@ -506,7 +529,7 @@ def preview(
         )
         building = threading.Thread(
             target=functools.partial(
-                state.run, tick=None if now else CLOCK_TICK, ready=watcher.refresh
+                state.run, tick=None if now else CLOCK_TICK, prepare=watcher.refresh
             ),
             name="statuspage serve build",
         )
