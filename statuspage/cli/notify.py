@@ -275,7 +275,12 @@ def remove(email: str | None, token: str | None, root: Path) -> None:
 @subscribers.command("list")
 @root_option
 def list_(root: Path) -> None:
-    """Print every subscriber: address, components (or all), language (or -)."""
+    """Print every subscriber: address, components (or all), language (or -).
+
+    \b
+    Example:
+      statuspage subscribers list | grep checkout
+    """
     _, store = _store(root)
     found = store.load()
     for subscriber in found:
