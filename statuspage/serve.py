@@ -485,8 +485,9 @@ def make_server(preview: Preview, host: str, port: int) -> PreviewServer:
 
 
 def server_url(server: PreviewServer) -> str:
+    """The address to open; for a server on every interface, this machine's own."""
     host, port = server.server_address[:2]
-    shown = str(host)
+    shown = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(str(host), str(host))
     if ":" in shown:
         shown = f"[{shown}]"
     return f"http://{shown}:{port}/"
@@ -538,7 +539,8 @@ def preview(
             thread.daemon = True
             thread.start()
         serving_started = True
-        log.info("Serving %s (Ctrl-C to stop)", server_url(server))
+        everywhere = " (and on every network interface)" if host in ("0.0.0.0", "::") else ""
+        log.info("Serving %s%s (Ctrl-C to stop)", server_url(server), everywhere)
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:
