@@ -133,6 +133,9 @@ class Text:
 
     default: str
     translations: tuple[tuple[str, str], ...] = ()
+    # Where the text starts in its file, for warnings about missing translations.
+    line: int = field(default=1, compare=False)
+    column: int = field(default=1, compare=False)
 
     def get(self, language: str | None = None) -> str:
         """The text in `language` if written, else the default."""
@@ -143,6 +146,21 @@ class Text:
 
     def has(self, language: str) -> bool:
         return not self.translations or any(code == language for code, _ in self.translations)
+
+    def languages(self, main: str) -> tuple[str, ...]:
+        """The languages it is written in; a plain string is in the site's `main` language."""
+        return tuple(code for code, _ in self.translations) or (main,)
+
+    def pick(self, language: str, main: str) -> tuple[str, str]:
+        """(the language shown, the text) for a reader of `language`: theirs if written, else
+        the default (the `main` language's text, or the first written), as `get` does."""
+        for code, value in self.translations:
+            if code == language:
+                return code, value
+        if not self.translations:
+            return main, self.default
+        codes = dict(self.translations)
+        return (main, codes[main]) if main in codes else self.translations[0]
 
     def __str__(self) -> str:
         return self.default
@@ -515,13 +533,21 @@ class Config:
 
     title: str
     base_url: str  # absolute, without a trailing slash
-    language: str
+    language: str  # the main language: the root of the site, the API, the default of e-mails
     timezone: str  # IANA name
     contact: Contact
     components: tuple[Component, ...]
     theme: str = "default"
     postmortem_due_days: int = 7
     notify: NotifyConfig = field(default_factory=NotifyConfig)
+    # Every language the site is built in, the main one first; () means just `language`.
+    languages: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.languages:
+            object.__setattr__(self, "languages", (self.language,))
+        elif self.languages[0] != self.language:
+            raise ValueError(f"languages {self.languages} must start with {self.language!r}")
 
     @cached_property
     def zone(self) -> ZoneInfo:
