@@ -21,6 +21,7 @@ CONFIG_KEYS = (
     "title",
     "base_url",
     "language",
+    "languages",
     "timezone",
     "contact",
     "components",
@@ -67,6 +68,10 @@ def parse_config(path: str, data: bytes, problems: Problems) -> Config | None:
     language = "en"
     if (node := value("language")) is not None:
         language = source.choice(node, "language", LANGUAGES) or language
+    languages: tuple[str, ...] = (language,)
+    if (node := value("languages")) is not None:
+        languages = _languages(source, node, value("language"), language) or languages
+        language = languages[0]
     timezone = "UTC"
     if (node := value("timezone")) is not None:
         timezone = _timezone(source, node) or timezone
@@ -93,7 +98,38 @@ def parse_config(path: str, data: bytes, problems: Problems) -> Config | None:
         theme=theme,
         postmortem_due_days=due_days,
         notify=notify,
+        languages=languages,
     )
+
+
+def _languages(
+    source: YamlFile, node: yaml.Node, language_node: yaml.Node | None, language: str
+) -> tuple[str, ...] | None:
+    """`languages: [en, fr]`: the first is the main language (the site's root, the API);
+    `language`, if also given, must name the same one (docs/languages.md)."""
+    items = source.sequence(node, "languages")
+    if items is None:
+        return None
+    if not items:
+        source.error(node, "languages: list at least one language")
+        return None
+    found: list[str] = []
+    for position, item in enumerate(items):
+        code = source.choice(item, f"languages[{position}]", LANGUAGES)
+        if code is None:
+            return None
+        if code in found:
+            source.error(item, f"languages[{position}]: {code!r} is listed twice")
+            return None
+        found.append(code)
+    if language_node is not None and language != found[0]:
+        source.error(
+            language_node,
+            f"language: {language!r} is not the first of languages ({found[0]!r}); the first "
+            "of languages is the main language: remove language, or put it first",
+        )
+        return None
+    return tuple(found)
 
 
 def _text(source: YamlFile, node: yaml.Node | None, field: str) -> str | None:
