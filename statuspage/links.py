@@ -21,12 +21,20 @@ def url(config: Config, path: str = "") -> str:
     return f"{config.base_url}/{path.lstrip('/')}"
 
 
-def incident_url(config: Config, incident_id: str) -> str:
-    return url(config, f"incidents/{incident_id}/")
+def language_root(config: Config, language: str | None = None) -> str:
+    """The folder of a language's pages: "" for the main language (and for a language the
+    site is not built in, whose readers get the main one), e.g. "fr/" for another."""
+    if language is None or language == config.language or language not in config.languages:
+        return ""
+    return f"{language}/"
 
 
-def component_url(config: Config, component_id: str) -> str:
-    return url(config, f"components/{component_id}/")
+def incident_url(config: Config, incident_id: str, language: str | None = None) -> str:
+    return url(config, f"{language_root(config, language)}incidents/{incident_id}/")
+
+
+def component_url(config: Config, component_id: str, language: str | None = None) -> str:
+    return url(config, f"{language_root(config, language)}components/{component_id}/")
 
 
 def host(config: Config) -> str:
