@@ -22,22 +22,32 @@ from babel.dates import (
     format_skeleton,
     format_time,
 )
+from babel.lists import format_list
 from babel.numbers import format_decimal, format_percent
 from babel.support import Translations
 from babel.units import format_unit
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "statuspage"
-# Our language codes → Babel locales (Chinese is Simplified).
+# Our language codes → Babel locales (Chinese is Simplified). The catalogs live in
+# locale/<code>/LC_MESSAGES/statuspage.po (and the compiled .mo beside it).
 BABEL_LOCALES = {"en": "en", "fr": "fr", "ru": "ru", "zh": "zh_Hans_CN"}
+# Our codes → BCP 47 tags for `lang`, `hreflang` and Content-Language: the script matters
+# for Chinese (browsers pick Simplified glyphs and fonts from it).
+LANGUAGE_TAGS = {"en": "en", "fr": "fr", "ru": "ru", "zh": "zh-Hans"}
+# Each language's name in itself, for the language switcher.
+AUTONYMS = {"en": "English", "fr": "Français", "ru": "Русский", "zh": "简体中文"}
 
 
 @cache
 def translations(language: str) -> gettext_module.NullTranslations:
-    """The catalog for `language`; English source strings where there is none."""
-    if language == "en":
-        return gettext_module.NullTranslations()
-    return Translations.load(str(LOCALE_DIR), [BABEL_LOCALES.get(language, language)], DOMAIN)
+    """The catalog for `language`; the English source strings where there is none."""
+    return Translations.load(str(LOCALE_DIR), [language], DOMAIN)
+
+
+def language_tag(language: str) -> str:
+    """`zh` → `zh-Hans`: the BCP 47 tag of one of our language codes."""
+    return LANGUAGE_TAGS.get(language, language)
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,21 @@ class Formatter:
     @cached_property
     def _translations(self) -> gettext_module.NullTranslations:
         return translations(self.language)
+
+    @property
+    def tag(self) -> str:
+        """The BCP 47 tag, for `lang` attributes."""
+        return language_tag(self.language)
+
+    @cached_property
+    def direction(self) -> str:
+        """`ltr` or `rtl`, for `dir` attributes."""
+        return str(self.locale.text_direction)
+
+    def language_name(self, language: str) -> str:
+        """Another language's name in this one: `anglais` for `en` in French."""
+        name = self.locale.languages.get(BABEL_LOCALES.get(language, language).split("_")[0])
+        return str(name or language)
 
     def gettext(self, message: str) -> str:
         return self._translations.gettext(message)
@@ -120,13 +145,22 @@ class Formatter:
         shown = [(value, unit) for value, unit in parts if value]
         if not shown:
             return format_unit(0, "duration-minute", length="short", locale=self.locale)
-        return " ".join(
-            format_unit(value, unit, length="short", locale=self.locale)
-            for value, unit in shown[:2]
+        # Units side by side as the language writes them: `2 days 3 hr`, `2天3小时`.
+        return format_list(
+            [
+                format_unit(value, unit, length="short", locale=self.locale)
+                for value, unit in shown[:2]
+            ],
+            style="unit-narrow",
+            locale=self.locale,
         )
 
     def percent(self, fraction: float, decimals: int = 2) -> str:
-        pattern = "#,##0." + "0" * decimals + "%" if decimals else "#,##0%"
+        """`99.96%`, `99,96 %`: the locale's own pattern (French puts a space before the
+        sign), with exactly `decimals` decimals."""
+        pattern = str(self.locale.percent_formats[None].pattern)
+        if decimals:
+            pattern = pattern.replace("#,##0", "#,##0." + "0" * decimals, 1)
         return format_percent(fraction, pattern, locale=self.locale)
 
     def number(self, value: float) -> str:
