@@ -23,11 +23,11 @@ from urllib.parse import urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from statuspage import links, uptime
 from statuspage.diagnostics import StatuspageError
-from statuspage.i18n import Formatter, translations
+from statuspage.i18n import AUTONYMS, Formatter, language_tag, translations
 from statuspage.markup import to_html
 from statuspage.model import Component, ComponentStatus, Incident, Site, Text, UpdateStatus
 from statuspage.output import OutputFile
@@ -191,6 +191,18 @@ def _bar(days: Sequence[uptime.DayUptime], column: int, site: Site) -> Bar:
 
 
 @dataclass(frozen=True, slots=True)
+class Alternate:
+    """A page in one of the site's languages."""
+
+    code: str  # our code: en, fr, ru, zh
+    tag: str  # BCP 47, for lang and hreflang: zh-Hans
+    name: str  # the language's name in itself
+    href: str  # relative to the page that links it
+    absolute: str
+    current: bool
+
+
+@dataclass(frozen=True, slots=True)
 class ComponentView:
     component: Component
     status: ComponentStatus
@@ -320,12 +332,15 @@ class Renderer:
             site=self.site,
             config=self.config,
             now=self.site.now,
-            lang=self.language,
+            lang=self.fmt.tag,
+            main_lang=language_tag(self.config.language),
+            dir=self.fmt.direction,
             fmt=MemoFormatter(self.fmt),
             links=SUBSCRIBE_LINKS,
             BAR_DAYS=BAR_DAYS,
             md=self.markdown,
             t=self.text,
+            plain=self.plain,
             absolute=lambda path="": links.url(self.config, path),
             status_word=lambda s: COMPONENT_STATUS_WORDS[ComponentStatus(s)],
             update_word=lambda s: UPDATE_STATUS_WORDS[UpdateStatus(s)],
@@ -340,12 +355,35 @@ class Renderer:
 
     # -- helpers the templates call ----------------------------------------------------------
 
-    def text(self, value: Text) -> str:
-        return value.get(self.language)
+    def text(self, value: Text) -> Markup:
+        """Text for the body of a page. Where it is not written in the page's language, the
+        main language's text stands in, in an element with its own `lang` and marked."""
+        shown, written = value.pick(self.language, self.config.language)
+        if shown == self.language:
+            return escape(written)
+        return Markup('<span lang="{}">{}</span> {}').format(
+            language_tag(shown), written, self.untranslated("span")
+        )
+
+    def plain(self, value: Text) -> str:
+        """Text where no markup can go (`<title>`, attributes): the best there is, unmarked."""
+        return value.pick(self.language, self.config.language)[1]
 
     def markdown(self, value: Text) -> Markup:
-        """Untrusted Markdown as safe HTML (markup.py sanitises it)."""
-        return Markup(to_html(value.get(self.language)))
+        """Untrusted Markdown as safe HTML (markup.py sanitises it), marked like `text`."""
+        shown, written = value.pick(self.language, self.config.language)
+        html = Markup(to_html(written))
+        if shown == self.language:
+            return html
+        return Markup('{}<div lang="{}">{}</div>').format(
+            self.untranslated("p"), language_tag(shown), html
+        )
+
+    def untranslated(self, element: str) -> Markup:
+        """The visible note beside text shown in another language than the page's."""
+        return Markup('<{0} class="untranslated">{1}</{0}>').format(
+            Markup(element), self.fmt.gettext("Not yet translated")
+        )
 
     def incident_count(self, ids: Iterable[str]) -> int:
         """How many of `ids` are incidents (not maintenances)."""
@@ -381,11 +419,18 @@ class Renderer:
             except KeyError:
                 raise ThemeError(f"{template}: no static file {name!r} in the theme") from None
 
+        def top(target: str = "") -> str:
+            """A file every language shares (the JSON API), at the top of the site."""
+            return up + target or "./"
+
         canonical_path = full.removesuffix("index.html")
+        here = "" if path == "404.html" else path.removesuffix("index.html")
         try:
             html = self.env.get_template(template).render(
                 url=url,
                 asset=asset,
+                top=top,
+                languages=self.alternates(here, up),
                 page_path=canonical_path,
                 canonical=links.url(self.config, canonical_path),
                 **context,
@@ -415,6 +460,26 @@ class Renderer:
             )
         return views
 
+    def alternates(self, here: str, up: str) -> list[Alternate]:
+        """The page at `here` in each of the site's languages (hreflang links and the
+        language switcher); none for a site in one language."""
+        if len(self.config.languages) < 2:
+            return []
+        found = []
+        for code in self.config.languages:
+            target = links.language_root(self.config, code) + here
+            found.append(
+                Alternate(
+                    code=code,
+                    tag=language_tag(code),
+                    name=AUTONYMS.get(code, code),
+                    href=up + target or "./",
+                    absolute=links.url(self.config, target),
+                    current=code == self.language,
+                )
+            )
+        return found
+
     def pages(self) -> Iterator[OutputFile]:
         yield self.index()
         for incident in self.site.incidents:
@@ -423,7 +488,9 @@ class Renderer:
         for component in self.config.components:
             yield from self.component_pages(component)
         yield self.uptime_page()
-        yield self.render("404.html", "404.html")
+        if not self.root:
+            # Servers answer every missing address with the one 404.html at the top.
+            yield self.render("404.html", "404.html")
 
     def index(self) -> OutputFile:
         site, fmt = self.site, self.fmt
@@ -541,6 +608,10 @@ def generate(site: Site) -> Iterator[OutputFile]:
     """The generator registered in build.GENERATORS: every page, the sitemap and assets."""
     renderer = Renderer(site)
     pages = list(renderer.pages())
+    # Other languages under /<code>/, with the same pages (docs/languages.md).
+    for language in site.config.languages[1:]:
+        root = links.language_root(site.config, language)
+        pages += Renderer(site, language, root).pages()
     yield from pages
     yield renderer.sitemap(page.path for page in pages)
     yield renderer.robots()
