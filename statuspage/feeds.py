@@ -10,6 +10,9 @@ never change. Every time in a feed comes from the incidents, never from the buil
 feed's `updated` is its newest update, and feedgen's defaults (the current time) are always
 overridden. A retracted incident keeps its entry: its title and body say it was retracted and
 why, because nothing once published may silently disappear.
+
+A site in several languages has these feeds once per language: the main language's at the
+top, the others' under `<lang>/`, with their own ids (`tag:…:fr/incident/<id>`).
 """
 
 from __future__ import annotations
@@ -22,9 +25,9 @@ from html import escape
 from feedgen.feed import FeedGenerator
 
 from statuspage import __version__, links
-from statuspage.i18n import Formatter
+from statuspage.i18n import Formatter, language_tag
 from statuspage.markup import to_html
-from statuspage.model import Config, Incident, Site, Update
+from statuspage.model import Config, Incident, Site, Text, Update
 from statuspage.output import OutputFile
 from statuspage.words import update_status_word
 
@@ -41,18 +44,49 @@ class _Context:
     config: Config
     fmt: Formatter
 
+    @property
+    def language(self) -> str:
+        return self.fmt.language
+
+    @property
+    def root(self) -> str:
+        """The language's folder: "" for the main language, e.g. "fr/" for another."""
+        return links.language_root(self.config, self.language)
+
     def _(self, message: str) -> str:
         return self.fmt.gettext(message)
 
+    def text(self, text: Text) -> str:
+        """Plain text in the feed's language, or the main language's where there is none."""
+        return text.pick(self.language, self.config.language)[1]
+
+    def html(self, text: Text) -> str:
+        """Markdown as HTML; text in another language is marked with its `lang` and a note."""
+        shown, written = text.pick(self.language, self.config.language)
+        html = to_html(written)
+        if shown == self.language:
+            return html
+        note = escape(self._("Not yet translated"))
+        return f'<p><em>{note}</em></p>\n<div lang="{language_tag(shown)}">{html}</div>'
+
 
 def generate(site: Site) -> Iterable[OutputFile]:
-    """The generator registered in build.GENERATORS."""
-    ctx = _Context(site.config, Formatter(site.config.language, site.config.zone))
+    """The generator registered in build.GENERATORS: the feeds of every language."""
+    for language in site.config.languages:
+        yield from _language_feeds(
+            site, _Context(site.config, Formatter(language, site.config.zone))
+        )
+
+
+def _language_feeds(site: Site, ctx: _Context) -> Iterable[OutputFile]:
+    root = ctx.root
     history = _newest(site.incidents)[:HISTORY_LIMIT]
     feed = _history_feed(ctx, history, "history", ctx._("Incident history"))
-    yield OutputFile("history.atom", feed.atom_str(pretty=True))
-    yield OutputFile("history.rss", _history_feed_rss(ctx, history).rss_str(pretty=True))
-    yield OutputFile("updates.atom", _updates_feed(ctx, site.incidents).atom_str(pretty=True))
+    yield OutputFile(f"{root}history.atom", feed.atom_str(pretty=True))
+    yield OutputFile(f"{root}history.rss", _history_feed_rss(ctx, history).rss_str(pretty=True))
+    yield OutputFile(
+        f"{root}updates.atom", _updates_feed(ctx, site.incidents).atom_str(pretty=True)
+    )
     for component in site.config.components:
         mine = [i for i in site.incidents if component.id in i.affected_components]
         feed = _history_feed(
@@ -60,9 +94,11 @@ def generate(site: Site) -> Iterable[OutputFile]:
             _newest(mine)[:HISTORY_LIMIT],
             f"components/{component.id}/history",
             ctx._("%(component)s history") % {"component": component.name},
-            alternate=links.component_url(site.config, component.id),
+            alternate=links.component_url(site.config, component.id, ctx.language),
         )
-        yield OutputFile(f"components/{component.id}/history.atom", feed.atom_str(pretty=True))
+        yield OutputFile(
+            f"{root}components/{component.id}/history.atom", feed.atom_str(pretty=True)
+        )
 
 
 def _newest(incidents: Iterable[Incident]) -> list[Incident]:
@@ -83,6 +119,7 @@ def _feed(
     self_type: str = "application/atom+xml",
 ) -> FeedGenerator:
     config = ctx.config
+    path = ctx.root + path
     feed = FeedGenerator()
     feed.id(links.tag(config, path))
     feed.title(f"{config.title} – {title}")
@@ -91,7 +128,7 @@ def _feed(
     feed.link(href=links.url(config, f"{path}.{suffix}"), rel="self", type=self_type)
     # Last, because feedgen takes the last link as the RSS channel's <link>.
     feed.link(href=alternate, rel="alternate", type="text/html")
-    feed.language(config.language)
+    feed.language(language_tag(ctx.language))
     feed.author(_author(config))
     feed.generator(GENERATOR, version=__version__, uri=GENERATOR_URI)
     feed.updated(updated)
@@ -124,14 +161,14 @@ def _history_feed(
         path,
         title,
         _updated(incidents),
-        alternate=alternate or links.url(ctx.config, "history/"),
+        alternate=alternate or links.url(ctx.config, f"{ctx.root}history/"),
         self_type=self_type,
     )
     for incident in incidents:
         entry = feed.add_entry(order="append")
-        entry.id(links.incident_tag(ctx.config, incident.id))
+        entry.id(links.tag(ctx.config, f"{ctx.root}incident/{incident.id}"))
         entry.title(_title(ctx, incident))
-        entry.link(href=links.incident_url(ctx.config, incident.id), rel="alternate")
+        entry.link(href=links.incident_url(ctx.config, incident.id, ctx.language), rel="alternate")
         entry.published(incident.first_update.at)
         entry.updated(incident.last_update.at)
         entry.author(_author(ctx.config))
@@ -159,14 +196,14 @@ def _updates_feed(ctx: _Context, incidents: Iterable[Incident]) -> FeedGenerator
         "updates",
         ctx._("Every update"),
         max((u.at for u, _ in updates), default=EPOCH),
-        alternate=links.url(ctx.config),
+        alternate=links.url(ctx.config, ctx.root),
     )
     for update, incident in updates:
         entry = feed.add_entry(order="append")
-        entry.id(links.update_tag(ctx.config, incident.id, update.index))
-        word = update_status_word(update.status, ctx.config.language)
+        entry.id(links.tag(ctx.config, f"{ctx.root}incident/{incident.id}/update/{update.index}"))
+        word = update_status_word(update.status, ctx.language)
         entry.title(f"{word}: {_title(ctx, incident)}")
-        entry.link(href=links.incident_url(ctx.config, incident.id), rel="alternate")
+        entry.link(href=links.incident_url(ctx.config, incident.id, ctx.language), rel="alternate")
         entry.published(update.at)
         entry.updated(update.at)
         entry.author(_author(ctx.config))
@@ -179,7 +216,7 @@ def _updates_feed(ctx: _Context, incidents: Iterable[Incident]) -> FeedGenerator
 
 
 def _title(ctx: _Context, incident: Incident) -> str:
-    title = incident.title.get(ctx.config.language)
+    title = ctx.text(incident.title)
     if incident.retracted is not None:
         return ctx._("Retracted: %(title)s") % {"title": title}
     return title
@@ -207,13 +244,11 @@ def _postmortem(ctx: _Context, incident: Incident) -> list[str]:
     if incident.postmortem is None:
         return []
     label = escape(ctx._("Postmortem"))
-    return [
-        f"<p><strong>{label}</strong></p>\n{to_html(incident.postmortem.get(ctx.config.language))}"
-    ]
+    return [f"<p><strong>{label}</strong></p>\n{ctx.html(incident.postmortem)}"]
 
 
 def _update_html(ctx: _Context, update: Update) -> str:
-    word = escape(update_status_word(update.status, ctx.config.language))
+    word = escape(update_status_word(update.status, ctx.language))
     when = escape(ctx.fmt.date_time(update.at))
-    message = to_html(update.message.get(ctx.config.language))
+    message = ctx.html(update.message)
     return f"<p><strong>{word}</strong> – <small>{when}</small></p>\n{message}"

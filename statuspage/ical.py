@@ -32,14 +32,20 @@ REFRESH = timedelta(hours=1)
 
 
 def generate(site: Site) -> Iterable[OutputFile]:
-    """The generator registered in build.GENERATORS."""
-    fmt = Formatter(site.config.language, site.config.zone)
+    """The generator registered in build.GENERATORS: the calendars of every language (the
+    main one's at the top, the others' under `<lang>/`; an event's UID is the same in all)."""
+    for language in site.config.languages:
+        yield from _language_calendars(site, Formatter(language, site.config.zone))
+
+
+def _language_calendars(site: Site, fmt: Formatter) -> Iterable[OutputFile]:
+    root = links.language_root(site.config, fmt.language)
     maintenances = sorted(
         (i for i in site.incidents if i.is_maintenance and i.current_window is not None),
         key=lambda i: (i.filed_at, i.id),
     )
     title = fmt.gettext("%(site)s maintenance") % {"site": site.config.title}
-    yield OutputFile("maintenance.ics", _calendar(site, fmt, title, maintenances))
+    yield OutputFile(f"{root}maintenance.ics", _calendar(site, fmt, title, maintenances))
     for component in site.config.components:
         mine = [m for m in maintenances if component.id in m.affected_components]
         name = fmt.gettext("%(site)s maintenance: %(component)s") % {
@@ -47,7 +53,7 @@ def generate(site: Site) -> Iterable[OutputFile]:
             "component": component.name,
         }
         yield OutputFile(
-            f"components/{component.id}/maintenance.ics", _calendar(site, fmt, name, mine)
+            f"{root}components/{component.id}/maintenance.ics", _calendar(site, fmt, name, mine)
         )
 
 
@@ -70,7 +76,8 @@ def _calendar(site: Site, fmt: Formatter, name: str, maintenances: Sequence[Inci
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", name)
     description = fmt.gettext("Maintenance windows announced on %(url)s")
-    calendar.add("x-wr-caldesc", description % {"url": links.url(site.config)})
+    home = links.url(site.config, links.language_root(site.config, fmt.language))
+    calendar.add("x-wr-caldesc", description % {"url": home})
     # Calendar apps poll subscriptions rarely unless told; windows move, so ask for hourly.
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
@@ -89,7 +96,7 @@ def _event(site: Site, fmt: Formatter, incident: Incident) -> Event:
     window = incident.current_window
     assert window is not None
     latest = incident.last_update
-    language = config.language
+    language = fmt.language
     event = Event()
     event.add("uid", f"{incident.id}@{links.host(config)}")
     event.add("dtstamp", latest.at)
@@ -99,7 +106,7 @@ def _event(site: Site, fmt: Formatter, incident: Incident) -> Event:
     event.add("dtend", window.end)
     event.add("sequence", sequence(incident))
     event.add("status", "CANCELLED" if is_cancelled(incident) else "CONFIRMED")
-    title = incident.title.get(language)
+    title = incident.title.pick(language, config.language)[1]
     if incident.retracted is not None:
         title = fmt.gettext("Retracted: %(title)s") % {"title": title}
     elif is_cancelled(incident):
@@ -111,9 +118,9 @@ def _event(site: Site, fmt: Formatter, incident: Incident) -> Event:
         lines.append(fmt.gettext("Retracted: %(reason)s") % {"reason": reason})
     word = update_status_word(latest.status, language)
     lines.append(f"{word} ({fmt.date_time(latest.at)})")
-    lines.append(to_text(latest.message.get(language)))
+    lines.append(to_text(latest.message.pick(language, config.language)[1]))
     event.add("description", "\n\n".join(lines))
-    url = links.incident_url(config, incident.id)
+    url = links.incident_url(config, incident.id, language)
     event.add("url", url, parameters={"VALUE": "URI"})
     event.add("transp", "OPAQUE")
     components = [config.component(c).name for c in incident.affected_components]
