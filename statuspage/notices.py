@@ -37,13 +37,14 @@ from markupsafe import Markup
 
 from statuspage import ical, links
 from statuspage.diagnostics import StatuspageError
-from statuspage.i18n import Formatter, translations
+from statuspage.i18n import Formatter, language_tag, translations
 from statuspage.markup import to_html, to_text
 from statuspage.model import (
     ComponentStatus,
     Config,
     Incident,
     Site,
+    Text,
     Update,
     UpdateStatus,
 )
@@ -368,7 +369,7 @@ class Renderer:
             lines.append("List-Unsubscribe: " + ",\r\n ".join(unsubscribe))
         if recipient.unsubscribe_url:
             lines.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
-        lines.append(f"Content-Language: {recipient.language}")
+        lines.append(f"Content-Language: {language_tag(recipient.language)}")
         lines.append("MIME-Version: 1.0")
         body_text, body_html = _quoted_printable(text), _quoted_printable(html)
         boundary = "=_alt_" + hashlib.sha256(body_text + body_html).hexdigest()[:24]
@@ -507,7 +508,7 @@ class _NoticeContext:
         site, notice, fmt = self.site, self.notice, self.fmt
         config = site.config
         incident, update = notice.incident, notice.update
-        title = incident.title.get(self.language)
+        title = incident.title.pick(self.language, config.language)[1]
         if notice.kind is NoticeKind.REMINDER:
             status = self._("Starting soon")
         else:
@@ -523,23 +524,29 @@ class _NoticeContext:
         if incident.postmortem is not None and (
             notice.kind is NoticeKind.POSTMORTEM or update.status is UpdateStatus.POSTMORTEM
         ):
-            postmortem = self._body(incident.postmortem.get(self.language))
+            postmortem = self._text(incident.postmortem)
         states = states_after(incident, update.index)
         return {
             "subject": f"[{config.title}] {status}: {title}",
             "language": self.language,
+            "lang": self.fmt.tag,
             "kind": notice.kind.value,
-            "site": {"title": config.title, "url": links.url(config), "host": links.host(config)},
+            "site": {
+                "title": config.title,
+                # The site in the reader's language, where it is built in it.
+                "url": links.url(config, links.language_root(config, self.language)),
+                "host": links.host(config),
+            },
             "title": title,
             "status": status,
             "status_key": update.status.value,
             "is_maintenance": incident.is_maintenance,
             "is_final": update.status.is_final,
-            "incident_url": links.incident_url(config, incident.id),
+            "incident_url": links.incident_url(config, incident.id, self.language),
             "update": {
                 "status": update_status_word(update.status, self.language),
                 **self._moment(update.at),
-                **self._body(update.message.get(self.language)),
+                **self._text(update.message),
             },
             "show_update": notice.kind is not NoticeKind.POSTMORTEM,
             "postmortem": postmortem,
@@ -575,7 +582,7 @@ class _NoticeContext:
                 {
                     "status": update_status_word(u.status, self.language),
                     **self._moment(u.at),
-                    **self._body(u.message.get(self.language)),
+                    **self._text(u.message),
                 }
                 for u in reversed(earlier_updates)
             ],
@@ -590,9 +597,21 @@ class _NoticeContext:
     def _moment(self, moment: datetime) -> dict[str, str]:
         return {"when": self.fmt.date_time(moment), "iso": self.fmt.iso(moment)}
 
-    @staticmethod
-    def _body(markdown: str) -> dict[str, Any]:
-        return {"html": Markup(to_html(markdown)), "text": to_text(markdown)}
+    def _text(self, text: Text) -> dict[str, Any]:
+        """HTML and plain text in the reader's language; where the text is not written in
+        it, the main language's, said so (and with its `lang` in the HTML)."""
+        shown, written = text.pick(self.language, self.site.config.language)
+        html, plain = Markup(to_html(written)), to_text(written)
+        if shown == self.language:
+            return {"html": html, "text": plain}
+        note = self._("Not yet translated")
+        return {
+            "html": Markup(
+                '<p style="margin:0 0 8px;font-size:14px;color:#59636e;"><em>{}</em></p>'
+                '<div lang="{}">{}</div>'
+            ).format(note, language_tag(shown), html),
+            "text": f"[{note}]\n{plain}",
+        }
 
 
 # -- previews and dry runs -----------------------------------------------------------------
