@@ -114,6 +114,7 @@ def load_site(root: Path, *, now: datetime, check_git: bool = True) -> LoadResul
 
     for incident in incidents:
         check_clock(incident, config, now, problems)
+        check_translations(incident, config, problems)
     if check_git:
         check_deleted(root, set(seen), problems)
     if problems.errors:
@@ -219,9 +220,12 @@ class _IncidentReader:
 
     def text(self, node: yaml.Node, field: str) -> Text | None:
         """Markdown text: a plain string, or a mapping from language to string."""
+        where = Where.of(node)
         if not isinstance(node, yaml.MappingNode):
             value = self.source.nonempty_text(node, field)
-            return Text(value) if value is not None else None
+            if value is None:
+                return None
+            return Text(value, line=where.line, column=where.column)
         keys = self.source.mapping(node, field, allowed=LANGUAGES)
         if keys is None:
             return None
@@ -236,7 +240,7 @@ class _IncidentReader:
         if len(translations) != len(keys):
             return None
         default = dict(translations).get(self.config.language, translations[0][1])
-        return Text(default, tuple(translations))
+        return Text(default, tuple(translations), line=where.line, column=where.column)
 
     def shown(self, moment: datetime) -> str:
         """A time as written in messages: ISO 8601 in the site's zone."""
@@ -492,6 +496,27 @@ def check_clock(incident: Incident, config: Config, now: datetime, problems: Pro
             f"{owed.astimezone(config.zone).date().isoformat()} "
             f"({config.postmortem_due_days} days after it was resolved)",
         )
+
+
+def check_translations(incident: Incident, config: Config, problems: Problems) -> None:
+    """Warnings for text missing in one of the site's languages (docs/languages.md): those
+    pages show it in the main language, marked as not yet translated."""
+    texts = [("title", incident.title)]
+    texts += [(f"updates[{u.index}].message", u.message) for u in incident.updates]
+    if incident.postmortem is not None:
+        texts.append(("postmortem", incident.postmortem))
+    for field, text in texts:
+        written = text.languages(config.language)
+        missing = [code for code in config.languages if code not in written]
+        if missing:
+            shown = text.pick(missing[0], config.language)[0]
+            problems.warning(
+                incident.path,
+                text.line,
+                text.column,
+                f"{field}: no {', '.join(missing)} translation; "
+                f"those pages show the {shown} text, marked as not yet translated",
+            )
 
 
 def check_deleted(root: Path, present_ids: set[str], problems: Problems) -> None:
