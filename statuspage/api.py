@@ -74,13 +74,24 @@ def documents(site: Site) -> dict[str, JSON]:
     api = _Api(site)
     page = api.page()
     components = api.components()
-    incidents = [api.incident(i) for i in site.incidents if not i.is_maintenance]
-    maintenances = [api.incident(i) for i in site.incidents if i.is_maintenance]
-    unresolved = [i for i in incidents if i["status"] in UNRESOLVED]
-    active = [m for m in maintenances if m["status"] in ACTIVE]
+    # A document only for what some endpoint lists (the newest, and whatever is going on):
+    # writing one for every incident ever would make the API grow with the whole history.
+    plain = [i for i in site.incidents if not i.is_maintenance]
+    planned = [i for i in site.incidents if i.is_maintenance]
+    shown: dict[str, JSON] = {}
+
+    def document(incident: Incident) -> JSON:
+        if incident.id not in shown:
+            shown[incident.id] = api.incident(incident)
+        return shown[incident.id]
+
+    incidents = [document(i) for i in plain[:LIST_LIMIT]]
+    maintenances = [document(i) for i in planned[:LIST_LIMIT]]
+    unresolved = [document(i) for i in plain if api.status(i) in UNRESOLVED]
+    active = [document(m) for m in planned if api.status(m) in ACTIVE]
     # Soonest first: the next window is what a client shows.
     upcoming = sorted(
-        (m for m in maintenances if m["status"] in UPCOMING),
+        (document(m) for m in planned if api.status(m) in UPCOMING),
         key=lambda m: (m["scheduled_for"], m["id"]),
     )
     status = {"indicator": site.indicator.value, "description": DESCRIPTIONS[site.indicator]}
@@ -94,11 +105,11 @@ def documents(site: Site) -> dict[str, JSON]:
         },
         "api/v2/status.json": {"page": page, "status": status},
         "api/v2/components.json": {"page": page, "components": components},
-        "api/v2/incidents.json": {"page": page, "incidents": incidents[:LIST_LIMIT]},
+        "api/v2/incidents.json": {"page": page, "incidents": incidents},
         "api/v2/incidents/unresolved.json": {"page": page, "incidents": unresolved},
         "api/v2/scheduled-maintenances.json": {
             "page": page,
-            "scheduled_maintenances": maintenances[:LIST_LIMIT],
+            "scheduled_maintenances": maintenances,
         },
         "api/v2/scheduled-maintenances/upcoming.json": {
             "page": page,
@@ -160,6 +171,7 @@ class _Api:
         self.since = min(firsts, default=site.now)
         # Positions count groups too, in page order (1-based, as Statuspage's).
         self.positions: dict[str, int] = {}
+        self._changed: dict[str, datetime] = {}
         for name, members in site.config.groups:
             ids = [m.id for m in members]
             for key in [self.group_ids[name], *ids] if name is not None else ids:
@@ -190,11 +202,17 @@ class _Api:
     # -- components ----------------------------------------------------------------------
 
     def component_changed_at(self, component_id: str) -> datetime:
+        # Remembered: every incident document embeds its components, and walking a
+        # component's periods for each would make the API quadratic in the history.
+        known = self._changed.get(component_id)
+        if known is not None:
+            return known
         now = self.site.now
         moments = [self.since]
         for period in self.site.periods.get(component_id, ()):
             moments += [m for m in (period.start, period.end) if m is not None and m <= now]
-        return max(moments)
+        self._changed[component_id] = changed = max(moments)
+        return changed
 
     def components(self) -> list[JSON]:
         """Flat, in page order: each group is followed by its members, as on Statuspage."""
@@ -306,10 +324,7 @@ class _Api:
 
     def incident(self, incident: Incident) -> JSON:
         now = self.site.now
-        status = api_status(incident.status_at(now))
-        final = "completed" if incident.is_maintenance else "resolved"
-        if incident.retracted is not None and status in (*UNRESOLVED, *ACTIVE, *UPCOMING):
-            status = final  # taken back: nothing is going on
+        status = self.status(incident)
         monitoring = [u.at for u in incident.updates if u.status is UpdateStatus.MONITORING]
         affected = () if incident.retracted is not None else incident.affected_components
         document: JSON = {
@@ -334,6 +349,13 @@ class _Api:
         if incident.retracted is not None:
             document["retracted"] = incident.retracted.strip()
         return document
+
+    def status(self, incident: Incident) -> str:
+        status = api_status(incident.status_at(self.site.now))
+        final = "completed" if incident.is_maintenance else "resolved"
+        if incident.retracted is not None and status in (*UNRESOLVED, *ACTIVE, *UPCOMING):
+            status = final  # taken back: nothing is going on
+        return status
 
     def started_at(self, incident: Incident) -> datetime:
         window = incident.current_window
