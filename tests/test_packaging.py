@@ -63,6 +63,13 @@ def test_the_wheel_ships_the_builtin_themes(wheel: Path) -> None:
     assert "statuspage/pages.py" in names and "statuspage/cli/__init__.py" in names
 
 
+def test_the_wheel_ships_the_compiled_catalogs(wheel: Path) -> None:
+    """The .mo files are committed, so a wheel built from a clean clone has every language."""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for language in ("en", "fr", "ru", "zh"):
+        assert f"statuspage/locale/{language}/LC_MESSAGES/statuspage.mo" in names
+
+
 def test_an_installed_wheel_builds_the_demo(wheel: Path, tmp_path: Path) -> None:
     """Installed in a fresh environment (dependencies from this one), run outside the
     repository: the pages come from the packaged theme."""
