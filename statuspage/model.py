@@ -314,7 +314,18 @@ class Incident:
         A maintenance that was last said to be `scheduled` is `in_progress` from the window's
         start and `completed` from its end, unless an update says otherwise. An update after
         the window's end (an overrun) takes back the completion the clock had assumed.
+
+        Remembered for the last `now` asked (a build asks the same clock many times); the
+        incident is frozen, so the answer cannot go stale.
         """
+        memo = self.__dict__.get("_phases")
+        if memo is not None and memo[0] == now:
+            return memo[1]  # type: ignore[no-any-return]
+        phases = self._phases(now)
+        self.__dict__["_phases"] = (now, phases)
+        return phases
+
+    def _phases(self, now: datetime) -> tuple[Phase, ...]:
         events: list[tuple[datetime, int, UpdateStatus | str]] = [
             (u.at, 0, u.status) for u in self.updates if u.at <= now
         ]
@@ -426,8 +437,16 @@ class Incident:
         Incidents: the initial states hold from `started_at`, updates' `components` change
         them from their time on, and everything is operational again at resolution.
         Maintenances: the states hold while the maintenance is in progress or verifying.
-        Retracted incidents affect nothing.
+        Retracted incidents affect nothing. Remembered for the last `now`, like `phases`.
         """
+        memo = self.__dict__.get("_periods")
+        if memo is not None and memo[0] == now:
+            return memo[1]  # type: ignore[no-any-return]
+        periods = self._component_periods(now)
+        self.__dict__["_periods"] = (now, periods)
+        return periods
+
+    def _component_periods(self, now: datetime) -> tuple[Period, ...]:
         if self.retracted is not None:
             return ()
         if self.is_maintenance:
@@ -589,6 +608,9 @@ class Site:
     now: datetime
     root: str = "."
     extra: Mapping[str, object] = field(default_factory=dict)
+    # A digest of each incident's file by id (load fills it), so that an incremental build
+    # can tell what changed; empty for a site made in code, which is then rendered in full.
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
     def by_id(self) -> Mapping[str, Incident]:

@@ -1,0 +1,105 @@
+"""Short digests of what an output file shows, the keys of incremental builds.
+
+A file's key must change whenever its bytes could: `Fingerprints` writes out a value (the
+context a page is rendered from, the entries of a feed) completely, with each incident
+standing for the digest of its file. Whatever it cannot name (a function, an object it does
+not know) makes the value unkeyable, and such a file is simply rendered every time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from enum import Enum
+from typing import Any
+
+from statuspage.model import Incident
+
+
+def digest(*parts: str | bytes) -> str:
+    """A digest of several strings or byte strings; parts never run into each other."""
+    state = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+        state.update(len(data).to_bytes(8, "little"))
+        state.update(data)
+    return state.hexdigest()
+
+
+class Unkeyable(Exception):
+    """A value holds something that cannot be written out."""
+
+
+_PLAIN = (str, int, float, bool, type(None), bytes, datetime, date, time, timedelta)
+
+
+class Fingerprints:
+    """Fingerprints of values; incidents are named by the digest of their file (`sources`).
+
+    Objects of a type in `shared` are fingerprinted once (by identity) and remembered, for
+    big values that many pages show (a component's bars).
+    """
+
+    def __init__(self, sources: Mapping[str, str], shared: tuple[type, ...] = ()) -> None:
+        self.sources = sources
+        self.shared = shared
+        self._memo: dict[int, tuple[object, str]] = {}
+
+    def __call__(self, *values: object) -> str | None:
+        """The digest of `values`, or None if one of them cannot be written out."""
+        out: list[str] = []
+        try:
+            for value in values:
+                self._write(value, out)
+        except Unkeyable:
+            return None
+        return digest("\x1f".join(out))
+
+    def _write(self, value: Any, out: list[str]) -> None:
+        kind = type(value)
+        if kind in _PLAIN:
+            out.append(repr(value))
+        elif isinstance(value, Enum):
+            out.append(f"{kind.__qualname__}.{value.name}")
+        elif isinstance(value, str):  # Markup and other str subclasses: the kind matters
+            out.append(f"{kind.__qualname__}:{value!r}")
+        elif kind is tuple or kind is list:
+            out.append("(")
+            for item in value:
+                self._write(item, out)
+            out.append(")")
+        elif isinstance(value, Incident):
+            source = self.sources.get(value.id)
+            if source is None:
+                raise Unkeyable(value.id)
+            out.append(f"I{source}")
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            self._dataclass(value, out)
+        elif isinstance(value, Mapping):
+            out.append("{")
+            for key, item in value.items():  # in their order: templates loop over them so
+                self._write(key, out)
+                self._write(item, out)
+            out.append("}")
+        else:
+            raise Unkeyable(kind.__qualname__)
+
+    def _dataclass(self, value: Any, out: list[str]) -> None:
+        if self.shared and isinstance(value, self.shared):
+            known = self._memo.get(id(value))
+            if known is None:
+                inner: list[str] = []
+                self._fields(value, inner)
+                known = self._memo[id(value)] = (value, digest("\x1f".join(inner)))
+            out.append(known[1])
+            return
+        self._fields(value, out)
+
+    def _fields(self, value: Any, out: list[str]) -> None:
+        out.append(type(value).__qualname__)
+        out.append("<")
+        for field in dataclasses.fields(value):
+            self._write(getattr(value, field.name), out)
+        out.append(">")
