@@ -7,6 +7,7 @@ cached per file; the checks that need the clock, or every file at once, live in 
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,6 +17,7 @@ import yaml
 from statuspage.clock import LocalTimeError, to_utc
 from statuspage.config import CONFIG_NAME, LANGUAGES, parse_config
 from statuspage.diagnostics import Diagnostic, InputError, Problems, Severity
+from statuspage.fingerprint import digest
 from statuspage.model import (
     INCIDENT_IMPACTS,
     INCIDENT_STATUSES,
@@ -68,6 +70,7 @@ class LoadResult:
 
     site: Site | None
     diagnostics: tuple[Diagnostic, ...]
+    config_digest: str = ""  # of statuspage.yaml's bytes
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
@@ -78,19 +81,64 @@ class LoadResult:
         return tuple(d for d in self.diagnostics if d.severity is Severity.WARNING)
 
 
-def load_site(root: Path, *, now: datetime, check_git: bool = True) -> LoadResult:
+@dataclass(frozen=True, slots=True)
+class ParseJob:
+    """One incident file to read: its path, the path shown in messages, its id."""
+
+    path: Path
+    shown: str
+    incident_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """What one file gave: the incident (None if it has errors), a digest of the file (as
+    `Site.sources` keeps it), and the file's own diagnostics."""
+
+    incident: Incident | None
+    digest: str
+    diagnostics: tuple[Diagnostic, ...]
+
+
+# Parses a batch of files for one config (given with a digest of its bytes). The default
+# parses them one after the other; an incremental build passes one that keeps results per
+# file content and uses several processes (statuspage/cache.py).
+Parser = Callable[[Sequence[ParseJob], Config, str], Sequence[Parsed]]
+
+
+def parse_file(job: ParseJob, config: Config) -> Parsed:
+    """Read and parse one incident file: a pure function of its bytes and the config."""
+    problems = Problems()
+    data = read_limited(job.path, YamlFile(job.shown, problems))
+    if data is None:
+        return Parsed(None, "", tuple(problems.items))
+    incident = parse_incident(job.shown, job.incident_id, data, config, problems)
+    return Parsed(incident, digest(job.shown, data), tuple(problems.items))
+
+
+def parse_files(jobs: Sequence[ParseJob], config: Config, config_digest: str) -> list[Parsed]:
+    return [parse_file(job, config) for job in jobs]
+
+
+def load_site(
+    root: Path, *, now: datetime, check_git: bool = True, parser: Parser | None = None
+) -> LoadResult:
     """Load and check everything under `root`; `now` is the clock of this run."""
     problems = Problems()
     config_path = root / CONFIG_NAME
     if not config_path.is_file():
         problems.error(CONFIG_NAME, 1, 1, f"no {CONFIG_NAME} here; run `statuspage init` first")
         return LoadResult(None, tuple(problems.sorted()))
-    config = parse_config(CONFIG_NAME, config_path.read_bytes(), problems)
+    config_bytes = config_path.read_bytes()
+    config = parse_config(CONFIG_NAME, config_bytes, problems)
     if config is None:
         return LoadResult(None, tuple(problems.sorted()))
+    config_digest = digest(CONFIG_NAME, config_bytes)
 
     incidents: list[Incident] = []
+    sources: dict[str, str] = {}
     seen: dict[str, str] = {}
+    jobs: list[ParseJob] = []
     for path in incident_files(root, problems):
         shown = path.relative_to(root).as_posix()
         incident_id = path.stem
@@ -105,12 +153,12 @@ def load_site(root: Path, *, now: datetime, check_git: bool = True) -> LoadResul
             )
             continue
         seen[incident_id] = shown
-        data = read_limited(path, YamlFile(shown, problems))
-        incident = (
-            parse_incident(shown, incident_id, data, config, problems) if data is not None else None
-        )
-        if incident is not None:
-            incidents.append(incident)
+        jobs.append(ParseJob(path, shown, incident_id))
+    for parsed in (parser or parse_files)(jobs, config, config_digest):
+        problems.extend(parsed.diagnostics)
+        if parsed.incident is not None:
+            incidents.append(parsed.incident)
+            sources[parsed.incident.id] = parsed.digest
 
     for incident in incidents:
         check_clock(incident, config, now, problems)
@@ -120,8 +168,8 @@ def load_site(root: Path, *, now: datetime, check_git: bool = True) -> LoadResul
     if problems.errors:
         return LoadResult(None, tuple(problems.sorted()))
     incidents.sort(key=lambda i: (i.filed_at, i.id), reverse=True)
-    site = Site(config=config, incidents=tuple(incidents), now=now, root=str(root))
-    return LoadResult(site, tuple(problems.sorted()))
+    site = Site(config=config, incidents=tuple(incidents), now=now, root=str(root), sources=sources)
+    return LoadResult(site, tuple(problems.sorted()), config_digest)
 
 
 def load_site_or_raise(root: Path, *, now: datetime, check_git: bool = True) -> Site:
