@@ -194,7 +194,7 @@ def test_each_language_has_its_own_words() -> None:
         "所有系统运行正常",
     ]
     # French typography: a no-break space before the colon.
-    assert translations("fr").gettext("Affects:") == "Concerne\u00a0:"
+    assert translations("fr").gettext("Affects: %(components)s") == "Concerne\u00a0: %(components)s"
 
 
 # -- formatting ----------------------------------------------------------------------------
