@@ -202,7 +202,9 @@ def _updates_feed(ctx: _Context, incidents: Iterable[Incident]) -> FeedGenerator
         entry = feed.add_entry(order="append")
         entry.id(links.tag(ctx.config, f"{ctx.root}incident/{incident.id}/update/{update.index}"))
         word = update_status_word(update.status, ctx.language)
-        entry.title(f"{word}: {_title(ctx, incident)}")
+        entry.title(
+            ctx._("%(status)s: %(title)s") % {"status": word, "title": _title(ctx, incident)}
+        )
         entry.link(href=links.incident_url(ctx.config, incident.id, ctx.language), rel="alternate")
         entry.published(update.at)
         entry.updated(update.at)

@@ -527,7 +527,9 @@ class _NoticeContext:
             postmortem = self._text(incident.postmortem)
         states = states_after(incident, update.index)
         return {
-            "subject": f"[{config.title}] {status}: {title}",
+            # `Resolved: …`; the separator is the language's (`Résolu : …`, `已解决：…`).
+            "subject": f"[{config.title}] "
+            + self._("%(status)s: %(title)s") % {"status": status, "title": title},
             "language": self.language,
             "lang": self.fmt.tag,
             "kind": notice.kind.value,
