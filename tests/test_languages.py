@@ -377,6 +377,15 @@ def _resolve(folder: str, target: str) -> str:
     return "/".join(parts) + ("/" if target.endswith("/") and parts else "")
 
 
+def test_sitemap_lists_every_language_and_builds_are_deterministic(multilingual: Site) -> None:
+    first = {f.path: f.data for f in _all_files(multilingual)}
+    assert first == {f.path: f.data for f in _all_files(multilingual)}
+    sitemap = first["sitemap.xml"].decode()
+    for root in ("", "fr/", "ru/", "zh/"):
+        assert f"<loc>https://status.test.example/{root}incidents/checkout/</loc>" in sitemap
+    assert "404" not in sitemap
+
+
 def test_a_missing_translation_falls_back_visibly(multilingual: Site) -> None:
     html = rendered(multilingual)
     chinese = html["zh/incidents/checkout/index.html"]
