@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +24,7 @@ from tests.tools import (
     axe_violations,
     format_axe,
     format_vnu,
+    missing_tool,
     open_page,
     serve_directory,
     vnu_errors,
@@ -43,6 +45,18 @@ PARTLY = "incidents/2026-12-03-database-upgrade/"  # en, fr, ru: Chinese falls b
 PAGES = ["", TRANSLATED, PARTLY, "history/", "components/checkout/", "uptime/"]
 # Fonts that hold the Chinese glyphs (fonts-noto-cjk in CI; PingFang, YaHei elsewhere).
 CJK_FONT = re.compile(r"CJK|Source Han|PingFang|Hiragino|YaHei|WenQuanYi|Hei|Song", re.I)
+
+
+def require_cjk_font() -> None:
+    """Skip locally without a Chinese font (fail in CI, which installs fonts-noto-cjk)."""
+    try:
+        found = subprocess.run(
+            ["fc-list", ":lang=zh"], capture_output=True, text=True, check=False
+        ).stdout
+    except OSError:
+        found = ""
+    if not found.strip():
+        missing_tool("no font for Chinese; run .ci/run or apt-get install fonts-noto-cjk")
 
 
 def demo_copy(root: Path, language_line: str) -> Path:
@@ -172,6 +186,7 @@ def test_screenshot_per_language(browser: Browser, demo_url: str, language: str)
         page.screenshot(path=str(ARTIFACTS / f"index-{language}.png"), full_page=True)
         assert not problems.all()
         if language == "zh":
+            require_cjk_font()
             assert page.locator(".banner h2").inner_text() == "所有系统运行正常"
             session = context.new_cdp_session(page)
             session.send("DOM.enable")
