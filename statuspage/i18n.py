@@ -75,11 +75,6 @@ class Formatter:
         """`ltr` or `rtl`, for `dir` attributes."""
         return str(self.locale.text_direction)
 
-    def language_name(self, language: str) -> str:
-        """Another language's name in this one: `anglais` for `en` in French."""
-        name = self.locale.languages.get(BABEL_LOCALES.get(language, language).split("_")[0])
-        return str(name or language)
-
     def gettext(self, message: str) -> str:
         return self._translations.gettext(message)
 
