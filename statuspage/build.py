@@ -9,11 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from statuspage.diagnostics import Diagnostic, InputError
-from statuspage.load import load_site
+from statuspage.diagnostics import Diagnostic
 from statuspage.model import Site
 from statuspage.output import OutputFile
-from statuspage.write import write_site
 
 log = logging.getLogger(__name__)
 
@@ -49,16 +47,12 @@ def generators() -> list[Generator]:
 
 def render(site: Site, progress: Progress | None = None) -> list[OutputFile]:
     """Every file of the site, in memory; a pure function of the model."""
+    from statuspage.cache import render_all
+
     files: list[OutputFile] = []
     for generate in generators():
-        if progress is None:
-            files.extend(generate(site))
-            continue
-        for file in generate(site):
-            files.append(file)
-            progress("render", len(files), 0)
-    if progress is not None:
-        progress("render", len(files), len(files))  # the total, known at last: done
+        files.extend(generate(site))
+    render_all(files, progress)  # files may render lazily; in several processes if many
     return files
 
 
@@ -69,12 +63,24 @@ def build_site(
     now: datetime,
     check_git: bool = True,
     progress: Progress | None = None,
+    cache: bool = True,
 ) -> BuildResult:
-    """Load `root`, render everything and swap it into `out`. Raises InputError on bad input."""
-    result = load_site(root, now=now, check_git=check_git)
-    if result.site is None:
-        raise InputError(result.errors)
-    files = render(result.site, progress)
-    count = write_site(files, out)
-    log.info("built %d files into %s", count, out)
-    return BuildResult(out=out, files=count, warnings=result.warnings)
+    """Load `root`, render the site and put it into `out`. Raises InputError on bad input.
+
+    With `cache` (the default), the build picks up from the last one into `out`: it
+    parses, renders and writes only what changed (statuspage/cache.py), and the files are
+    the same as a clean build's. Without, everything is rendered and swapped in at once.
+    """
+    from statuspage.cache import Builder
+
+    outcome = Builder(root, out, use_disk=cache).build(
+        now=now, check_git=check_git, progress=progress
+    )
+    log.info(
+        "built %d files into %s (%d rendered, %d written)",
+        outcome.files,
+        out,
+        outcome.rendered,
+        outcome.written,
+    )
+    return BuildResult(out=out, files=outcome.files, warnings=outcome.warnings)

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable, Iterator, Sequence
+import os
+import secrets
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
@@ -27,6 +29,7 @@ from markupsafe import Markup, escape
 
 from statuspage import links, uptime
 from statuspage.diagnostics import StatuspageError
+from statuspage.fingerprint import Fingerprints, digest
 from statuspage.i18n import AUTONYMS, Formatter, language_tag, translations
 from statuspage.markup import to_html
 from statuspage.model import Component, ComponentStatus, Incident, Site, Text, UpdateStatus
@@ -53,6 +56,9 @@ SUBSCRIBE_LINKS = {
     "calendar": "maintenance.ics",
     "json": "api/v2/summary.json",
 }
+
+
+AUTO: Any = object()  # `render`'s key: a fingerprint of the page's context
 
 
 class ThemeError(StatuspageError):
@@ -111,6 +117,88 @@ def theme_assets(site: Site) -> dict[str, bytes]:
             if path.is_file() and not path.name.startswith("."):
                 found[path.relative_to(static).as_posix()] = path.read_bytes()
     return found
+
+
+def _theme_files(folders: Sequence[Path]) -> list[str]:
+    """Every file of the themes, as `folder/path digest`, in lookup order: what a page's
+    key needs to know of the templates and static files it is made from."""
+    found = []
+    for folder in folders:
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames.sort()
+            for name in sorted(filenames):
+                path = Path(dirpath, name)
+                found.append(f"{path.relative_to(folder.parent)} {digest(path.read_bytes())}")
+    return found
+
+
+_SITE_USERS: dict[str, bool] = {}
+
+
+def _uses_site(folders: Sequence[Path]) -> bool:
+    """Whether a page template looks at the global `site` (the whole history) rather than
+    at the values its page is given: then every page depends on every incident.
+
+    Found with Jinja's lexer: a name `site` that is not a keyword argument (`site=…`).
+    E-mail templates (`email/`) and static files are not pages.
+    """
+    sources = []
+    for folder in folders:
+        for path in sorted(folder.rglob("*")):
+            parts = path.relative_to(folder).parts
+            if path.is_file() and parts[0] not in ("static", "email"):
+                sources.append(path.read_text("utf-8", errors="replace"))
+    known = digest(*sources)
+    if known not in _SITE_USERS:
+        lexer = jinja2.Environment(extensions=["jinja2.ext.i18n"])
+        found = False
+        for source in sources:
+            try:
+                tokens = [(k, v) for _, k, v in lexer.lex(source) if k != "whitespace"]
+            except jinja2.TemplateSyntaxError:
+                continue  # reported when the page renders
+            for token, following in zip(tokens, [*tokens[1:], ("", "")], strict=True):
+                if token == ("name", "site") and following != ("operator", "="):
+                    found = True
+        _SITE_USERS[known] = found
+    return _SITE_USERS[known]
+
+
+def _fast_gettext(catalog: Any) -> dict[str, Any]:
+    """`_`, `gettext` and `ngettext` for templates: what Jinja's i18n extension installs
+    (newstyle: the result is a format string, its variables escaped), with each
+    translation looked up once per build. Pages call them thousands of times."""
+    plain: dict[tuple[str, bool], str] = {}
+    formats: dict[tuple[str, bool], str] = {}
+
+    @jinja2.pass_context
+    def gettext(__context: jinja2.runtime.Context, __string: str, **variables: Any) -> str:
+        escaping = __context.eval_ctx.autoescape
+        if not variables:
+            found = plain.get((__string, escaping))
+            if found is None:
+                text = catalog.gettext(__string)
+                found = plain[(__string, escaping)] = (Markup(text) if escaping else text) % {}
+            return found
+        pattern = formats.get((__string, escaping))
+        if pattern is None:
+            text = catalog.gettext(__string)
+            pattern = formats[(__string, escaping)] = Markup(text) if escaping else text
+        return pattern % variables
+
+    @jinja2.pass_context
+    def ngettext(
+        __context: jinja2.runtime.Context,
+        __singular: str,
+        __plural: str,
+        __num: int,
+        **variables: Any,
+    ) -> str:
+        variables.setdefault("num", __num)
+        text = catalog.ngettext(__singular, __plural, __num)
+        return (Markup(text) if __context.eval_ctx.autoescape else text) % variables
+
+    return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
 
 
 def fingerprinted(name: str, data: bytes) -> str:
@@ -296,6 +384,7 @@ class MemoFormatter:
                 value = self._memo[key] = method(*args)
                 return value
 
+        self.__dict__[name] = remembered  # found directly next time, without __getattr__
         return remembered
 
 
@@ -328,6 +417,7 @@ class Renderer:
         env.install_gettext_translations(  # type: ignore[attr-defined]
             translations(self.language), newstyle=True
         )
+        env.globals.update(_fast_gettext(translations(self.language)))
         env.globals.update(
             site=self.site,
             config=self.config,
@@ -397,13 +487,49 @@ class Renderer:
 
     # -- pages -------------------------------------------------------------------------------
 
-    def render(self, path: str, template: str, **context: Any) -> OutputFile:
-        """Render `template` into `path` (under this language's root).
+    def render(
+        self, path: str, template: str, *, key: Any = AUTO, depends: object = None, **context: Any
+    ) -> OutputFile:
+        """The page `path` (under this language's root), rendered from `template` when its
+        bytes are first asked for.
 
-        In the template, `url("history/")` links another page of the same language and
-        `asset("style.css")` a static file, both relative to this page, so the site works
-        wherever it is published.
+        Its key (docs/performance.md) is a fingerprint of the context, plus `depends`: what
+        else the page shows that the context does not hold (what a global function looks
+        up). `key` gives one directly instead, None for none.
         """
+        if key is AUTO:
+            key = self.fingerprints(template, context, depends)
+        return self.lazy(path, template, key, lambda: context)
+
+    def lazy(
+        self, path: str, template: str, key: str | None, context: Callable[[], dict[str, Any]]
+    ) -> OutputFile:
+        """Like `render`, with the context made only when the page is rendered."""
+        full = self.root + path
+        file_key = None if key is None else digest(self.key_prefix, full, template, key)
+        return OutputFile(
+            full, key=file_key, render=lambda: self.render_now(path, template, context())
+        )
+
+    @cached_property
+    def fingerprints(self) -> Fingerprints:
+        return Fingerprints(self.site.sources, shared=(ComponentView,))
+
+    @cached_property
+    def key_prefix(self) -> str:
+        """What every page's key shares: the theme's files, the language and its folder,
+        and the whole history if a template looks at `site` itself."""
+        folders = theme_folders(self.site)
+        parts = [self.language, self.root, *_theme_files(folders)]
+        if _uses_site(folders):
+            everything = self.fingerprints(self.site.incidents)
+            parts.append("site " + (everything or secrets.token_hex(16)))  # none: no reuse
+        return digest(*parts)
+
+    def render_now(self, path: str, template: str, context: dict[str, Any]) -> bytes:
+        """In the template, `url("history/")` links another page of the same language and
+        `asset("style.css")` a static file, both relative to this page, so the site works
+        wherever it is published."""
         full = self.root + path
         up = "../" * full.count("/")
         if path == "404.html":
@@ -441,7 +567,7 @@ class Renderer:
             raise ThemeError(f"template not found in the theme: {exc.name}") from exc
         except jinja2.UndefinedError as exc:
             raise ThemeError(f"{template}: {exc.message}") from exc
-        return OutputFile(full, html.encode("utf-8"))
+        return html.encode("utf-8")
 
     @cached_property
     def records(self) -> dict[str, uptime.ComponentRecord]:
@@ -521,16 +647,20 @@ class Renderer:
 
     def incident(self, incident: Incident) -> OutputFile:
         now = self.site.now
-        states = _component_states(incident)
-        return self.render(
-            f"incidents/{incident.id}/index.html",
-            "incident.html",
-            incident=incident,
-            status=incident.status_at(now),
-            states=states,
-            resolved_at=incident.resolved_at(now),
-            postmortem_due=incident.postmortem_due(now, self.config.postmortem_due_days),
-        )
+
+        def context() -> dict[str, Any]:
+            return {
+                "incident": incident,
+                "status": incident.status_at(now),
+                "states": _component_states(incident),
+                "resolved_at": incident.resolved_at(now),
+                "postmortem_due": incident.postmortem_due(now, self.config.postmortem_due_days),
+            }
+
+        # The context is the incident's and the clock's alone: its file's digest is its key.
+        source = self.site.sources.get(incident.id)
+        key = None if source is None else f"incident {source}"
+        return self.lazy(f"incidents/{incident.id}/index.html", "incident.html", key, context)
 
     def history_pages(self) -> Iterator[OutputFile]:
         # Everything ever filed, newest first (upcoming maintenance on top).
@@ -546,6 +676,7 @@ class Renderer:
         view = self.component_views[component.id]
         months = self.records[component.id].months(REPORT_MONTHS)
         mine = [i for i in self.site.incidents if component.id in i.affected_components]
+        counts = [self.incident_count(month.incidents) for month in months]
         base = f"components/{component.id}/"
         for page in paginate(mine, COMPONENT_PAGE_SIZE, base):
             yield self.render(
@@ -555,6 +686,7 @@ class Renderer:
                 months=tuple(reversed(months)),
                 page=page,
                 entries=by_month(page.items, self.fmt),
+                depends=counts,  # what incident_count() says of the months' incidents
             )
 
     def uptime_page(self) -> OutputFile:

@@ -452,7 +452,7 @@ def test_template_errors_fail_the_build(tmp_path: Path, template: str, message: 
     theme.mkdir(parents=True)
     (theme / "index.html").write_text(template)
     with pytest.raises(pages.ThemeError, match=message):
-        list(pages.generate(load(tmp_path, "2026-03-01T12:00:00")))
+        [f.data for f in pages.generate(load(tmp_path, "2026-03-01T12:00:00"))]  # rendered
 
 
 def test_pages_of_another_language_live_under_its_folder(tmp_path: Path) -> None:

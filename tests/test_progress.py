@@ -74,7 +74,9 @@ def test_build_shows_progress_on_a_terminal_only(tmp_path: Path) -> None:
     code, drawn = run_on_a_terminal(command, root, env)
     assert code == 0, drawn
     assert "render: " in drawn
-    assert re.fullmatch(r"(\r\x1b\[Krender: \d+)+\r\x1b\[KBuilt \d+ files into site\r\n", drawn)
+    # Files to render out of all to render (an incremental build skips the others).
+    line = r"\r\x1b\[Krender: \d+/\d+ \(\d+%\)"
+    assert re.fullmatch(rf"({line})+\r\x1b\[KBuilt \d+ files into site\r\n", drawn)
 
     code, drawn = run_on_a_terminal(command, root, env | {"CI": "true"})
     assert code == 0

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import statuspage.write
 from statuspage.build import build_site
 from statuspage.cli import cli
 from statuspage.diagnostics import InputError
@@ -82,27 +83,41 @@ def test_a_template_error_leaves_the_previous_site_untouched(
     assert leftovers(out) == []
 
 
+@pytest.mark.parametrize(
+    ("cache", "room"),
+    [(False, 20), (True, 2)],
+    ids=["clean build", "incremental build"],
+)
 def test_a_full_disk_leaves_the_previous_site_untouched(
-    built: tuple[Path, Path, dict[str, bytes]], monkeypatch: pytest.MonkeyPatch
+    built: tuple[Path, Path, dict[str, bytes]],
+    monkeypatch: pytest.MonkeyPatch,
+    cache: bool,
+    room: int,
 ) -> None:
+    """A clean build writes a new folder beside the old one; an incremental one writes the
+    changed files beside their old versions: either way nothing is replaced until all of
+    them are written."""
     root, out, before = built
+    incident = root / "incidents" / "2026-11-20-checkout-errors.yaml"
+    incident.write_text(incident.read_text().replace("Elevated", "Higher"))
     written = 0
-    real_write_bytes = Path.write_bytes
+    real_write = statuspage.write._write_new
 
-    def write_bytes(self: Path, data: bytes) -> int:  # type: ignore[override]
+    def write_new(target: str, data: bytes, made: set[str]) -> None:
         nonlocal written
         written += 1
-        if written > 20:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
-        return real_write_bytes(self, data)
+        if written > room:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), target)
+        real_write(target, data, made)
 
-    monkeypatch.setattr(Path, "write_bytes", write_bytes)
+    monkeypatch.setattr(statuspage.write, "_write_new", write_new)
     with pytest.raises(OSError, match="No space left on device"):
-        build_site(root, out, now=DEMO_NOW, check_git=False)
-    assert written > 20  # the failure came in the middle of writing
+        build_site(root, out, now=DEMO_NOW, check_git=False, cache=cache)
+    assert written > room  # the failure came in the middle of writing
     monkeypatch.undo()
     assert snapshot(out) == before
     assert leftovers(out) == []
+    assert not [p for p in out.rglob(".*") if p.is_file()]  # no half-written file left
 
 
 def test_a_successful_build_replaces_everything(
