@@ -8,6 +8,7 @@ site's time zone, with the zone's abbreviation (CET, MSK, …) so readers know w
 from __future__ import annotations
 
 import gettext as gettext_module
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache, cached_property
@@ -17,10 +18,10 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import (
     format_date,
-    format_datetime,
     format_interval,
     format_skeleton,
     format_time,
+    get_datetime_format,
 )
 from babel.lists import format_list
 from babel.numbers import format_decimal, format_percent
@@ -95,13 +96,47 @@ class Formatter:
     def date_time(self, moment: datetime) -> str:
         """`Nov 20, 2026, 2:02 PM CET` (the locale's own order and clock)."""
         local = self.local(moment)
-        text = format_datetime(local, "medium", tzinfo=self.zone, locale=self.locale)
-        text = text.replace(format_time(local, "medium", tzinfo=self.zone, locale=self.locale),
-                            self.time_only(moment))  # fmt: skip
+        # What format_datetime(local, "medium") does, from parts remembered per day and per
+        # time of day: pages show tens of thousands of distinct moments, on few days.
+        clock = self._clock(local)
+        medium = self._remember(("time medium", clock), format_time, local, "medium")
+        text = self._pattern.replace("{0}", medium).replace("{1}", self._date(local))
+        text = text.replace(medium, self._remember(("time short", clock), format_time, local))
         return f"{text} {self.abbreviation(moment)}"
 
     def time_only(self, moment: datetime) -> str:
-        return format_time(self.local(moment), "short", tzinfo=self.zone, locale=self.locale)
+        local = self.local(moment)
+        return self._remember(("time short", self._clock(local)), format_time, local)
+
+    @cached_property
+    def _memo(self) -> dict[object, str]:
+        return {}
+
+    @cached_property
+    def _pattern(self) -> str:
+        return str(get_datetime_format("medium", locale=self.locale)).replace("'", "")
+
+    @staticmethod
+    def _clock(local: datetime) -> tuple[object, ...]:
+        """All that a time of day is formatted from, whatever the pattern."""
+        return (local.time(), local.utcoffset(), local.tzname())
+
+    def _date(self, local: datetime) -> str:
+        key = ("date medium", local.date())
+        if key not in self._memo:
+            self._memo[key] = format_date(local, "medium", locale=self.locale)
+        return self._memo[key]
+
+    def _remember(
+        self,
+        key: tuple[object, ...],
+        function: Callable[..., str],
+        local: datetime,
+        width: str = "short",
+    ) -> str:
+        if key not in self._memo:
+            self._memo[key] = function(local, width, tzinfo=None, locale=self.locale)
+        return self._memo[key]
 
     def time(self, moment: datetime) -> str:
         """`2:02 PM CET`."""
