@@ -21,6 +21,7 @@ from datetime import timedelta
 from icalendar import Calendar, Event
 
 from statuspage import __version__, links
+from statuspage.fingerprint import Fingerprints
 from statuspage.i18n import Formatter
 from statuspage.markup import to_text
 from statuspage.model import Incident, Site, UpdateStatus
@@ -44,17 +45,24 @@ def _language_calendars(site: Site, fmt: Formatter) -> Iterable[OutputFile]:
         (i for i in site.incidents if i.is_maintenance and i.current_window is not None),
         key=lambda i: (i.filed_at, i.id),
     )
+    # Each event is written once and shared by the calendars that list it; a calendar is
+    # written only when asked for, under a key naming its maintenances (docs/performance.md).
+    events: dict[str, bytes] = {}
+    fingerprint = Fingerprints(site.sources)
+
+    def calendar(path: str, name: str, listed: Sequence[Incident]) -> OutputFile:
+        key = fingerprint(fmt.language, name, listed)
+        return OutputFile(path, key=key, render=lambda: _calendar(site, fmt, name, listed, events))
+
     title = fmt.gettext("%(site)s maintenance") % {"site": site.config.title}
-    yield OutputFile(f"{root}maintenance.ics", _calendar(site, fmt, title, maintenances))
+    yield calendar(f"{root}maintenance.ics", title, maintenances)
     for component in site.config.components:
         mine = [m for m in maintenances if component.id in m.affected_components]
         name = fmt.gettext("%(site)s maintenance: %(component)s") % {
             "site": site.config.title,
             "component": component.name,
         }
-        yield OutputFile(
-            f"{root}components/{component.id}/maintenance.ics", _calendar(site, fmt, name, mine)
-        )
+        yield calendar(f"{root}components/{component.id}/maintenance.ics", name, mine)
 
 
 def is_cancelled(incident: Incident) -> bool:
@@ -68,7 +76,19 @@ def sequence(incident: Incident) -> int:
     return incident.reschedules + (1 if is_cancelled(incident) else 0)
 
 
-def _calendar(site: Site, fmt: Formatter, name: str, maintenances: Sequence[Incident]) -> bytes:
+_END = b"END:VCALENDAR\r\n"
+
+
+def _calendar(
+    site: Site,
+    fmt: Formatter,
+    name: str,
+    maintenances: Sequence[Incident],
+    events: dict[str, bytes] | None = None,
+) -> bytes:
+    """The calendar of `maintenances`. With `events`, each event's lines are taken from it
+    (or written into it): a calendar's text is its own lines with its events' lines just
+    before its end, so the events are spliced in as they are."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -81,9 +101,18 @@ def _calendar(site: Site, fmt: Formatter, name: str, maintenances: Sequence[Inci
     # Calendar apps poll subscriptions rarely unless told; windows move, so ask for hourly.
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
+    if events is None:
+        for incident in maintenances:
+            calendar.add_component(_event(site, fmt, incident))
+        return bytes(calendar.to_ical())
+    head = bytes(calendar.to_ical())
+    assert head.endswith(_END)
+    body = []
     for incident in maintenances:
-        calendar.add_component(_event(site, fmt, incident))
-    return bytes(calendar.to_ical())
+        if incident.id not in events:
+            events[incident.id] = bytes(_event(site, fmt, incident).to_ical())
+        body.append(events[incident.id])
+    return head[: -len(_END)] + b"".join(body) + _END
 
 
 def maintenance_event(site: Site, fmt: Formatter, incident: Incident) -> Event:
