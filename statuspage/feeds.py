@@ -17,7 +17,9 @@ top, the others' under `<lang>/`, with their own ids (`tag:…:fr/incident/<id>`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+import heapq
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
@@ -25,9 +27,10 @@ from html import escape
 from feedgen.feed import FeedGenerator
 
 from statuspage import __version__, links
+from statuspage.fingerprint import Fingerprints
 from statuspage.i18n import Formatter, language_tag
 from statuspage.markup import to_html
-from statuspage.model import Config, Incident, Site, Text, Update
+from statuspage.model import Component, Config, Incident, Site, Text, Update
 from statuspage.output import OutputFile
 from statuspage.words import update_status_word
 
@@ -79,26 +82,52 @@ def generate(site: Site) -> Iterable[OutputFile]:
 
 
 def _language_feeds(site: Site, ctx: _Context) -> Iterable[OutputFile]:
+    # What each feed lists is chosen here; feedgen writes it only when the bytes are asked
+    # for, under a key naming the entries (docs/performance.md).
     root = ctx.root
+    fingerprint = Fingerprints(site.sources)
+
+    def output(path: str, listed: object, write: Callable[[], bytes]) -> OutputFile:
+        return OutputFile(path, key=fingerprint(ctx.language, listed), render=write)
+
     history = _newest(site.incidents)[:HISTORY_LIMIT]
-    feed = _history_feed(ctx, history, "history", ctx._("Incident history"))
-    yield OutputFile(f"{root}history.atom", feed.atom_str(pretty=True))
-    yield OutputFile(f"{root}history.rss", _history_feed_rss(ctx, history).rss_str(pretty=True))
-    yield OutputFile(
-        f"{root}updates.atom", _updates_feed(ctx, site.incidents).atom_str(pretty=True)
+    title = ctx._("Incident history")
+    yield output(
+        f"{root}history.atom",
+        history,
+        lambda: _history_feed(ctx, history, "history", title).atom_str(pretty=True),
+    )
+    yield output(
+        f"{root}history.rss",
+        history,
+        lambda: _history_feed_rss(ctx, history).rss_str(pretty=True),
+    )
+    updates = _latest_updates(site.incidents)
+    yield output(
+        f"{root}updates.atom",
+        [(incident, update.index) for update, incident in updates],
+        lambda: _updates_feed(ctx, updates).atom_str(pretty=True),
     )
     for component in site.config.components:
-        mine = [i for i in site.incidents if component.id in i.affected_components]
-        feed = _history_feed(
-            ctx,
-            _newest(mine)[:HISTORY_LIMIT],
-            f"components/{component.id}/history",
-            ctx._("%(component)s history") % {"component": component.name},
-            alternate=links.component_url(site.config, component.id, ctx.language),
+        mine = _newest(i for i in site.incidents if component.id in i.affected_components)
+        yield output(
+            f"{root}components/{component.id}/history.atom",
+            mine[:HISTORY_LIMIT],
+            functools.partial(_component_feed, ctx, site, component, mine[:HISTORY_LIMIT]),
         )
-        yield OutputFile(
-            f"{root}components/{component.id}/history.atom", feed.atom_str(pretty=True)
-        )
+
+
+def _component_feed(
+    ctx: _Context, site: Site, component: Component, incidents: Sequence[Incident]
+) -> bytes:
+    feed = _history_feed(
+        ctx,
+        incidents,
+        f"components/{component.id}/history",
+        ctx._("%(component)s history") % {"component": component.name},
+        alternate=links.component_url(site.config, component.id, ctx.language),
+    )
+    return bytes(feed.atom_str(pretty=True))
 
 
 def _newest(incidents: Iterable[Incident]) -> list[Incident]:
@@ -184,13 +213,17 @@ def _history_feed_rss(ctx: _Context, incidents: Sequence[Incident]) -> FeedGener
     )
 
 
-def _updates_feed(ctx: _Context, incidents: Iterable[Incident]) -> FeedGenerator:
-    """One entry per update, newest first; an entry's id names the update forever."""
-    updates = sorted(
+def _latest_updates(incidents: Iterable[Incident]) -> list[tuple[Update, Incident]]:
+    """The newest updates, newest first (the key is unique, so ties cannot reorder)."""
+    return heapq.nlargest(
+        UPDATES_LIMIT,
         ((update, incident) for incident in incidents for update in incident.updates),
         key=lambda pair: (pair[0].at, pair[1].id, pair[0].index),
-        reverse=True,
-    )[:UPDATES_LIMIT]
+    )
+
+
+def _updates_feed(ctx: _Context, updates: Sequence[tuple[Update, Incident]]) -> FeedGenerator:
+    """One entry per update, newest first; an entry's id names the update forever."""
     feed = _feed(
         ctx,
         "updates",
