@@ -571,7 +571,7 @@ class Renderer:
 
     @cached_property
     def records(self) -> dict[str, uptime.ComponentRecord]:
-        return {c.id: uptime.ComponentRecord(self.site, c.id) for c in self.config.components}
+        return {c.id: uptime.component_record(self.site, c.id) for c in self.config.components}
 
     @cached_property
     def component_views(self) -> dict[str, ComponentView]:

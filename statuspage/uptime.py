@@ -279,8 +279,8 @@ def _incident_spans(site: Site, component_id: str) -> list[tuple[datetime, datet
     """When each incident touched the component: incidents from start to resolution (even
     at `operational`, as a notice does), maintenances while in progress."""
     spans: list[tuple[datetime, datetime, str]] = []
-    for incident in site.incidents:
-        if incident.retracted is not None or component_id not in incident.affected_components:
+    for incident in _touching(site).get(component_id, ()):
+        if incident.retracted is not None:
             continue
         if incident.is_maintenance:
             for period in incident.component_periods(site.now):
@@ -296,10 +296,27 @@ def _incident_spans(site: Site, component_id: str) -> list[tuple[datetime, datet
 # -- the public questions ----------------------------------------------------------------
 
 
+def _touching(site: Site) -> dict[str, list[Incident]]:
+    """The incidents that affect each component, in the site's order; worked out once per
+    site and remembered with it, like the site's own derived values."""
+    found: dict[str, list[Incident]] | None = site.__dict__.get("_uptime_touching")
+    if found is None:
+        found = {}
+        for incident in site.incidents:
+            for component in incident.affected_components:
+                found.setdefault(component, []).append(incident)
+        site.__dict__["_uptime_touching"] = found
+    return found
+
+
 def component_record(site: Site, component_id: str) -> ComponentRecord:
+    """The component's record, made once per site (pages, the report and the API all ask)."""
     if component_id not in site.config.component_ids:
         raise KeyError(component_id)
-    return ComponentRecord(site, component_id)
+    records: dict[str, ComponentRecord] = site.__dict__.setdefault("_uptime_records", {})
+    if component_id not in records:
+        records[component_id] = ComponentRecord(site, component_id)
+    return records[component_id]
 
 
 def daily_uptime(site: Site, component_id: str, days: int = 90) -> tuple[DayUptime, ...]:
@@ -374,16 +391,17 @@ def transparency_report(
     """
     zone = site.config.zone
     known = records or {}
-    ordered = [known.get(c.id) or ComponentRecord(site, c.id) for c in site.config.components]
+    ordered = [known.get(c.id) or component_record(site, c.id) for c in site.config.components]
     by_month: dict[tuple[int, int], list[Incident]] = {}
     for incident in site.incidents:
         if incident.filed_at <= site.now:
             local = incident.filed_at.astimezone(zone)
             by_month.setdefault((local.year, local.month), []).append(incident)
+    incident_ids = {i.id for i in site.incidents if not i.is_maintenance}
     reports = []
     for year, month in report_months(site):
         filed = sorted(by_month.get((year, month), []), key=lambda i: (i.filed_at, i.id))
-        reports.append(_month_report(site, year, month, filed, ordered))
+        reports.append(_month_report(site, year, month, filed, ordered, incident_ids))
     return tuple(reports)
 
 
@@ -393,6 +411,7 @@ def _month_report(
     month: int,
     filed: Sequence[Incident],
     records: Sequence[ComponentRecord],
+    incident_ids: set[str],
 ) -> MonthReport:
     now = site.now
     incidents = tuple(i for i in filed if not i.is_maintenance and i.retracted is None)
@@ -403,7 +422,6 @@ def _month_report(
     acknowledged = [i.time_to_acknowledge for i in counted]
     resolved = [end - i.started_at for i in counted if (end := i.resolved_at(now)) is not None]
     owing = [i for i in incidents if i.impact.owes_postmortem]
-    incident_ids = {i.id for i in site.incidents if not i.is_maintenance}
     components = []
     for record in records:
         uptime = record.month(year, month)
