@@ -27,6 +27,7 @@ import importlib.util
 import logging
 import os
 import pickle
+import shutil
 import sys
 import tempfile
 import time
@@ -326,6 +327,33 @@ def render_all(files: Sequence[OutputFile], progress: Progress | None = None) ->
         progress("render", total, total)
 
 
+def _render_into(
+    staging: Path, files: Sequence[OutputFile], progress: Progress | None = None
+) -> list[tuple[str, Sig | None]]:
+    """Render every file and write it into the staging folder; each process writes what it
+    rendered, so only a digest and a stat come back. In the order of `files`."""
+    from statuspage.write import write_staged
+
+    total = len(files)
+    parts = min(parallel.cores(), 8) if total >= PARALLEL_RENDER else 1
+
+    def task(part: int, parts: int) -> list[tuple[str, Sig | None]]:
+        done: list[tuple[str, Sig | None]] = []
+        for file in files[part::parts]:
+            write_staged(staging, [file])
+            done.append((digest(file.data), stat_sig(os.path.join(staging, file.path))))
+            if part == 0 and progress is not None:
+                progress("render", len(done) * parts, total)
+        return done
+
+    results: list[tuple[str, Sig | None]] = [("", None)] * total
+    for part, found in enumerate(parallel.split(task, parts)):
+        results[part::parts] = found
+    if progress is not None:
+        progress("render", total, total)
+    return results
+
+
 # --------------------------------------------------------------------------- the builder
 
 
@@ -339,6 +367,20 @@ class Outcome:
     written: int = 0  # files written or removed on disk
     up_to_date: bool = False  # there was nothing at all to do
     contents: Mapping[str, bytes] = field(default_factory=dict)  # in memory only
+    laps: dict[str, float] = field(default_factory=dict)  # seconds spent, by step
+
+
+class _Laps:
+    """Seconds spent per step of a build (steps may recur: their times add up)."""
+
+    def __init__(self) -> None:
+        self.done: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def __call__(self, step: str) -> None:
+        now = time.perf_counter()
+        self.done[step] = self.done.get(step, 0.0) + now - self._last
+        self._last = now
 
 
 Record = tuple[str | None, str, Sig | None]  # an output file's key, digest of bytes, stat
@@ -391,6 +433,7 @@ class Builder:
         self, *, now: datetime, check_git: bool = True, progress: Progress | None = None
     ) -> Outcome:
         """Build at `now`; raises InputError (and writes nothing) if the input has errors."""
+        laps = _Laps()
         first = not self._loaded
         self._loaded = True
         if first and self.store is not None and self.out is not None:
@@ -405,23 +448,31 @@ class Builder:
         if inputs is not None and self._up_to_date(inputs, now, check_git, deleted):
             assert self.manifest is not None
             log.info("nothing changed since the last build")
-            return Outcome(len(self.manifest.files), self.manifest.warnings, up_to_date=True)
+            laps("check")
+            return Outcome(
+                len(self.manifest.files), self.manifest.warnings, up_to_date=True, laps=laps.done
+            )
+        laps("check")
         if first and self.store is not None:
             self.parse.load(self.store)
         config_sig = stat_sig(self.root / CONFIG_NAME, time.time_ns())
+        laps("cache")
         result = load_site(self.root, now=now, check_git=check_git, parser=self.parse)
+        laps("load")
         if self.store is not None and (self.save_parses or first):
             self.parse.save(self.store)
+            laps("cache")
         if result.site is None:
             raise InputError(result.errors)
         files = _generate(result)
+        laps("list")
         build_key = digest(toolchain(), result.config_digest, now.isoformat())
         if self.out is None:
-            outcome = self._in_memory(files, build_key, progress)
+            outcome = self._in_memory(files, build_key, progress, laps)
         else:
             if inputs is None:  # as load read them: the parse cache knows the incident files
                 inputs = self._inputs(fresh={CONFIG_NAME: (config_sig, result.config_digest)})
-            outcome, records = self._on_disk(files, build_key, progress)
+            outcome, records = self._on_disk(files, build_key, progress, laps)
             self.manifest = _Manifest(
                 files=records,
                 dirs=_folders(self.out, records),
@@ -432,7 +483,10 @@ class Builder:
                 warnings=result.warnings,
             )
             self._save_manifest()
+            laps("cache")
         outcome.warnings = result.warnings
+        outcome.laps = laps.done
+        log.debug("build: %s", ", ".join(f"{k} {v:.3f} s" for k, v in laps.done.items()))
         return outcome
 
     def _save_manifest(self) -> None:
@@ -442,7 +496,7 @@ class Builder:
     # ------------------------------------------------------------------ in memory
 
     def _in_memory(
-        self, files: list[OutputFile], build_key: str, progress: Progress | None
+        self, files: list[OutputFile], build_key: str, progress: Progress | None, laps: _Laps
     ) -> Outcome:
         from statuspage.write import checked_files
 
@@ -453,7 +507,9 @@ class Builder:
             if key is not None and known is not None and known[0] == key:
                 file.fill(known[1])
         rendered = sum(1 for f in files if not f.rendered)
+        laps("check")
         render_all(files, progress)
+        laps("render")
         self.memory = {f.path: (key, f.data) for f, key in zip(files, keys, strict=True)}
         contents = {path: data for path, (_, data) in self.memory.items()}
         return Outcome(len(files), (), rendered=rendered, contents=contents)
@@ -461,26 +517,30 @@ class Builder:
     # ------------------------------------------------------------------ on disk
 
     def _on_disk(
-        self, files: list[OutputFile], build_key: str, progress: Progress | None
+        self, files: list[OutputFile], build_key: str, progress: Progress | None, laps: _Laps
     ) -> tuple[Outcome, dict[str, Record]]:
-        from statuspage.write import checked_files, update_site, write_site
+        from statuspage.write import checked_files, new_staging, swap_in, update_site
 
         assert self.out is not None
         files = checked_files(files)
         known = self.manifest.files if self.manifest is not None and self.out.is_dir() else None
         records: dict[str, Record] = {}
         if known is None:  # nothing to build on: everything, swapped in at once
-            render_all(files, progress)
-            write_site(files, self.out)
-            for f in files:
-                records[f.path] = (
-                    _full_key(build_key, f),
-                    digest(f.data),
-                    stat_sig(self.out / f.path),
-                )
+            staging = new_staging(self.out)
+            try:
+                written = _render_into(staging, files, progress)
+                laps("render")
+                swap_in(staging, self.out)
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+            laps("write")
+            for file, (data_digest, sig) in zip(files, written, strict=True):
+                records[file.path] = (_full_key(build_key, file), data_digest, sig)
             return Outcome(len(files), (), rendered=len(files), written=len(files)), records
         # A file of the last build is kept only while it stands on disk as it was written.
-        on_disk = {path: stat_sig(self.out / path) for path in known}
+        top = str(self.out)
+        on_disk = {path: stat_sig(os.path.join(top, path)) for path in known}
         render: list[OutputFile] = []
         for file in files:
             key, old = _full_key(build_key, file), known.get(file.path)
@@ -493,7 +553,9 @@ class Builder:
                 records[file.path] = old
             else:
                 render.append(file)
+        laps("check")
         render_all(render, progress)
+        laps("render")
         changed: list[OutputFile] = []
         for file in render:
             key, old = _full_key(build_key, file), known.get(file.path)
@@ -506,9 +568,10 @@ class Builder:
         removed = [path for path in known if path not in records]
         removed += self._strays(records)
         update_site(self.out, changed, removed)
+        laps("write")
         for file in changed:
             key, data_digest, _ = records[file.path]
-            records[file.path] = (key, data_digest, stat_sig(self.out / file.path))
+            records[file.path] = (key, data_digest, stat_sig(os.path.join(top, file.path)))
         outcome = Outcome(len(files), (), rendered=len(render), written=len(changed) + len(removed))
         return outcome, records
 
@@ -588,7 +651,10 @@ class Builder:
             return False
         if any(_mtime(self.out / d if d else self.out) != t for d, t in manifest.dirs.items()):
             return False
-        if any(stat_sig(self.out / path) != sig for path, (_, _, sig) in manifest.files.items()):
+        top = str(self.out)
+        if any(
+            stat_sig(os.path.join(top, path)) != sig for path, (_, _, sig) in manifest.files.items()
+        ):
             return False
         if manifest.inputs != inputs:  # the same bytes, now old enough to trust their stat
             manifest.inputs = dict(inputs)

@@ -690,12 +690,16 @@ class Renderer:
             )
 
     def uptime_page(self) -> OutputFile:
-        return self.render(
-            "uptime/index.html",
-            "uptime.html",
-            report=uptime.transparency_report(self.site, self.records),
-            weight=ComponentStatus.PARTIAL_OUTAGE.downtime_weight,
-        )
+        def context() -> dict[str, Any]:
+            return {
+                "report": uptime.transparency_report(self.site, self.records),
+                "weight": ComponentStatus.PARTIAL_OUTAGE.downtime_weight,
+            }
+
+        # The report covers every incident ever: keyed on them all, it is only computed
+        # when the page is rendered (fingerprinting it would cost as much).
+        key = self.fingerprints(self.site.incidents)
+        return self.lazy("uptime/index.html", "uptime.html", key, context)
 
     def sitemap(self, paths: Iterable[str]) -> OutputFile:
         """Every HTML page but the 404, with absolute addresses."""

@@ -12,7 +12,7 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import Iterable
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from statuspage.diagnostics import StatuspageError
 from statuspage.output import OutputFile
@@ -27,8 +27,9 @@ def checked_files(files: Iterable[OutputFile]) -> list[OutputFile]:
     seen: set[str] = set()
     result = []
     for file in files:
-        path = PurePosixPath(file.path)
-        if path.is_absolute() or not path.parts or ".." in path.parts or "\\" in file.path:
+        # What PurePosixPath(file.path).parts would hold, without making one per file.
+        parts = [part for part in file.path.split("/") if part not in ("", ".")]
+        if file.path.startswith("/") or not parts or ".." in parts or "\\" in file.path:
             raise OutputPathError(f"refusing to write {file.path!r}: outside the output folder")
         if file.path in seen:
             raise OutputPathError(f"refusing to write {file.path!r} twice")
@@ -42,20 +43,32 @@ def write_site(files: Iterable[OutputFile], out: Path) -> int:
     """Replace the folder `out` with exactly `files`; returns how many were written."""
     out = out.resolve()
     checked = checked_files(files)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    staging = new_staging(out)
     try:
-        # The staging folder is new and only holds what is made here, so no link can lead
-        # out of it, and checked paths have no `..`: joining them stays inside.
-        made: set[str] = set()
-        for file in checked:
-            _write_new(os.path.join(staging, file.path), file.data, made)
-        os.chmod(staging, 0o755)
+        write_staged(staging, checked)
         swap_in(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return len(checked)
+
+
+def new_staging(out: Path) -> Path:
+    """A fresh folder beside `out` to write a whole new site into (then `swap_in`)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    os.chmod(staging, 0o755)
+    return staging
+
+
+def write_staged(staging: Path, files: Iterable[OutputFile]) -> None:
+    """Write files, already checked (`checked_files`), into a staging folder. Several
+    processes may write different files into the same folder at once."""
+    # The staging folder is new and only holds what is made here, so no link can lead out
+    # of it, and checked paths have no `..`: joining them stays inside.
+    made: set[str] = set()
+    for file in files:
+        _write_new(os.path.join(staging, file.path), file.data, made)
 
 
 def update_site(out: Path, files: Iterable[OutputFile], removed: Iterable[str]) -> None:
