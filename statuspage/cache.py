@@ -42,7 +42,7 @@ from statuspage.config import CONFIG_NAME
 from statuspage.diagnostics import Diagnostic, InputError, Problems
 from statuspage.fingerprint import digest
 from statuspage.load import INCIDENTS_DIR, LoadResult, Parsed, ParseJob, load_site
-from statuspage.model import Config
+from statuspage.model import Config, Site
 from statuspage.output import OutputFile
 from statuspage.yamlmarks import MAX_FILE_BYTES
 
@@ -423,6 +423,7 @@ class Builder:
         self.parse = ParseCache()
         self.memory: dict[str, tuple[str | None, bytes]] = {}
         self.manifest: _Manifest | None = None
+        self.site: Site | None = None  # as the last build loaded it (not after a no-op)
         self._loaded = False
 
     @property
@@ -464,6 +465,11 @@ class Builder:
             laps("cache")
         if result.site is None:
             raise InputError(result.errors)
+        self.site = result.site
+        if self.store is not None:
+            from statuspage.pages import BYTECODE
+
+            BYTECODE.folder = self.store.folder / "templates"
         files = _generate(result)
         laps("list")
         build_key = digest(toolchain(), result.config_digest, now.isoformat())
@@ -706,7 +712,8 @@ def _folders(out: Path, records: Mapping[str, Record]) -> dict[str, int]:
 
 
 def _full_key(build_key: str, file: OutputFile) -> str | None:
-    return None if file.key is None else digest(build_key, file.path, file.key)
+    # Kept as written, not hashed again: comparing strings is cheaper than hashing them.
+    return None if file.key is None else f"{build_key} {file.key}"
 
 
 def _generate(result: LoadResult) -> list[OutputFile]:

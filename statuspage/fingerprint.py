@@ -38,8 +38,8 @@ _PLAIN = (str, int, float, bool, type(None), bytes, datetime, date, time, timede
 class Fingerprints:
     """Fingerprints of values; incidents are named by the digest of their file (`sources`).
 
-    Objects of a type in `shared` are fingerprinted once (by identity) and remembered, for
-    big values that many pages show (a component's bars).
+    Objects of a type in `shared`, and long tuples, are fingerprinted once (by identity, the
+    object kept alive meanwhile) and remembered: big values that many pages show.
     """
 
     def __init__(self, sources: Mapping[str, str], shared: tuple[type, ...] = ()) -> None:
@@ -65,6 +65,14 @@ class Fingerprints:
             out.append(f"{kind.__qualname__}.{value.name}")
         elif isinstance(value, str):  # Markup and other str subclasses: the kind matters
             out.append(f"{kind.__qualname__}:{value!r}")
+        elif kind is tuple and len(value) >= 8:  # long tuples recur (a component's months)
+            known = self._memo.get(id(value))
+            if known is None:
+                inner: list[str] = ["("]
+                for item in value:
+                    self._write(item, inner)
+                known = self._memo[id(value)] = (value, digest("\x1f".join(inner)))
+            out.append(known[1])
         elif kind is tuple or kind is list:
             out.append("(")
             for item in value:

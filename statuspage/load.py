@@ -6,6 +6,7 @@ cached per file; the checks that need the clock, or every file at once, live in 
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -140,8 +141,8 @@ def load_site(
     seen: dict[str, str] = {}
     jobs: list[ParseJob] = []
     for path in incident_files(root, problems):
-        shown = path.relative_to(root).as_posix()
-        incident_id = path.stem
+        shown = f"{INCIDENTS_DIR}/{path.name}"  # path is root/incidents/<name>
+        incident_id = path.name.rpartition(".")[0]  # its stem: the name has a suffix
         if not is_slug(incident_id):
             problems.error(
                 shown, 1, 1, f"file name: {incident_id!r} is not a valid id (use a-z, 0-9 and -)"
@@ -186,13 +187,14 @@ def incident_files(root: Path, problems: Problems) -> list[Path]:
     if not folder.is_dir():
         return []
     found = []
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith("."):
+    # Names as strings (the same order as Paths), to keep a big history quick to list.
+    for entry in sorted(os.scandir(folder), key=lambda entry: entry.name):
+        if entry.name.startswith("."):
             continue
-        if path.is_file() and path.suffix in INCIDENT_SUFFIXES:
-            found.append(path)
+        if entry.is_file() and os.path.splitext(entry.name)[1] in INCIDENT_SUFFIXES:
+            found.append(folder / entry.name)
         else:
-            shown = path.relative_to(root).as_posix()
+            shown = f"{INCIDENTS_DIR}/{entry.name}"
             problems.warning(shown, 1, 1, "not read: incident files are incidents/<id>.yaml")
     return found
 

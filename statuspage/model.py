@@ -258,7 +258,7 @@ class Incident:
             return min(self.started, self.acknowledged_at)
         return self.acknowledged_at
 
-    @property
+    @cached_property  # the key incidents are sorted by, asked for again and again
     def filed_at(self) -> datetime:
         """The moment history files it under: the start of trouble, or of the window."""
         window = self.current_window

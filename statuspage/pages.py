@@ -61,6 +61,42 @@ SUBSCRIBE_LINKS = {
 AUTO: Any = object()  # `render`'s key: a fingerprint of the page's context
 
 
+class TemplateCode(jinja2.BytecodeCache):
+    """Compiled templates, shared by every environment of the process (each build makes new
+    ones, and a preview builds again and again) and, once a build gives it a folder, kept
+    there for the next process. Jinja checks each against its template's source."""
+
+    def __init__(self) -> None:
+        self.memory: dict[str, bytes] = {}
+        self.folder: Path | None = None
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self.memory.get(bucket.key)
+        if code is None and self.folder is not None:
+            try:
+                code = (self.folder / bucket.key).read_bytes()
+            except OSError:
+                return
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = bucket.bytecode_to_string()
+        self.memory[bucket.key] = code
+        if self.folder is None:
+            return
+        try:  # written whole or not at all; a folder that cannot be written costs nothing
+            self.folder.mkdir(parents=True, exist_ok=True)
+            temporary = self.folder / f".{bucket.key}.{secrets.token_hex(4)}"
+            temporary.write_bytes(code)
+            os.replace(temporary, self.folder / bucket.key)
+        except OSError:
+            pass
+
+
+BYTECODE = TemplateCode()
+
+
 class ThemeError(StatuspageError):
     """A theme is missing, or one of its templates is broken."""
 
@@ -399,6 +435,7 @@ class Renderer:
         self.language = language or site.config.language
         self.root = root
         self.fmt = Formatter(self.language, site.config.zone)
+        self.memo = MemoFormatter(self.fmt)  # what pages show, remembered for the build
         self.assets = theme_assets(site)
         self.asset_paths = {name: fingerprinted(name, data) for name, data in self.assets.items()}
         self.env = self._environment()
@@ -413,6 +450,7 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             auto_reload=False,
+            bytecode_cache=BYTECODE,
         )
         env.install_gettext_translations(  # type: ignore[attr-defined]
             translations(self.language), newstyle=True
@@ -425,7 +463,7 @@ class Renderer:
             lang=self.fmt.tag,
             main_lang=language_tag(self.config.language),
             dir=self.fmt.direction,
-            fmt=MemoFormatter(self.fmt),
+            fmt=self.memo,
             links=SUBSCRIBE_LINKS,
             BAR_DAYS=BAR_DAYS,
             md=self.markdown,
@@ -439,7 +477,7 @@ class Renderer:
             component=self.config.component,
             incident_count=self.incident_count,
             uptime_percent=self.uptime_percent,
-            minutes=lambda span: self.fmt.number(round(span.total_seconds() / 60)),
+            minutes=lambda span: self.memo.number(round(span.total_seconds() / 60)),
         )
         return env
 
@@ -483,7 +521,7 @@ class Renderer:
         """`99.96%`, rounded down so a figure never looks better than it was."""
         if fraction is None:
             return self.fmt.gettext("No data")
-        return self.fmt.percent(uptime.floor_fraction(fraction))
+        return str(self.memo.percent(uptime.floor_fraction(fraction)))
 
     # -- pages -------------------------------------------------------------------------------
 
@@ -506,7 +544,8 @@ class Renderer:
     ) -> OutputFile:
         """Like `render`, with the context made only when the page is rendered."""
         full = self.root + path
-        file_key = None if key is None else digest(self.key_prefix, full, template, key)
+        # The build adds the path, the code, the config and the clock (statuspage/cache.py).
+        file_key = None if key is None else f"{self.key_prefix} {template} {key}"
         return OutputFile(
             full, key=file_key, render=lambda: self.render_now(path, template, context())
         )
@@ -677,13 +716,14 @@ class Renderer:
         months = self.records[component.id].months(REPORT_MONTHS)
         mine = [i for i in self.site.incidents if component.id in i.affected_components]
         counts = [self.incident_count(month.incidents) for month in months]
+        newest_first = tuple(reversed(months))  # one value for all pages: fingerprinted once
         base = f"components/{component.id}/"
         for page in paginate(mine, COMPONENT_PAGE_SIZE, base):
             yield self.render(
                 f"{page.path(page.number)}index.html",
                 "component.html",
                 view=view,
-                months=tuple(reversed(months)),
+                months=newest_first,
                 page=page,
                 entries=by_month(page.items, self.fmt),
                 depends=counts,  # what incident_count() says of the months' incidents

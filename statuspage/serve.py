@@ -8,8 +8,8 @@ site, and nothing is written to disk, so there is no output folder that the watc
                                                                     └─> /__statuspage/events
 
 A builder is any callable from the set of changed input paths (empty: "everything", or the
-clock moved) to the site's files; `full_builder` renders everything each time. An
-incremental builder can take its place without changing the loop.
+clock moved) to the site's files; `full_builder` renders everything each time, and
+`incremental_builder` (the one `preview` uses) only what the changes touch.
 
 Served HTML gets one `<script>` before `</body>`; built files never do. The script listens
 to an EventSource that reports the build generation and the current error: a new generation
@@ -82,6 +82,40 @@ def full_builder(root: Path, *, now: datetime | None = None, check_git: bool = T
             raise InputError(result.errors)
         files = checked_files(render(result.site))  # the writer's checks, without writing
         return Build({f.path: f.data for f in files}, tuple(str(w) for w in result.warnings))
+
+    return build
+
+
+def incremental_builder(
+    root: Path, *, now: datetime | None = None, check_git: bool = True
+) -> Builder:
+    """Keeps the last build in memory and renders only what changed (statuspage/cache.py);
+    the files are the same as `full_builder`'s at the same clock.
+
+    Pages show the build's clock, so a new clock means every page anew. Without a fixed
+    `now`, the clock is therefore taken on the first build and on each clock tick (no
+    changed paths) and kept for rebuilds after edits, unless an edit holds a time after it
+    (an update just posted), which takes the clock forward at once.
+    """
+    from statuspage.cache import Builder as Incremental
+    from statuspage.clock import utc_now
+
+    # Parse results reach the disk cache after the first build only: a preview that saved
+    # them at every keystroke would spend more time writing than rendering.
+    incremental = Incremental(root, None, save_parses=False)
+    clock = now
+
+    def build(changed: frozenset[Path]) -> Build:
+        nonlocal clock
+        if clock is None or (now is None and not changed):
+            clock = utc_now()
+        outcome = incremental.build(now=clock, check_git=check_git)
+        site = incremental.site
+        latest = max((i.last_update.at for i in site.incidents), default=clock) if site else clock
+        if now is None and latest > clock:
+            clock = utc_now()
+            outcome = incremental.build(now=clock, check_git=check_git)
+        return Build(outcome.contents, tuple(str(w) for w in outcome.warnings))
 
     return build
 
@@ -515,7 +549,7 @@ def preview(
     root = root.resolve()
     if not (root / CONFIG_NAME).is_file():
         raise StatuspageError(f"no {CONFIG_NAME} in {root}; run `statuspage init` first")
-    state = Preview(builder or full_builder(root, now=now, check_git=check_git))
+    state = Preview(builder or incremental_builder(root, now=now, check_git=check_git))
     server = make_server(state, host, port)
     watcher = Watcher(root, state, poll=poll)
     stop = stop or threading.Event()

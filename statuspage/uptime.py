@@ -315,8 +315,29 @@ def component_record(site: Site, component_id: str) -> ComponentRecord:
         raise KeyError(component_id)
     records: dict[str, ComponentRecord] = site.__dict__.setdefault("_uptime_records", {})
     if component_id not in records:
-        records[component_id] = ComponentRecord(site, component_id)
+        records[component_id] = _remembered(site, component_id)
     return records[component_id]
+
+
+# The last record made for each component, under what it was made from.
+_MADE: dict[str, tuple[tuple[object, ...], ComponentRecord]] = {}
+
+
+def _remembered(site: Site, component_id: str) -> ComponentRecord:
+    """A record is made from the incidents that touch the component, the clock and the
+    zone; when a later build of a site (a preview) has the same, by the digests of their
+    files, the record made before serves again. Sites made in code have no digests."""
+    touching = _touching(site).get(component_id, ())
+    try:
+        key = (site.now, site.config.timezone, tuple(site.sources[i.id] for i in touching))
+    except KeyError:
+        return ComponentRecord(site, component_id)
+    known = _MADE.get(component_id)
+    if known is not None and known[0] == key:
+        return known[1]
+    record = ComponentRecord(site, component_id)
+    _MADE[component_id] = (key, record)
+    return record
 
 
 def daily_uptime(site: Site, component_id: str, days: int = 90) -> tuple[DayUptime, ...]:
