@@ -318,11 +318,11 @@ class Incident:
         Remembered for the last `now` asked (a build asks the same clock many times); the
         incident is frozen, so the answer cannot go stale.
         """
-        memo = self.__dict__.get("_phases")
+        memo = self.__dict__.get("_memo_phases")
         if memo is not None and memo[0] == now:
             return memo[1]  # type: ignore[no-any-return]
         phases = self._phases(now)
-        self.__dict__["_phases"] = (now, phases)
+        self.__dict__["_memo_phases"] = (now, phases)
         return phases
 
     def _phases(self, now: datetime) -> tuple[Phase, ...]:
@@ -439,11 +439,11 @@ class Incident:
         Maintenances: the states hold while the maintenance is in progress or verifying.
         Retracted incidents affect nothing. Remembered for the last `now`, like `phases`.
         """
-        memo = self.__dict__.get("_periods")
+        memo = self.__dict__.get("_memo_periods")
         if memo is not None and memo[0] == now:
             return memo[1]  # type: ignore[no-any-return]
         periods = self._component_periods(now)
-        self.__dict__["_periods"] = (now, periods)
+        self.__dict__["_memo_periods"] = (now, periods)
         return periods
 
     def _component_periods(self, now: datetime) -> tuple[Period, ...]:
