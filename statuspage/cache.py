@@ -573,6 +573,7 @@ class Builder:
             else:
                 render.append(file)
         laps("check")
+        rendered = sum(1 for file in render if not file.rendered)  # not made while listing
         render_all(render, progress)
         laps("render")
         changed: list[OutputFile] = []
@@ -591,7 +592,7 @@ class Builder:
         for file in changed:
             key, data_digest, _ = records[file.path]
             records[file.path] = (key, data_digest, stat_sig(os.path.join(top, file.path)))
-        outcome = Outcome(len(files), (), rendered=len(render), written=len(changed) + len(removed))
+        outcome = Outcome(len(files), (), rendered=rendered, written=len(changed) + len(removed))
         return outcome, records
 
     def _strays(self, records: Mapping[str, Record]) -> list[str]:

@@ -1,0 +1,495 @@
+"""Incremental builds are invisible: whatever happened before, the files are a clean build's.
+
+The property test drives random sequences of edits, additions, deletions, broken files,
+config and theme changes, a moving clock, a tampered output folder and a damaged cache,
+and after each step compares, byte for byte, a clean build with three incremental ones:
+`statuspage build` (a new process each time: only the disk cache carries over), a library
+user holding one `Builder`, and `serve`'s in-memory builder.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from statuspage import cache, ical, parallel
+from statuspage.build import build_site, render
+from statuspage.cache import Builder
+from statuspage.diagnostics import InputError
+from statuspage.fingerprint import Fingerprints
+from statuspage.i18n import Formatter
+from statuspage.load import load_site
+from statuspage.serve import incremental_builder
+from tests.sites import BASE_CONFIG, DEMO_NOW, REPO_ROOT, write_site
+
+START = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+COMPONENTS = ("web", "checkout", "payments", "api")
+STATES = ("degraded_performance", "partial_outage", "major_outage")
+MESSAGES = ("We are looking into it.", "We are looking into **it**.", "Fixed: see [x](https://a.b)")
+
+
+@dataclass
+class Spec:
+    """One incident file, as the test writes it."""
+
+    day: int
+    title: str = "Slow pages"
+    impact: str = "minor"
+    component: str = "web"
+    state: str = "degraded_performance"
+    updates: int = 1
+    resolved: bool = False
+    postmortem: bool = False
+    maintenance: bool = False
+    retracted: bool = False
+    message: str = MESSAGES[0]
+    french: bool = False
+
+    def text(self) -> str:
+        day = f"2026-11-{self.day:02d}"
+        if self.maintenance:
+            lines = [
+                f"title: {self.title}",
+                "type: maintenance",
+                f"window: {{start: {day}T22:00:00+01:00, end: {day}T23:30:00+01:00}}",
+                f"components: {{{self.component}: under_maintenance}}",
+                "updates:",
+                f"  - {{at: {day}T08:00:00+01:00, status: scheduled, message: {self.message!r}}}",
+            ]
+        else:
+            title = f"{{en: {self.title}, fr: Pages lentes}}" if self.french else self.title
+            lines = [
+                f"title: {title}",
+                f"impact: {self.impact}",
+                f"components: {{{self.component}: {self.state}}}",
+                "updates:",
+            ]
+            statuses = ["investigating", "identified", "monitoring"][: self.updates]
+            if self.resolved:
+                statuses.append("resolved")
+            for hour, status in enumerate(statuses, start=10):
+                lines.append(
+                    f"  - {{at: {day}T{hour}:00:00+01:00, status: {status}, "
+                    f"message: {self.message!r}}}"
+                )
+            if self.resolved and self.postmortem:
+                lines.append("postmortem: |\n  ## What happened\n  A disk filled up.")
+        if self.retracted:
+            lines.append("retracted: Posted by mistake.")
+        return "\n".join(lines) + "\n"
+
+
+@dataclass
+class World:
+    """The site on disk, the output folders, and what the test knows about them."""
+
+    root: Path
+    specs: dict[str, Spec] = field(default_factory=dict)
+    broken: set[str] = field(default_factory=set)
+    now: datetime = START
+    config: str = BASE_CONFIG
+    library: Builder | None = None
+    preview: object = None
+    last_good: dict[str, dict[str, bytes]] = field(default_factory=dict)
+
+    @property
+    def cli_out(self) -> Path:
+        return self.root / "site"
+
+    @property
+    def library_out(self) -> Path:
+        return self.root.parent / f"{self.root.name}-library"
+
+    def write(self, name: str) -> None:
+        path = self.root / "incidents" / f"{name}.yaml"
+        if name in self.broken:
+            path.write_text("title: [unclosed\n")
+        else:
+            path.write_text(self.specs[name].text())
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+# -- the steps ---------------------------------------------------------------------------
+
+specs = st.builds(
+    Spec,
+    day=st.integers(1, 22),
+    title=st.sampled_from(["Slow pages", "Errors at checkout", "Slow pagez"]),
+    impact=st.sampled_from(["none", "minor", "major", "critical"]),
+    component=st.sampled_from(COMPONENTS),
+    state=st.sampled_from(STATES),
+    updates=st.integers(1, 3),
+    resolved=st.booleans(),
+    postmortem=st.booleans(),
+    maintenance=st.booleans(),
+    retracted=st.booleans(),
+    message=st.sampled_from(MESSAGES),
+    french=st.booleans(),
+)
+names = st.sampled_from(["a", "b", "c", "d", "e"])
+steps = st.one_of(
+    st.tuples(st.just("write"), names, specs),
+    st.tuples(
+        st.just("tweak"),
+        names,
+        st.sampled_from(["title", "message", "day", "resolve", "update", "retract", "impact"]),
+    ),
+    st.tuples(st.just("delete"), names),
+    st.tuples(st.just("break"), names),
+    st.tuples(st.just("touch"), names),
+    st.tuples(st.just("clock"), st.sampled_from([0, 1, 90, 60 * 24])),
+    st.tuples(st.just("config"), st.sampled_from(["title", "languages", "zone", "back"])),
+    st.tuples(st.just("theme"), st.sampled_from(["footer", "site", "none"])),
+    st.tuples(st.just("tamper"), st.sampled_from(["change", "delete", "stray", "folder"])),
+    st.tuples(st.just("cache"), st.sampled_from(["delete", "garbage", "truncate", "swap"])),
+)
+
+
+def apply(world: World, step: tuple[object, ...]) -> None:
+    kind = step[0]
+    if kind == "write":
+        name, spec = step[1], step[2]
+        assert isinstance(name, str) and isinstance(spec, Spec)
+        world.specs[name] = spec
+        world.broken.discard(name)
+        world.write(name)
+    elif kind == "tweak" and step[1] in world.specs:
+        name, what = str(step[1]), step[2]
+        old = world.specs[name]
+        world.specs[name] = {
+            # The same length: an edit that its size and (coarse) time may not reveal.
+            "title": replace(old, title=old.title[:-1] + ("z" if old.title[-1] != "z" else "s")),
+            "message": replace(old, message=MESSAGES[(MESSAGES.index(old.message) + 1) % 3]),
+            "day": replace(old, day=old.day % 22 + 1),
+            "resolve": replace(old, resolved=not old.resolved),
+            "update": replace(old, updates=old.updates % 3 + 1),
+            "retract": replace(old, retracted=not old.retracted),
+            "impact": replace(old, impact="critical" if old.impact != "critical" else "minor"),
+        }[str(what)]
+        world.broken.discard(name)
+        world.write(name)
+    elif kind == "delete" and step[1] in world.specs:
+        del world.specs[str(step[1])]
+        world.broken.discard(str(step[1]))
+        (world.root / "incidents" / f"{step[1]}.yaml").unlink()
+    elif kind == "break" and step[1] in world.specs:
+        world.broken.add(str(step[1]))
+        world.write(str(step[1]))
+    elif kind == "touch" and step[1] in world.specs:
+        path = world.root / "incidents" / f"{step[1]}.yaml"
+        path.write_bytes(path.read_bytes())
+    elif kind == "clock":
+        world.now += timedelta(minutes=int(str(step[1])))
+    elif kind == "config":
+        world.config = {
+            "title": BASE_CONFIG.replace("Test Shop Status", "Test Shop Health"),
+            "languages": BASE_CONFIG.replace("language: en\n", "languages: [en, fr]\n"),
+            "zone": BASE_CONFIG.replace("Europe/Paris", "America/New_York"),
+            "back": BASE_CONFIG,
+        }[str(step[1])]
+        (world.root / "statuspage.yaml").write_text(world.config)
+    elif kind == "theme":
+        theme = world.root / "themes" / "default"
+        shutil.rmtree(world.root / "themes", ignore_errors=True)
+        if step[1] != "none":
+            theme.mkdir(parents=True)
+            # "site" reads the whole history from every page: pages then depend on it all.
+            extra = "{{ site.incidents|length }} notices" if step[1] == "site" else "Hello"
+            (theme / "base.html").write_text(
+                '{% extends "default:base.html" %}'
+                f"{{% block footer_extra %}}<p>{extra}</p>{{% endblock %}}"
+            )
+    elif kind == "tamper":
+        for out in (world.cli_out, world.library_out):
+            files = sorted(p for p in out.rglob("*") if p.is_file()) if out.is_dir() else []
+            if not files:
+                continue
+            victim = files[len(files) // 2]
+            if step[1] == "change":
+                victim.write_bytes(victim.read_bytes()[:-1] + b"!")
+            elif step[1] == "delete":
+                victim.unlink()
+            elif step[1] == "stray":
+                (out / "history" / "stray.html").parent.mkdir(exist_ok=True)
+                (out / "history" / "stray.html").write_text("not from a build")
+            else:
+                (out / "leftover" / "deep").mkdir(parents=True, exist_ok=True)
+                (out / "leftover" / "deep" / "x.txt").write_text("x")
+    elif kind == "cache":
+        folder = world.root / cache.CACHE_DIR
+        pickles = sorted(folder.glob("*.pickle")) if folder.is_dir() else []
+        if step[1] == "delete":
+            shutil.rmtree(folder, ignore_errors=True)
+        for path in pickles:
+            if step[1] == "garbage":
+                path.write_bytes(b"not a pickle at all")
+            elif step[1] == "truncate":
+                path.write_bytes(path.read_bytes()[:50])
+            elif step[1] == "swap":  # valid pickles of the wrong thing
+                path.write_bytes(pickle.dumps({"format": cache.FORMAT, "entries": 3}))
+
+
+def check(world: World) -> None:
+    """Every way of building gives the clean build's files, or fails like it."""
+    clean_out = world.root.parent / f"{world.root.name}-clean"
+    try:
+        build_site(world.root, clean_out, now=world.now, check_git=False, cache=False)
+    except InputError:
+        for how, out in (("cli", world.cli_out), ("library", world.library_out)):
+            before = snapshot(out) if out.is_dir() else {}
+            with pytest.raises(InputError):
+                if how == "cli":
+                    build_site(world.root, out, now=world.now, check_git=False)
+                else:
+                    assert world.library is not None
+                    world.library.build(now=world.now, check_git=False)
+            assert (snapshot(out) if out.is_dir() else {}) == before  # nothing written
+        return
+    clean = snapshot(clean_out)
+    build_site(world.root, world.cli_out, now=world.now, check_git=False)
+    assert snapshot(world.cli_out) == clean
+    assert world.library is not None
+    world.library.build(now=world.now, check_git=False)
+    assert snapshot(world.library_out) == clean
+    built = world.preview(frozenset({world.root}))  # type: ignore[operator]
+    assert dict(built.files) == clean
+    # Nothing left behind by in-place updates, nothing extra in the cache folder's place.
+    assert not [p for p in world.cli_out.rglob(".*")]
+
+
+@settings(
+    max_examples=int(os.environ.get("INCREMENTAL_EXAMPLES", "12")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(st.lists(specs, min_size=1, max_size=3), st.lists(steps, min_size=1, max_size=6))
+def test_incremental_builds_equal_clean_builds(
+    tmp_path_factory: pytest.TempPathFactory, initial: list[Spec], plan: list[tuple[object, ...]]
+) -> None:
+    root = write_site(tmp_path_factory.mktemp("incremental") / "status")
+    world = World(root=root)
+    for name, spec in zip("abc", initial, strict=False):
+        world.specs[name] = spec
+        world.write(name)
+    world.library = Builder(root, world.library_out)
+    # A fixed clock, as `serve --now` has: the preview holds no clock of its own then.
+    clock = {"now": world.now}
+    preview_builder = incremental_builder(root, now=world.now, check_git=False)
+
+    def preview(changed: frozenset[Path]) -> object:
+        nonlocal preview_builder
+        if clock["now"] != world.now:  # serve takes --now once: a new clock, a new serve
+            clock["now"] = world.now
+            preview_builder = incremental_builder(root, now=world.now, check_git=False)
+        return preview_builder(changed)
+
+    world.preview = preview
+    check(world)
+    for step in plan:
+        apply(world, step)
+        check(world)
+
+
+# -- what the cache saves --------------------------------------------------------------------
+
+
+def demo_copy(tmp_path: Path) -> Path:
+    root = tmp_path / "demo"
+    root.mkdir()
+    shutil.copy(REPO_ROOT / "statuspage.yaml", root)
+    shutil.copytree(REPO_ROOT / "incidents", root / "incidents")
+    return root
+
+
+def test_a_build_with_nothing_changed_reads_and_writes_nothing(tmp_path: Path) -> None:
+    root = demo_copy(tmp_path)
+    out = tmp_path / "public"
+    first = Builder(root, out).build(now=DEMO_NOW, check_git=False)
+    assert first.rendered == first.files == first.written
+    stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    again = Builder(root, out).build(now=DEMO_NOW, check_git=False)
+    assert again.up_to_date and again.rendered == again.written == 0
+    assert again.files == first.files and again.warnings == first.warnings
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == stamps
+
+
+def test_one_edited_incident_renders_only_what_shows_it(tmp_path: Path) -> None:
+    root = demo_copy(tmp_path)
+    out = tmp_path / "public"
+    first = Builder(root, out).build(now=DEMO_NOW, check_git=False)
+    path = root / "incidents" / "2026-06-23-order-tracking-stale.yaml"
+    path.write_text(path.read_text().replace("title: ", "title: Old news, ", 1))
+    again = Builder(root, out).build(now=DEMO_NOW, check_git=False)
+    assert not again.up_to_date
+    # Its page, its history and component pages, the uptime report, feeds and API: a few
+    # files of the demo's many, each written only if its bytes changed.
+    assert 0 < again.rendered < first.files // 4
+    assert 0 < again.written < first.files // 4
+    build_site(root, tmp_path / "clean", now=DEMO_NOW, check_git=False, cache=False)
+    from tests.test_site_build import snapshot as tree
+
+    assert tree(out) == tree(tmp_path / "clean")
+
+
+def test_a_new_clock_renders_every_page_again(tmp_path: Path) -> None:
+    """Pages say when they were built: a new clock is a new page everywhere."""
+    root = demo_copy(tmp_path)
+    out = tmp_path / "public"
+    Builder(root, out).build(now=DEMO_NOW, check_git=False)
+    later = Builder(root, out).build(now=DEMO_NOW + timedelta(minutes=1), check_git=False)
+    assert later.rendered >= sum(1 for p in out.rglob("*.html"))
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "empty folder", "read-only"])
+def test_a_damaged_cache_only_costs_time(tmp_path: Path, damage: str) -> None:
+    root = demo_copy(tmp_path)
+    out = tmp_path / "public"
+    build_site(root, out, now=DEMO_NOW, check_git=False)
+    expected = snapshot(out)
+    folder = root / cache.CACHE_DIR
+    for path in folder.glob("*.pickle"):
+        if damage == "garbage":
+            path.write_bytes(os.urandom(300))
+        elif damage == "truncated":
+            path.write_bytes(path.read_bytes()[:-10])
+    if damage == "empty folder":
+        shutil.rmtree(folder)
+        folder.mkdir()
+    if damage == "read-only":
+        shutil.rmtree(folder)
+        folder.parent.chmod(0o500)  # the cache cannot be written at all
+    try:
+        (root / "incidents" / "2026-11-20-checkout-errors.yaml").touch()
+        build_site(root, out, now=DEMO_NOW, check_git=False)
+        assert snapshot(out) == expected
+    finally:
+        folder.parent.chmod(0o700)
+
+
+def test_a_cache_from_another_config_is_not_used(tmp_path: Path) -> None:
+    root = demo_copy(tmp_path)
+    out = tmp_path / "public"
+    build_site(root, out, now=DEMO_NOW, check_git=False)
+    config = root / "statuspage.yaml"
+    config.write_text(config.read_text().replace("timezone: Europe/Paris", "timezone: UTC"))
+    build_site(root, out, now=DEMO_NOW, check_git=False)
+    build_site(root, tmp_path / "clean", now=DEMO_NOW, check_git=False, cache=False)
+    assert snapshot(out) == snapshot(tmp_path / "clean")
+
+
+def test_the_cache_lives_in_the_site_and_never_in_the_output(tmp_path: Path) -> None:
+    root = demo_copy(tmp_path)
+    build_site(root, root / "site", now=DEMO_NOW, check_git=False)
+    names = {p.name for p in (root / cache.CACHE_DIR).iterdir()}
+    assert "parse.pickle" in names and any(n.startswith("build-") for n in names)
+    assert not any(".statuspage" in p.parts for p in (root / "site").rglob("*"))
+
+
+# -- several processes ----------------------------------------------------------------------
+
+
+def test_workers_change_no_byte(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parsing and rendering split over forked workers give one process's files."""
+    root = demo_copy(tmp_path)
+    monkeypatch.setenv(parallel.WORKERS_VARIABLE, "1")
+    build_site(root, tmp_path / "alone", now=DEMO_NOW, check_git=False, cache=False)
+    monkeypatch.setenv(parallel.WORKERS_VARIABLE, "3")
+    monkeypatch.setattr(cache, "PARALLEL_PARSE", 2)
+    monkeypatch.setattr(cache, "PARALLEL_RENDER", 2)
+    build_site(root, tmp_path / "shared", now=DEMO_NOW, check_git=False, cache=False)
+    assert snapshot(tmp_path / "shared") == snapshot(tmp_path / "alone")
+    assert [p for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_worker_failure_is_raised_here() -> None:
+    def task(part: int, parts: int) -> int:
+        if part == 1:
+            raise ValueError(f"part {part} of {parts} failed")
+        return part
+
+    with pytest.raises(ValueError, match="part 1 of 2 failed"):
+        parallel.split(task, 2)
+    assert parallel.split(lambda part, parts: part * 10, 3) == [0, 10, 20]
+
+
+# -- the pieces the speed-ups rest on -------------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2040, 1, 1)),
+    st.sampled_from(["en", "fr", "ru", "zh"]),
+    st.sampled_from(["Europe/Paris", "UTC", "America/New_York", "Asia/Kolkata"]),
+)
+def test_remembered_date_parts_format_as_babel_does(
+    naive: datetime, language: str, zone: str
+) -> None:
+    from babel.dates import format_datetime, format_time
+
+    fmt = Formatter(language, ZoneInfo(zone))
+    moment = naive.replace(tzinfo=UTC)
+    local = moment.astimezone(fmt.zone)
+    medium = format_datetime(local, "medium", tzinfo=fmt.zone, locale=fmt.locale)
+    short = format_time(local, "short", tzinfo=fmt.zone, locale=fmt.locale)
+    medium_time = format_time(local, "medium", tzinfo=fmt.zone, locale=fmt.locale)
+    assert fmt.date_time(moment) == f"{medium.replace(medium_time, short)} {local.tzname()}"
+    assert fmt.time_only(moment) == short
+
+
+def test_calendars_splice_their_events_as_icalendar_writes_them() -> None:
+    site = load_site(REPO_ROOT, now=DEMO_NOW, check_git=False).site
+    assert site is not None
+    fmt = Formatter("en", site.config.zone)
+    maintenances = [i for i in site.incidents if i.is_maintenance and i.current_window]
+    assert maintenances
+    whole = ical._calendar(site, fmt, "Demo", maintenances)
+    assert ical._calendar(site, fmt, "Demo", maintenances, {}) == whole
+
+
+def test_a_value_that_cannot_be_named_has_no_key() -> None:
+    site = load_site(REPO_ROOT, now=DEMO_NOW, check_git=False).site
+    assert site is not None
+    fingerprints = Fingerprints(site.sources)
+    incident = site.incidents[0]
+    assert fingerprints(incident, {"n": 1}) == fingerprints(incident, {"n": 1})
+    assert fingerprints(incident, {"n": 1}) != fingerprints(incident, {"n": 2})
+    assert fingerprints(lambda: 1) is None
+    assert Fingerprints({})(incident) is None  # a site made in code: rendered every time
+
+
+def test_an_incident_answers_for_each_clock_it_is_asked() -> None:
+    """Phases are remembered for the last clock only, never given for another."""
+    site = load_site(REPO_ROOT, now=DEMO_NOW, check_git=False).site
+    assert site is not None
+    maintenance = site.by_id["2026-12-03-database-upgrade"]
+    window = maintenance.current_window
+    assert window is not None
+    during = window.start + timedelta(minutes=1)
+    assert maintenance.status_at(DEMO_NOW).value == "scheduled"
+    assert maintenance.status_at(during).value == "in_progress"
+    assert maintenance.status_at(DEMO_NOW).value == "scheduled"
+
+
+def test_lazy_files_render_when_asked(tmp_path: Path) -> None:
+    write_site(tmp_path)
+    site = load_site(tmp_path, now=START, check_git=False).site
+    assert site is not None
+    files = render(site)
+    assert all(f.rendered for f in files)
+    assert {f.path for f in files} >= {"index.html", "history.atom", "api/v2/summary.json"}
