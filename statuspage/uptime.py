@@ -18,6 +18,7 @@ read the same figures.
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -148,6 +149,7 @@ def month_bounds(year: int, month: int, zone: ZoneInfo) -> tuple[datetime, datet
     return _midnight(date(year, month, 1), zone), _midnight(date(*following, 1), zone)
 
 
+@functools.lru_cache(maxsize=8192)  # the same few thousand days, again and again
 def _midnight(day: date, zone: ZoneInfo) -> datetime:
     # Where midnight does not exist (a few zones change clocks at 00:00), zoneinfo reads it
     # with the earlier offset, which lands in the first hour of that day: the right start.
@@ -180,6 +182,7 @@ class ComponentRecord:
         # span before it, which keeps a day's lookup short even with years of history.
         self._starts = [span[0] for span in self.spans]
         self._longest = max((end - start for start, end, _ in self.spans), default=_ZERO)
+        self._asked: dict[tuple[str, int], tuple[Uptime, ...]] = {}
 
     def between(self, start: datetime, end: datetime) -> Uptime:
         return Uptime(start=start, end=end, **self._measure(start, end))
@@ -195,15 +198,22 @@ class ComponentRecord:
         )
 
     def days(self, count: int) -> tuple[DayUptime, ...]:
-        """The last `count` calendar days, oldest first; the last one is today (so far)."""
-        today = local_today(self.site)
-        return tuple(self.day(today - timedelta(days=n)) for n in range(count - 1, -1, -1))
+        """The last `count` calendar days, oldest first; the last one is today (so far).
+        Remembered: the pages and the API ask for the same days."""
+        if ("days", count) not in self._asked:
+            today = local_today(self.site)
+            self._asked["days", count] = tuple(
+                self.day(today - timedelta(days=n)) for n in range(count - 1, -1, -1)
+            )
+        return self._asked["days", count]  # type: ignore[return-value]
 
     def months(self, count: int) -> tuple[MonthUptime, ...]:
         """The last `count` calendar months, oldest first; the last one is this month."""
-        today = local_today(self.site)
-        months = previous_months(today.year, today.month, count)
-        return tuple(self.month(year, month) for year, month in months)
+        if ("months", count) not in self._asked:
+            today = local_today(self.site)
+            months = previous_months(today.year, today.month, count)
+            self._asked["months", count] = tuple(self.month(year, month) for year, month in months)
+        return self._asked["months", count]  # type: ignore[return-value]
 
     def _measure(self, start: datetime, end: datetime) -> _Figures:
         measured = max(min(end, self.site.now) - start, _ZERO)
