@@ -81,13 +81,20 @@ def github_annotation(diagnostic: Diagnostic, root: Path) -> str:
     help="Output folder  [default: site/ in the site's folder]",
 )
 @click.option("--git/--no-git", default=True, help="Check git history for deleted incidents.")
+@click.option(
+    "--cache/--no-cache",
+    default=True,
+    help="Pick up from the last build (.statuspage/cache): parse, render and write only "
+    "what changed. The files are the same either way.",
+)
 @root_option
 @now_option
-def build(out: Path | None, git: bool, root: Path, now_text: str | None) -> None:
+def build(out: Path | None, git: bool, cache: bool, root: Path, now_text: str | None) -> None:
     """Build the static site: pages, feeds, calendar, JSON API and badges.
 
-    The new site replaces the output folder in one step; if anything fails, the previous
-    site stays as it was. The same files and the same --now give byte-identical output.
+    Nothing is written unless everything rendered; if anything fails, the previous site
+    stays as it was. The same files and the same --now give byte-identical output, whether
+    the build started from scratch or from the last one (see docs/performance.md).
 
     \b
     Examples:
@@ -99,7 +106,12 @@ def build(out: Path | None, git: bool, root: Path, now_text: str | None) -> None
 
     now = resolve_now(root, now_text)
     result = build_site(
-        root, out or root / "site", now=now, check_git=git, progress=terminal_progress()
+        root,
+        out or root / "site",
+        now=now,
+        check_git=git,
+        progress=terminal_progress(),
+        cache=cache,
     )
     for diagnostic in result.warnings:
         click.echo(str(diagnostic), err=True)
