@@ -177,12 +177,15 @@ def profile_cold(root: Path, out: Path, top: int = 25) -> str:
         f"Builder(Path(sys.argv[1]),Path(sys.argv[2])).build(now=datetime.fromisoformat"
         f"({NOW_TEXT!r}),check_git=False)"
     )
+    script = stats.with_suffix(".py")
+    script.write_text(probe.replace(";", "\n"))
     subprocess.run(
-        [sys.executable, "-m", "cProfile", "-o", str(stats), "-c", probe, str(root), str(out)],
+        [sys.executable, "-m", "cProfile", "-o", str(stats), str(script), str(root), str(out)],
         check=True,
         capture_output=True,
         env=os.environ | {"STATUSPAGE_WORKERS": "1"},
     )
+    script.unlink()
     import io
     import pstats
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -72,8 +73,68 @@ def generate(site: Site) -> Iterable[OutputFile]:
 
 
 def dump(document: Mapping[str, Any]) -> bytes:
-    """Deterministic JSON: sorted keys, UTF-8, a final newline."""
-    return (json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode()
+    """Deterministic JSON: sorted keys, UTF-8, a final newline.
+
+    The text of `json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False)`,
+    written here because the json module indents in pure Python, several times slower
+    (the uptime document has thousands of values); anything unusual goes to json itself.
+    """
+    out: list[str] = []
+    try:
+        _indented(document, "\n", out)
+    except _Unusual:
+        return (json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode()
+    out.append("\n")
+    return "".join(out).encode()
+
+
+class _Unusual(Exception):
+    """A value `_indented` leaves to the json module."""
+
+
+_encode_string = json.encoder.encode_basestring
+
+
+def _indented(value: Any, newline: str, out: list[str]) -> None:
+    kind = type(value)
+    if kind is str:
+        out.append(_encode_string(value))
+    elif value is None:
+        out.append("null")
+    elif kind is bool:
+        out.append("true" if value else "false")
+    elif kind is int:
+        out.append(int.__repr__(value))
+    elif kind is float and math.isfinite(value):
+        out.append(float.__repr__(value))
+    elif kind is dict:
+        if not value:
+            out.append("{}")
+            return
+        if any(type(key) is not str for key in value):
+            raise _Unusual
+        inner = newline + "  "
+        separator = "{" + inner
+        for key in sorted(value):
+            out.append(separator)
+            out.append(_encode_string(key))
+            out.append(": ")
+            _indented(value[key], inner, out)
+            separator = "," + inner
+        out.append(newline + "}")
+    elif kind is list or kind is tuple:
+        if not value:
+            out.append("[]")
+            return
+        inner = newline + "  "
+        separator = "[" + inner
+        for item in value:
+            out.append(separator)
+            _indented(item, inner, out)
+            separator = "," + inner
+        out.append(newline + "]")
+    else:
+        raise _Unusual
 
 
 def documents(site: Site) -> dict[str, JSON]:

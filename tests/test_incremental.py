@@ -9,6 +9,7 @@ user holding one `Builder`, and `serve`'s in-memory builder.
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import shutil
@@ -21,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from statuspage import cache, ical, parallel
+from statuspage import api, cache, ical, parallel
 from statuspage.build import build_site, render
 from statuspage.cache import Builder
 from statuspage.diagnostics import InputError
@@ -450,6 +451,24 @@ def test_remembered_date_parts_format_as_babel_does(
     medium_time = format_time(local, "medium", tzinfo=fmt.zone, locale=fmt.locale)
     assert fmt.date_time(moment) == f"{medium.replace(medium_time, short)} {local.tzname()}"
     assert fmt.time_only(moment) == short
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(), json_values, max_size=5))
+def test_api_json_is_what_the_json_module_writes(document: dict[str, object]) -> None:
+    expected = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    assert api.dump(document) == expected.encode()
 
 
 def test_calendars_splice_their_events_as_icalendar_writes_them() -> None:
