@@ -340,8 +340,9 @@ def _render_into(
 
     def task(part: int, parts: int) -> list[tuple[str, Sig | None]]:
         done: list[tuple[str, Sig | None]] = []
+        made: set[str] = set()
         for file in files[part::parts]:
-            write_staged(staging, [file])
+            write_staged(staging, [file], made)
             done.append((digest(file.data), stat_sig(os.path.join(staging, file.path))))
             if part == 0 and progress is not None:
                 progress("render", len(done) * parts, total)

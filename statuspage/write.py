@@ -61,12 +61,13 @@ def new_staging(out: Path) -> Path:
     return staging
 
 
-def write_staged(staging: Path, files: Iterable[OutputFile]) -> None:
+def write_staged(staging: Path, files: Iterable[OutputFile], made: set[str] | None = None) -> None:
     """Write files, already checked (`checked_files`), into a staging folder. Several
-    processes may write different files into the same folder at once."""
+    processes may write different files into the same folder at once. `made` remembers the
+    folders already made, for a caller that writes file by file."""
     # The staging folder is new and only holds what is made here, so no link can lead out
     # of it, and checked paths have no `..`: joining them stays inside.
-    made: set[str] = set()
+    made = set() if made is None else made
     for file in files:
         _write_new(os.path.join(staging, file.path), file.data, made)
 
