@@ -3,8 +3,8 @@
 What a build keeps for the next one lives in the site's `.statuspage/cache/` (git-ignored,
 never inside the published site):
 
-- `parse.pickle`: each incident file's parse result, under a digest of the file's bytes, for
-  one config and one version of the code;
+- `parse-NN.pickle`: each incident file's parse result, under a digest of the file's bytes,
+  for one config and one version of the code (in 16 shards: one edit rewrites one);
 - `build-<digest of the output folder>.pickle`, the manifest of an output folder: for each
   file the key it was rendered under, a digest of its bytes and how it stood on disk (size,
   modification time, inode) once written; and the same for every input, so that a build
@@ -184,36 +184,58 @@ class _Parse:
 
 
 class ParseCache:
-    """Parse results per incident file (a `load.Parser`), for one config and code."""
+    """Parse results per incident file (a `load.Parser`), for one config and code.
+
+    Kept on disk in `SHARDS` files by a digest of each file's path, so that a build after
+    one edit rewrites one shard, not the whole history's results.
+    """
+
+    SHARDS = 16
 
     def __init__(self) -> None:
         self.config_digest = ""
         self.entries: dict[str, _Parse] = {}
-        self.changed = False
+        self.dirty: set[int] = set()  # shards changed since they were last saved
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.dirty)
+
+    def _touch(self, path: str) -> None:
+        self.dirty.add(int(digest(path)[:4], 16) % self.SHARDS)
 
     def load(self, store: Store) -> None:
-        saved = store.read("parse.pickle")
-        if saved is None:
-            return
-        try:
-            self.config_digest = saved["config"]
-            self.entries = {
-                path: _Parse(sig, source, None, blob)
-                for path, (sig, source, blob) in saved["entries"].items()
-            }
-        except Exception as exc:
-            log.debug("parse cache unreadable (%s)", exc)
-            self.config_digest, self.entries = "", {}
+        configs = set()
+        entries: dict[str, _Parse] = {}
+        for shard in range(self.SHARDS):
+            saved = store.read(f"parse-{shard:02d}.pickle")
+            try:
+                if saved is None:
+                    raise LookupError("no such shard")
+                configs.add(saved["config"])
+                for path, (sig, source, blob) in saved["entries"].items():
+                    entries[path] = _Parse(sig, source, None, blob)
+            except Exception as exc:  # missing or damaged: its files are parsed again
+                log.debug("parse cache shard %d not used (%s)", shard, exc)
+                self.dirty.add(shard)
+        if len(configs) == 1:
+            self.config_digest, self.entries = configs.pop(), entries
+        else:  # shards from several configs: none can be trusted to match
+            self.dirty = set(range(self.SHARDS))
 
     def save(self, store: Store) -> None:
-        if not self.changed:
-            return
-        entries = {path: (e.sig, e.digest, e.dump()) for path, e in self.entries.items()}
-        store.write("parse.pickle", {"config": self.config_digest, "entries": entries})
-        self.changed = False
-
-    def digests(self) -> dict[str, str]:
-        return {path: entry.digest for path, entry in self.entries.items()}
+        shards: dict[int, dict[str, tuple[Sig | None, str, bytes]]] = {
+            shard: {} for shard in self.dirty
+        }
+        for path, entry in self.entries.items():
+            shard = int(digest(path)[:4], 16) % self.SHARDS
+            if shard in shards:
+                shards[shard][path] = (entry.sig, entry.digest, entry.dump())
+        for shard, entries in sorted(shards.items()):
+            store.write(
+                f"parse-{shard:02d}.pickle", {"config": self.config_digest, "entries": entries}
+            )
+        self.dirty = set()
 
     def __call__(
         self, jobs: Sequence[ParseJob], config: Config, config_digest: str
@@ -221,7 +243,7 @@ class ParseCache:
         if config_digest != self.config_digest:
             self.entries = {}  # everything was read for another config
             self.config_digest = config_digest
-            self.changed = True
+            self.dirty = set(range(self.SHARDS))
         now_ns = time.time_ns()
         results: list[Parsed | None] = [None] * len(jobs)
         todo: list[tuple[int, bytes, str, Sig | None]] = []
@@ -243,7 +265,8 @@ class ParseCache:
             trusted = sig if now_ns - st.st_mtime_ns >= RACY_NS else None
             if entry is not None and entry.digest == source:
                 if entry.sig != trusted:
-                    entry.sig, self.changed = trusted, True
+                    entry.sig = trusted
+                    self._touch(job.shown)
                 results[index] = entry.get()
                 continue
             todo.append((index, data, source, trusted))
@@ -252,11 +275,11 @@ class ParseCache:
         ):
             self.entries[jobs[index].shown] = _Parse(trusted, source, parsed, blob)
             results[index] = parsed
-            self.changed = True
+            self._touch(jobs[index].shown)
         present = {job.shown for job in jobs}
         for gone in [path for path in self.entries if path not in present]:
             del self.entries[gone]
-            self.changed = True
+            self._touch(gone)
         return [parsed for parsed in results if parsed is not None]
 
 
