@@ -6,6 +6,7 @@ cached per file; the checks that need the clock, or every file at once, live in 
 
 from __future__ import annotations
 
+import difflib
 import os
 import subprocess
 from collections.abc import Callable, Sequence
@@ -349,8 +350,6 @@ class _IncidentReader:
         return tuple(states)
 
     def _unknown_component(self, field: str, component: str) -> str:
-        import difflib
-
         known = sorted(self.config.component_ids)
         close = difflib.get_close_matches(component, known, n=1, cutoff=0.6)
         hint = f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(known)})"

@@ -197,15 +197,14 @@ def init_site(directory: Path, *, now: datetime, timezone: str = "UTC") -> list[
         raise StatuspageError(f"{config_path} already exists; not overwriting it")
     zone = ZoneInfo(timezone)
     start = (now - timedelta(days=1)).replace(second=0, microsecond=0)
-    moments = [start, start + timedelta(minutes=12), start + timedelta(minutes=40)]
     resolved = start + timedelta(minutes=75)
     example_name = f"{start.astimezone(zone).date().isoformat()}-slow-api.yaml"
     files = {
         config_path: _CONFIG.format(timezone=timezone),
         directory / INCIDENTS_DIR / example_name: _EXAMPLE.format(
             started=isoformat_local(start - timedelta(minutes=8), zone),
-            first=isoformat_local(moments[0], zone),
-            second=isoformat_local(moments[1], zone),
+            first=isoformat_local(start, zone),
+            second=isoformat_local(start + timedelta(minutes=12), zone),
             third=isoformat_local(resolved, zone),
             resolved_local=resolved.astimezone(zone).strftime("%H:%M"),
         ),
