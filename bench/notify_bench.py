@@ -25,7 +25,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from statuspage.subscribers import Subscriber, SubscriberStore  # noqa: E402
+from statuspage.notify.subscribers import Subscriber, SubscriberStore  # noqa: E402
 
 CONFIG = """\
 title: Bench Shop Status

@@ -15,7 +15,7 @@ from tests.tools import launch_chromium, require_chromium, serve_directory
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext
 
-    from statuspage.model import Site
+    from statuspage.inputs.model import Site
 
 
 @pytest.fixture(scope="session")
@@ -62,7 +62,7 @@ def serve() -> Iterator[Callable[[Path], str]]:
 @pytest.fixture(scope="session")
 def demo_site() -> Site:
     """The repository's demo site, loaded at DEMO_NOW."""
-    from statuspage.load import load_site_or_raise
+    from statuspage.inputs.load import load_site_or_raise
 
     return load_site_or_raise(REPO_ROOT, now=DEMO_NOW, check_git=False)
 
@@ -70,7 +70,7 @@ def demo_site() -> Site:
 @pytest.fixture(scope="session")
 def built_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo site built once per session at DEMO_NOW; returns the output folder."""
-    from statuspage.build import build_site
+    from statuspage.build.pipeline import build_site
 
     out = tmp_path_factory.mktemp("demo") / "site"
     build_site(REPO_ROOT, out, now=DEMO_NOW, check_git=False)

@@ -127,10 +127,10 @@ def write_machine_site(root: Path) -> Path:
 
 # The generators under test: building only these keeps the tests fast (no HTML pages).
 MACHINE_GENERATORS = (
-    "statuspage.feeds:generate",
-    "statuspage.ical:generate",
-    "statuspage.api:generate",
-    "statuspage.badges:generate",
+    "statuspage.outputs.feeds:generate",
+    "statuspage.outputs.ical:generate",
+    "statuspage.outputs.api:generate",
+    "statuspage.outputs.badges:generate",
 )
 
 
@@ -139,8 +139,8 @@ def build_machine_site(tmp_path: Path, name: str = "site", *, now: datetime = NO
     into tmp_path/<name> with the real loader and writer; returns the output folder."""
     import importlib
 
-    from statuspage.load import load_site_or_raise
-    from statuspage.write import write_site
+    from statuspage.build.write import write_site
+    from statuspage.inputs.load import load_site_or_raise
 
     src = tmp_path / "src"
     if not (src / "statuspage.yaml").exists():

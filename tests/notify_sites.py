@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from statuspage.clock import parse_now
+from statuspage.inputs.clock import parse_now
 from tests.sites import BASE_CONFIG, write_site
 
 NOW = parse_now("2026-11-23T09:00:00+01:00")

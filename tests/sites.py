@@ -6,7 +6,7 @@ import textwrap
 from datetime import datetime
 from pathlib import Path
 
-from statuspage.clock import parse_now
+from statuspage.inputs.clock import parse_now
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # The clock the demo is built with in tests: the morning after its newest incident.

@@ -14,7 +14,7 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 
-from statuspage.model import Site
+from statuspage.inputs.model import Site
 from tests.machine_site import (
     CANCELLED,
     IN_PROGRESS,
@@ -234,8 +234,8 @@ def test_demo_api_matches_the_model(built_demo: Path, demo_site: Site) -> None:
 
 
 def test_uptime_figures_are_the_bars(machine: Path) -> None:
-    from statuspage.load import load_site_or_raise
-    from statuspage.uptime import daily_uptime
+    from statuspage.inputs.load import load_site_or_raise
+    from statuspage.outputs.uptime import daily_uptime
 
     uptime = json.loads((machine / "api" / "uptime.json").read_text(encoding="utf-8"))
     site = load_site_or_raise(machine.parent / "src", now=NOW, check_git=False)

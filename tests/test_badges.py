@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from statuspage.badges import COLOURS, LABEL_BACKGROUND, badge
-from statuspage.model import ComponentStatus, Site
+from statuspage.inputs.model import ComponentStatus, Site
+from statuspage.outputs.badges import COLOURS, LABEL_BACKGROUND, badge
 from tests.machine_site import build_machine_site
 
 SVG = "{http://www.w3.org/2000/svg}"

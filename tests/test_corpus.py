@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from statuspage.cli import cli
-from statuspage.config import parse_config
-from statuspage.diagnostics import Problems
-from statuspage.load import parse_incident
+from statuspage.inputs.config import parse_config
+from statuspage.inputs.diagnostics import Problems
+from statuspage.inputs.load import parse_incident
 from tests.sites import write_site
 
 CORPUS = Path(__file__).parent / "corpus"

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from statuspage.cli import cli
-from statuspage.deploy import (
+from statuspage.publish.deploy import (
     Action,
     Change,
     DeployError,

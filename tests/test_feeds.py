@@ -12,7 +12,7 @@ from typing import Any
 import feedparser
 import pytest
 
-from statuspage.model import Site
+from statuspage.inputs.model import Site
 from tests.machine_site import (
     BASE_URL,
     CANCELLED,
@@ -247,9 +247,9 @@ def test_site_under_a_path_gets_its_own_ids(tmp_path: Path) -> None:
 
 
 def test_feeds_hold_the_newest_50_incidents_and_200_updates(tmp_path: Path) -> None:
-    from statuspage import feeds
-    from statuspage.load import load_site_or_raise
-    from statuspage.write import write_site
+    from statuspage.build.write import write_site
+    from statuspage.inputs.load import load_site_or_raise
+    from statuspage.outputs import feeds
     from tests.sites import write_site as write_source
 
     incidents = {}

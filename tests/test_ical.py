@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from icalendar import Calendar
 
-from statuspage.model import Site
+from statuspage.inputs.model import Site
 from tests.machine_site import (
     CANCELLED,
     IN_PROGRESS,

@@ -22,14 +22,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from statuspage import api, cache, ical, parallel
-from statuspage.build import build_site, render
-from statuspage.cache import Builder
-from statuspage.diagnostics import InputError
-from statuspage.fingerprint import Fingerprints
-from statuspage.i18n import Formatter
-from statuspage.load import load_site
-from statuspage.serve import incremental_builder
+from statuspage.build import engine as cache
+from statuspage.build import parallel
+from statuspage.build.engine import Builder
+from statuspage.build.pipeline import build_site, render
+from statuspage.inputs.diagnostics import InputError
+from statuspage.inputs.fingerprint import Fingerprints
+from statuspage.inputs.load import load_site
+from statuspage.outputs import api, ical
+from statuspage.publish.serve import incremental_builder
+from statuspage.text.i18n import Formatter
 from tests.sites import BASE_CONFIG, DEMO_NOW, REPO_ROOT, write_site
 
 START = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from statuspage.load import load_site, load_site_or_raise
-from statuspage.model import ComponentStatus, Indicator, Site, UpdateStatus
+from statuspage.inputs.load import load_site, load_site_or_raise
+from statuspage.inputs.model import ComponentStatus, Indicator, Site, UpdateStatus
 from tests.sites import at, write_site
 
 CHECKOUT = """\

@@ -18,9 +18,9 @@ import pytest
 from click.testing import CliRunner
 
 from statuspage.cli import cli
-from statuspage.load import load_site_or_raise
-from statuspage.model import Site
-from statuspage.notices import (
+from statuspage.inputs.load import load_site_or_raise
+from statuspage.inputs.model import Site
+from statuspage.notify.notices import (
     Notice,
     NoticeKind,
     Recipient,
@@ -28,7 +28,7 @@ from statuspage.notices import (
     sender_of,
     site_notices,
 )
-from statuspage.subscribers import unsubscribe_token, verify_unsubscribe_token
+from statuspage.notify.subscribers import unsubscribe_token, verify_unsubscribe_token
 from tests.notify_sites import (
     CHECKOUT_KEYS,
     NOTIFY_CONFIG,
@@ -163,7 +163,7 @@ def test_a_postmortem_announced_by_an_update_is_not_mailed_twice(tmp_path: Path)
 )
 def test_reminder_before_a_maintenance(tmp_path: Path, clock: str, expected: bool) -> None:
     root = notify_site(tmp_path)
-    from statuspage.clock import parse_now
+    from statuspage.inputs.clock import parse_now
 
     site = load_site_or_raise(root, now=parse_now(clock), check_git=False)
     reminders = [n for n in site_notices(site, reminder=timedelta(minutes=60))]
@@ -451,7 +451,7 @@ def test_preview_prints_the_latest_notice(tmp_path: Path) -> None:
 
 def test_the_documented_token_check_accepts_our_tokens() -> None:
     """docs/notices.md shows endpoint authors how to verify a token: that code must work."""
-    from statuspage.ledger import Keys
+    from statuspage.notify.ledger import Keys
     from tests.sites import REPO_ROOT
 
     doc = (REPO_ROOT / "docs" / "notices.md").read_text(encoding="utf-8")

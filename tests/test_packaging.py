@@ -60,7 +60,7 @@ def test_the_wheel_ships_the_builtin_themes(wheel: Path) -> None:
     missing = [path for path in theme_files if f"statuspage/{path}" not in names]
     assert not missing
     assert "statuspage/py.typed" in names
-    assert "statuspage/pages.py" in names and "statuspage/cli/__init__.py" in names
+    assert "statuspage/outputs/pages.py" in names and "statuspage/cli/__init__.py" in names
 
 
 def test_the_wheel_ships_the_compiled_catalogs(wheel: Path) -> None:
@@ -74,8 +74,20 @@ def test_an_installed_wheel_builds_the_demo(wheel: Path, tmp_path: Path) -> None
     """Installed in a fresh environment (dependencies from this one), run outside the
     repository: the pages come from the packaged theme."""
     env = tmp_path / "venv"
-    venv.create(env, system_site_packages=True, with_pip=True)
+    venv.create(env, with_pip=True)
     python = env / "bin" / "python"
+    # The dependencies come from the environment running the tests, which may itself be a
+    # virtual environment (system_site_packages would reach past it to the base Python).
+    # Plain path lines: the .pth files there (such as this checkout's editable install) are
+    # not processed, so statuspage can only come from the wheel.
+    inner = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    outer = [path for path in sys.path if path.endswith(("site-packages", "dist-packages"))]
+    Path(inner, "_test_dependencies.pth").write_text("\n".join(outer) + "\n", encoding="utf-8")
     subprocess.run(
         [str(python), "-m", "pip", "install", "-q", "--no-deps", str(wheel)],
         check=True,
@@ -87,7 +99,7 @@ def test_an_installed_wheel_builds_the_demo(wheel: Path, tmp_path: Path) -> None
     shutil.copy(REPO_ROOT / "statuspage.yaml", site)
     shutil.copytree(REPO_ROOT / "incidents", site / "incidents")
     where = subprocess.run(
-        [str(python), "-c", "import statuspage.pages as p; print(p.builtin_themes())"],
+        [str(python), "-c", "import statuspage.outputs.pages as p; print(p.builtin_themes())"],
         check=True,
         capture_output=True,
         text=True,

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from statuspage import pages
-from statuspage.load import load_site_or_raise
-from statuspage.model import Site
+from statuspage.inputs.load import load_site_or_raise
+from statuspage.inputs.model import Site
+from statuspage.outputs import pages
 from tests.sites import at, write_site
 
 INDEX_BUDGET = 40 * 1024

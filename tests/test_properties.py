@@ -8,10 +8,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from statuspage.config import parse_config
-from statuspage.diagnostics import Problems, Severity
-from statuspage.load import INCIDENT_KEYS, UPDATE_KEYS, parse_incident
-from statuspage.model import Config, Incident
+from statuspage.inputs.config import parse_config
+from statuspage.inputs.diagnostics import Problems, Severity
+from statuspage.inputs.load import INCIDENT_KEYS, UPDATE_KEYS, parse_incident
+from statuspage.inputs.model import Config, Incident
 
 CORPUS = Path(__file__).parent / "corpus"
 

@@ -20,12 +20,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from statuspage.build import build_site
+from statuspage.build.pipeline import build_site
 from statuspage.cli import cli
-from statuspage.ledger import KEY_ENV, Ledger, LedgerError, load_keys, read
-from statuspage.load import load_site_or_raise
-from statuspage.send import Report, SmtpError, notify
-from statuspage.subscribers import Subscriber, SubscriberStore
+from statuspage.inputs.load import load_site_or_raise
+from statuspage.notify.ledger import KEY_ENV, Ledger, LedgerError, load_keys, read
+from statuspage.notify.send import Report, SmtpError, notify
+from statuspage.notify.subscribers import Subscriber, SubscriberStore
 from tests.mailserver import (
     Recorder,
     free_port,
@@ -117,8 +117,8 @@ def test_each_subscriber_gets_each_notice_once(site_root: Path) -> None:
 
 
 def test_unsubscribe_links_carry_a_token_for_that_subscriber(site_root: Path) -> None:
-    from statuspage.ledger import Keys
-    from statuspage.subscribers import verify_unsubscribe_token
+    from statuspage.notify.ledger import Keys
+    from statuspage.notify.subscribers import verify_unsubscribe_token
 
     with smtp_server() as (server, port):
         run(site_root, port)
@@ -195,7 +195,7 @@ def test_new_subscribers_do_not_get_the_past(site_root: Path) -> None:
 
 
 def _wall_clock() -> object:
-    from statuspage.clock import utc_now
+    from statuspage.inputs.clock import utc_now
 
     time.sleep(1.1)  # the ledger counts whole seconds
     return utc_now()
@@ -450,7 +450,7 @@ def test_a_killed_run_resumes_without_losing_or_repeating(tmp_path: Path) -> Non
 
 
 def test_reminder_before_a_maintenance_is_sent_once(tmp_path: Path) -> None:
-    from statuspage.clock import parse_now
+    from statuspage.inputs.clock import parse_now
 
     config = NOTIFY_CONFIG.replace("notify:\n", "notify:\n  reminder_minutes: 60\n")
     root = notify_site(tmp_path, config=config)

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from statuspage.diagnostics import StatuspageError
-from statuspage.serve import (
+from statuspage.inputs.diagnostics import StatuspageError
+from statuspage.publish.serve import (
     Build,
     Preview,
     inject,
@@ -390,7 +390,7 @@ def test_built_files_never_carry_the_reload_script(tmp_path: Path) -> None:
     finally:
         assert server.stop(signal.SIGTERM) == 0
     assert server.lines[-1] == "Stopped."
-    from statuspage.build import build_site
+    from statuspage.build.pipeline import build_site
 
     build_site(root, root / "site", now=now, check_git=False)
     pages = list((root / "site").rglob("*.html"))

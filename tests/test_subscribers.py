@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from statuspage.cli import cli
-from statuspage.config import parse_config
-from statuspage.diagnostics import InputError, Problems, StatuspageError
-from statuspage.ledger import KEY_ENV, Keys
-from statuspage.subscribers import (
+from statuspage.inputs.config import parse_config
+from statuspage.inputs.diagnostics import InputError, Problems, StatuspageError
+from statuspage.notify.ledger import KEY_ENV, Keys
+from statuspage.notify.subscribers import (
     AddressError,
     Subscriber,
     SubscriberStore,

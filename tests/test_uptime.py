@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from statuspage import uptime
-from statuspage.load import load_site_or_raise
-from statuspage.model import ComponentStatus, Site
+from statuspage.inputs.load import load_site_or_raise
+from statuspage.inputs.model import ComponentStatus, Site
+from statuspage.outputs import uptime
 from tests.sites import at, write_site
 
 MINUTE = timedelta(minutes=1)

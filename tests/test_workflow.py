@@ -18,9 +18,9 @@ import yaml
 from click.testing import CliRunner
 
 from statuspage import __version__
+from statuspage.authoring.scaffold import WORKFLOW_PATH
 from statuspage.cli import cli
-from statuspage.model import NotifyConfig
-from statuspage.scaffold import WORKFLOW_PATH
+from statuspage.inputs.model import NotifyConfig
 from tests.mailserver import smtp_server
 from tests.sites import REPO_ROOT, write_site
 from tests.tools import NODE_MODULES, missing_tool

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from statuspage import __version__
-from statuspage.diagnostics import InputError, StatuspageError
+from statuspage.inputs.diagnostics import InputError, StatuspageError
 
 # name → "module:attribute"; add a line here for a new command.
 COMMANDS = {

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from statuspage.clock import parse_now, utc_now
-from statuspage.diagnostics import StatuspageError
+from statuspage.inputs.clock import parse_now, utc_now
+from statuspage.inputs.diagnostics import StatuspageError
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -48,7 +48,7 @@ def resolve_now(root: Path, now_text: str | None) -> datetime:
 
 def site_zone(root: Path) -> ZoneInfo | None:
     """The site's time zone if the config can be read, else None (UTC)."""
-    from statuspage.edit import read_config
+    from statuspage.authoring.edit import read_config
 
     try:
         return read_config(root).zone

@@ -69,9 +69,9 @@ def deploy(
       statuspage deploy /var/www/status --dry-run
       statuspage deploy s3://status-example/ --endpoint-url https://s3.example.net
     """
-    from statuspage.deploy import Action, GitTarget, parse_target
-    from statuspage.deploy import deploy as ship
-    from statuspage.deploy import rollback as roll_back
+    from statuspage.publish.deploy import Action, GitTarget, parse_target
+    from statuspage.publish.deploy import deploy as ship
+    from statuspage.publish.deploy import rollback as roll_back
 
     where = parse_target(target)
     if rollback:
@@ -79,7 +79,7 @@ def deploy(
     else:
         base_url = None
         if isinstance(where, GitTarget):
-            from statuspage.edit import read_config
+            from statuspage.authoring.edit import read_config
 
             base_url = read_config(root).base_url
         result = ship(

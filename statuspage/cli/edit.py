@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from statuspage.cli.common import now_option, pairs, resolve_now, root_option, site_zone
-from statuspage.model import INCIDENT_STATUSES, MAINTENANCE_STATUSES, Kind
+from statuspage.inputs.model import INCIDENT_STATUSES, MAINTENANCE_STATUSES, Kind
 
 _IMPACT_BY_STATE = {
     "degraded_performance": "minor",
@@ -32,8 +32,8 @@ def init(directory: Path, timezone: str) -> None:
     """
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    from statuspage.clock import utc_now
-    from statuspage.scaffold import init_site
+    from statuspage.authoring.scaffold import init_site
+    from statuspage.inputs.clock import utc_now
 
     try:
         ZoneInfo(timezone)
@@ -53,7 +53,7 @@ def new() -> None:
 def _time(root: Path, value: str | None, option: str) -> datetime | None:
     if value is None:
         return None
-    from statuspage.clock import LocalTimeError, parse_now
+    from statuspage.inputs.clock import LocalTimeError, parse_now
 
     try:
         return parse_now(value, site_zone(root))
@@ -109,7 +109,7 @@ def new_incident(
       statuspage new incident "Checkout errors" -c checkout=major_outage \\
           -m "Some payments fail. We are investigating." --next-update 30m
     """
-    from statuspage.edit import NewUpdate, new_incident
+    from statuspage.authoring.edit import NewUpdate, new_incident
 
     now = resolve_now(root, now_text)
     states = pairs(components, "--component")
@@ -169,8 +169,8 @@ def new_maintenance(
       statuspage new maintenance "Database upgrade" -c api \\
           --start 2026-12-03T23:00 --end 2026-12-04T01:30
     """
-    from statuspage.edit import NewUpdate, new_incident
-    from statuspage.model import Window
+    from statuspage.authoring.edit import NewUpdate, new_incident
+    from statuspage.inputs.model import Window
 
     now = resolve_now(root, now_text)
     states = pairs(
@@ -241,8 +241,8 @@ def update(
           -m "A faulty certificate; rolling back." -c checkout=partial_outage
       statuspage update 2026-11-20-checkout-errors --status resolved -m "All fixed."
     """
-    from statuspage.edit import NewUpdate, append_update
-    from statuspage.model import Window
+    from statuspage.authoring.edit import NewUpdate, append_update
+    from statuspage.inputs.model import Window
 
     now = resolve_now(root, now_text)
     window = None

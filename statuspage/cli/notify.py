@@ -10,8 +10,8 @@ import click
 from statuspage.cli.common import now_option, resolve_now, root_option
 
 if TYPE_CHECKING:
-    from statuspage.model import Config, Site
-    from statuspage.subscribers import Subscriber, SubscriberStore
+    from statuspage.inputs.model import Config, Site
+    from statuspage.notify.subscribers import Subscriber, SubscriberStore
 
 
 @click.command()
@@ -76,7 +76,7 @@ def notify(
       statuspage notify --dry-run --outbox outbox/
       statuspage notify --preview 2026-11-20-checkout-errors --html notice.html
     """
-    from statuspage.load import load_site_or_raise
+    from statuspage.inputs.load import load_site_or_raise
 
     if outbox is not None and not dry_run:
         raise click.UsageError("--outbox needs --dry-run")
@@ -93,9 +93,9 @@ def notify(
 
 
 def _preview(site: Site, incident_id: str, html_file: Path | None, language: str | None) -> None:
-    from statuspage.config import LANGUAGES
-    from statuspage.diagnostics import StatuspageError
-    from statuspage.notices import Renderer, latest_notice, preview_recipient, preview_sender
+    from statuspage.inputs.config import LANGUAGES
+    from statuspage.inputs.diagnostics import StatuspageError
+    from statuspage.notify.notices import Renderer, latest_notice, preview_recipient, preview_sender
 
     if incident_id not in site.by_id:
         raise StatuspageError(f"no incident {incident_id!r} in incidents/")
@@ -116,7 +116,7 @@ def _preview(site: Site, incident_id: str, html_file: Path | None, language: str
 
 def _run(site: Site, *, dry_run: bool, outbox: Path | None, baseline: bool) -> None:
     from statuspage.cli.progress import terminal_progress
-    from statuspage.send import notify as send_notices
+    from statuspage.notify.send import notify as send_notices
 
     ledger = site.config.notify.ledger
     report = send_notices(
@@ -191,8 +191,8 @@ def subscribers() -> None:
 
 
 def _store(root: Path) -> tuple[Config, SubscriberStore]:
-    from statuspage.edit import read_config
-    from statuspage.subscribers import SubscriberStore
+    from statuspage.authoring.edit import read_config
+    from statuspage.notify.subscribers import SubscriberStore
 
     config = read_config(root)
     return config, SubscriberStore(root / config.notify.subscribers)
@@ -222,9 +222,9 @@ def add(email: str, components: tuple[str, ...], language: str | None, root: Pat
     Example:
       statuspage subscribers add jane@example.com -c checkout -c payments --language fr
     """
-    from statuspage.clock import utc_now
-    from statuspage.config import LANGUAGES
-    from statuspage.subscribers import subscriber
+    from statuspage.inputs.clock import utc_now
+    from statuspage.inputs.config import LANGUAGES
+    from statuspage.notify.subscribers import subscriber
 
     config, store = _store(root)
     new = subscriber(
@@ -255,9 +255,9 @@ def remove(email: str | None, token: str | None, root: Path) -> None:
       statuspage subscribers remove jane@example.com
       statuspage subscribers remove --token u1.amFuZUBleGFtcGxlLmNvbQ.3q...
     """
-    from statuspage.diagnostics import StatuspageError
-    from statuspage.ledger import load_keys
-    from statuspage.subscribers import verify_unsubscribe_token
+    from statuspage.inputs.diagnostics import StatuspageError
+    from statuspage.notify.ledger import load_keys
+    from statuspage.notify.subscribers import verify_unsubscribe_token
 
     if (email is None) == (token is None):
         raise click.UsageError("give either EMAIL or --token")
@@ -301,9 +301,9 @@ def import_(file: Path, root: Path) -> None:
     Example:
       statuspage subscribers import customers.csv
     """
-    from statuspage.clock import utc_now
-    from statuspage.config import LANGUAGES
-    from statuspage.subscribers import read_csv
+    from statuspage.inputs.clock import utc_now
+    from statuspage.inputs.config import LANGUAGES
+    from statuspage.notify.subscribers import read_csv
 
     config, store = _store(root)
     new = read_csv(

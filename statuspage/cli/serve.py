@@ -53,10 +53,10 @@ def serve(
       statuspage serve
       statuspage serve --port 8080 --poll
     """
-    from statuspage.serve import preview
+    from statuspage.publish.serve import preview
 
     if not ctx.find_root().obj.get("quiet"):
-        logging.getLogger("statuspage.serve").setLevel(logging.INFO)
+        logging.getLogger("statuspage.publish.serve").setLevel(logging.INFO)
     now = resolve_now(root, now_text) if now_text else None
     preview(root, host=host, port=port, poll=poll, check_git=git, now=now)
     click.echo("Stopped.", err=True)

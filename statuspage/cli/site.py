@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from statuspage.cli.common import now_option, resolve_now, root_option
-from statuspage.diagnostics import Diagnostic
+from statuspage.inputs.diagnostics import Diagnostic
 
 
 @click.command()
@@ -34,7 +34,7 @@ def validate(strict: bool, git: bool, output_format: str, root: Path, now_text: 
     Example:
       statuspage validate --strict
     """
-    from statuspage.load import load_site
+    from statuspage.inputs.load import load_site
 
     now = resolve_now(root, now_text)
     result = load_site(root, now=now, check_git=git)
@@ -101,7 +101,7 @@ def build(out: Path | None, git: bool, cache: bool, root: Path, now_text: str | 
       statuspage build
       statuspage build --out public --now 2026-11-20T15:00:00+01:00
     """
-    from statuspage.build import build_site
+    from statuspage.build.pipeline import build_site
     from statuspage.cli.progress import terminal_progress
 
     now = resolve_now(root, now_text)

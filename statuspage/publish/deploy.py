@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from statuspage.diagnostics import StatuspageError
-from statuspage.mediatypes import cache_control, content_type
+from statuspage.inputs.diagnostics import StatuspageError
+from statuspage.publish.mediatypes import cache_control, content_type
 
 log = logging.getLogger(__name__)
 

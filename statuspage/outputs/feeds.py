@@ -26,13 +26,14 @@ from html import escape
 
 from feedgen.feed import FeedGenerator
 
-from statuspage import __version__, links
-from statuspage.fingerprint import Fingerprints
-from statuspage.i18n import Formatter, language_tag
-from statuspage.markup import to_html
-from statuspage.model import Component, Config, Incident, Site, Text, Update
-from statuspage.output import OutputFile
-from statuspage.words import update_status_word
+from statuspage import __version__
+from statuspage.inputs.fingerprint import Fingerprints
+from statuspage.inputs.model import Component, Config, Incident, Site, Text, Update
+from statuspage.outputs import links
+from statuspage.outputs.markup import to_html
+from statuspage.outputs.output import OutputFile
+from statuspage.text.i18n import Formatter, language_tag
+from statuspage.text.words import update_status_word
 
 HISTORY_LIMIT = 50  # incidents per history feed; the history pages hold the rest
 UPDATES_LIMIT = 200  # updates in updates.atom

@@ -20,17 +20,17 @@ from pathlib import Path
 
 import yaml
 
-from statuspage.clock import isoformat_local
-from statuspage.config import CONFIG_NAME, parse_config
-from statuspage.diagnostics import InputError, Problems, StatuspageError
-from statuspage.load import (
+from statuspage.inputs.clock import isoformat_local
+from statuspage.inputs.config import CONFIG_NAME, parse_config
+from statuspage.inputs.diagnostics import InputError, Problems, StatuspageError
+from statuspage.inputs.load import (
     INCIDENT_SUFFIXES,
     INCIDENTS_DIR,
     check_clock,
     parse_incident,
 )
-from statuspage.model import Config, Kind, Window
-from statuspage.yamlmarks import is_slug
+from statuspage.inputs.model import Config, Kind, Window
+from statuspage.inputs.yamlmarks import is_slug
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -24,6 +24,7 @@ stat alone (file times can be that coarse): its bytes are read and compared inst
 from __future__ import annotations
 
 import gc
+import importlib
 import importlib.util
 import logging
 import os
@@ -38,14 +39,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from statuspage import parallel
-from statuspage.config import CONFIG_NAME
-from statuspage.diagnostics import Diagnostic, InputError, Problems
-from statuspage.fingerprint import digest
-from statuspage.load import INCIDENTS_DIR, LoadResult, Parsed, ParseJob, load_site
-from statuspage.model import Config, Site
-from statuspage.output import OutputFile
-from statuspage.yamlmarks import MAX_FILE_BYTES
+from statuspage.build import parallel
+from statuspage.inputs.config import CONFIG_NAME
+from statuspage.inputs.diagnostics import Diagnostic, InputError, Problems
+from statuspage.inputs.fingerprint import digest
+from statuspage.inputs.load import INCIDENTS_DIR, LoadResult, Parsed, ParseJob, load_site
+from statuspage.inputs.model import Config, Site
+from statuspage.inputs.yamlmarks import MAX_FILE_BYTES
+from statuspage.outputs.output import OutputFile
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,19 @@ _LIBRARIES = (
 )
 
 Sig = tuple[int, int, int]  # size, modification time (ns), inode
+Generator = Callable[[Site], Iterable[OutputFile]]
+# (what, done, total): the CLI draws it on a terminal; total 0 means not known in advance.
 Progress = Callable[[str, int, int], None]
+
+# Each generator is a pure function of the site, named "module:function" so a build imports
+# only what it runs. Order does not matter: files are sorted before writing.
+GENERATORS: tuple[str, ...] = (
+    "statuspage.outputs.pages:generate",
+    "statuspage.outputs.feeds:generate",
+    "statuspage.outputs.ical:generate",
+    "statuspage.outputs.api:generate",
+    "statuspage.outputs.badges:generate",
+)
 
 
 def stat_sig(path: Path | str, now_ns: int | None = None) -> Sig | None:
@@ -95,7 +108,7 @@ def toolchain() -> str:
     global _toolchain
     if _toolchain is None:
         parts = [f"format {FORMAT}", sys.version]
-        package = Path(__file__).resolve().parent
+        package = Path(__file__).resolve().parent.parent
         # The built-in themes: inside the package once installed, beside it in a checkout.
         themes = package / "themes"
         if not themes.is_dir():
@@ -285,7 +298,7 @@ class ParseCache:
 
 def _parse(job: ParseJob, data: bytes | None, config: Config) -> Parsed:
     """Like `load.parse_file`, from bytes already read (None: read them, with its checks)."""
-    from statuspage.load import parse_file, parse_incident
+    from statuspage.inputs.load import parse_file, parse_incident
 
     if data is None:
         return parse_file(job, config)
@@ -356,7 +369,7 @@ def _render_into(
 ) -> list[tuple[str, Sig | None]]:
     """Render every file and write it into the staging folder; each process writes what it
     rendered, so only a digest and a stat come back. In the order of `files`."""
-    from statuspage.write import write_staged
+    from statuspage.build.write import write_staged
 
     total = len(files)
     parts = min(parallel.cores(), 8) if total >= PARALLEL_RENDER else 1
@@ -504,7 +517,7 @@ class Builder:
             raise InputError(result.errors)
         self.site = result.site
         if self.store is not None:
-            from statuspage.pages import BYTECODE
+            from statuspage.outputs.pages import BYTECODE
 
             BYTECODE.folder = self.store.folder / "templates"
         files = _generate(result)
@@ -541,7 +554,7 @@ class Builder:
     def _in_memory(
         self, files: list[OutputFile], build_key: str, progress: Progress | None, laps: _Laps
     ) -> Outcome:
-        from statuspage.write import checked_files
+        from statuspage.build.write import checked_files
 
         files = checked_files(files)  # the writer's checks, without writing
         keys = [_full_key(build_key, f) for f in files]
@@ -562,7 +575,7 @@ class Builder:
     def _on_disk(
         self, files: list[OutputFile], build_key: str, progress: Progress | None, laps: _Laps
     ) -> tuple[Outcome, dict[str, Record]]:
-        from statuspage.write import checked_files, new_staging, swap_in, update_site
+        from statuspage.build.write import checked_files, new_staging, swap_in, update_site
 
         assert self.out is not None
         files = checked_files(files)
@@ -707,7 +720,7 @@ class Builder:
 
 
 def _deleted(root: Path) -> dict[str, str | None]:
-    from statuspage.load import deleted_incident_files
+    from statuspage.inputs.load import deleted_incident_files
 
     return deleted_incident_files(root)
 
@@ -755,10 +768,16 @@ def _full_key(build_key: str, file: OutputFile) -> str | None:
 
 
 def _generate(result: LoadResult) -> list[OutputFile]:
-    from statuspage.build import generators
-
     assert result.site is not None
     files: list[OutputFile] = []
     for generate in generators():
         files.extend(generate(result.site))
     return files
+
+
+def generators() -> list[Generator]:
+    found = []
+    for spec in GENERATORS:
+        module, _, name = spec.partition(":")
+        found.append(getattr(importlib.import_module(module), name))
+    return found

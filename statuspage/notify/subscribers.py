@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from statuspage.diagnostics import InputError, Problems, StatuspageError
+from statuspage.inputs.diagnostics import InputError, Problems, StatuspageError
 
 STORE_VERSION = 1
 MAX_ADDRESS = 254

@@ -12,10 +12,10 @@ import unicodedata
 from collections.abc import Iterable
 from html import escape
 
-from statuspage.i18n import translations
-from statuspage.model import ComponentStatus, Indicator, Site
-from statuspage.output import OutputFile
-from statuspage.words import component_status_word, indicator_word
+from statuspage.inputs.model import ComponentStatus, Indicator, Site
+from statuspage.outputs.output import OutputFile
+from statuspage.text.i18n import translations
+from statuspage.text.words import component_status_word, indicator_word
 
 LABEL_BACKGROUND = "#3b3b3b"  # white text on it: 11.2:1
 # Background and text colour per state; every pair has a contrast of 4.5:1 or more.

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from statuspage import __version__
-from statuspage.clock import isoformat_local
-from statuspage.config import CONFIG_NAME
-from statuspage.diagnostics import StatuspageError
-from statuspage.load import INCIDENTS_DIR
+from statuspage.inputs.clock import isoformat_local
+from statuspage.inputs.config import CONFIG_NAME
+from statuspage.inputs.diagnostics import StatuspageError
+from statuspage.inputs.load import INCIDENTS_DIR
 
 _CONFIG = """\
 # The configuration of your status page. Reference: docs/configuration.md

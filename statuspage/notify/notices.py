@@ -35,11 +35,8 @@ import jinja2
 from icalendar import Calendar
 from markupsafe import Markup
 
-from statuspage import ical, links
-from statuspage.diagnostics import StatuspageError
-from statuspage.i18n import Formatter, language_tag, translations
-from statuspage.markup import to_html, to_text
-from statuspage.model import (
+from statuspage.inputs.diagnostics import StatuspageError
+from statuspage.inputs.model import (
     ComponentStatus,
     Config,
     Incident,
@@ -48,7 +45,10 @@ from statuspage.model import (
     Update,
     UpdateStatus,
 )
-from statuspage.words import component_status_word, update_status_word
+from statuspage.outputs import ical, links
+from statuspage.outputs.markup import to_html, to_text
+from statuspage.text.i18n import Formatter, language_tag, translations
+from statuspage.text.words import component_status_word, update_status_word
 
 EMAIL_FOLDER = "email"
 TEMPLATES = ("notice.txt", "notice.html")
@@ -254,7 +254,7 @@ def thread_id(config: Config, incident: Incident) -> str | None:
 def template_dirs(site: Site) -> tuple[Path, ...]:
     """Where `email/` templates are looked up, first match wins: the site's own theme, a
     built-in theme of that name, then the built-in default (as for pages)."""
-    from statuspage.pages import BUILTIN_THEME, builtin_themes
+    from statuspage.outputs.pages import BUILTIN_THEME, builtin_themes
 
     name = site.config.theme
     builtin = builtin_themes()
@@ -480,7 +480,7 @@ def _quoted_printable(text: str) -> bytes:
 
 
 def maintenance_calendar(site: Site, incident: Incident, language: str) -> bytes:
-    """One VEVENT, the same UID and SEQUENCE as in `maintenance.ics` (statuspage.ical)."""
+    """One VEVENT, the same UID and SEQUENCE as in `maintenance.ics` (statuspage.outputs.ical)."""
     calendar = Calendar()
     calendar.add("prodid", ical.PRODID)
     calendar.add("version", "2.0")

@@ -20,13 +20,14 @@ from datetime import timedelta
 
 from icalendar import Calendar, Event
 
-from statuspage import __version__, links
-from statuspage.fingerprint import Fingerprints
-from statuspage.i18n import Formatter
-from statuspage.markup import to_text
-from statuspage.model import Incident, Site, UpdateStatus
-from statuspage.output import OutputFile
-from statuspage.words import update_status_word
+from statuspage import __version__
+from statuspage.inputs.fingerprint import Fingerprints
+from statuspage.inputs.model import Incident, Site, UpdateStatus
+from statuspage.outputs import links
+from statuspage.outputs.markup import to_text
+from statuspage.outputs.output import OutputFile
+from statuspage.text.i18n import Formatter
+from statuspage.text.words import update_status_word
 
 PRODID = f"-//statuspage//statuspage {__version__}//EN"
 REFRESH = timedelta(hours=1)

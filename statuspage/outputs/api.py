@@ -28,10 +28,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from statuspage import links
-from statuspage.fingerprint import digest
-from statuspage.markup import to_text
-from statuspage.model import (
+from statuspage.inputs.fingerprint import digest
+from statuspage.inputs.model import (
     Component,
     ComponentStatus,
     Config,
@@ -40,8 +38,10 @@ from statuspage.model import (
     Site,
     UpdateStatus,
 )
-from statuspage.output import OutputFile
-from statuspage.uptime import DayUptime, daily_uptime, floor_fraction, total
+from statuspage.outputs import links
+from statuspage.outputs.markup import to_text
+from statuspage.outputs.output import OutputFile
+from statuspage.outputs.uptime import DayUptime, daily_uptime, floor_fraction, total
 
 JSON = dict[str, Any]
 LIST_LIMIT = 50  # the "all" lists hold the 50 most recent, as Statuspage's do

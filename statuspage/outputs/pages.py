@@ -27,14 +27,14 @@ from xml.sax.saxutils import escape as xml_escape
 import jinja2
 from markupsafe import Markup, escape
 
-from statuspage import links, uptime
-from statuspage.diagnostics import StatuspageError
-from statuspage.fingerprint import Fingerprints, digest
-from statuspage.i18n import AUTONYMS, Formatter, language_tag, translations
-from statuspage.markup import to_html
-from statuspage.model import Component, ComponentStatus, Incident, Site, Text, UpdateStatus
-from statuspage.output import OutputFile
-from statuspage.words import (
+from statuspage.inputs.diagnostics import StatuspageError
+from statuspage.inputs.fingerprint import Fingerprints, digest
+from statuspage.inputs.model import Component, ComponentStatus, Incident, Site, Text, UpdateStatus
+from statuspage.outputs import links, uptime
+from statuspage.outputs.markup import to_html
+from statuspage.outputs.output import OutputFile
+from statuspage.text.i18n import AUTONYMS, Formatter, language_tag, translations
+from statuspage.text.words import (
     COMPONENT_STATUS_WORDS,
     IMPACT_WORDS,
     INDICATOR_WORDS,
@@ -106,10 +106,11 @@ class ThemeError(StatuspageError):
 
 def builtin_themes() -> Path:
     """The folder of the built-in themes: inside the installed package, or in a checkout."""
-    packaged = Path(__file__).parent / "themes"
+    package = Path(__file__).resolve().parent.parent
+    packaged = package / "themes"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parent.parent / "themes"
+    return package.parent / "themes"
 
 
 def theme_folders(site: Site) -> list[Path]:
@@ -544,7 +545,7 @@ class Renderer:
     ) -> OutputFile:
         """Like `render`, with the context made only when the page is rendered."""
         full = self.root + path
-        # The build adds the path, the code, the config and the clock (statuspage/cache.py).
+        # The build adds the path, the code, the config and the clock (statuspage/build/engine.py).
         file_key = None if key is None else f"{self.key_prefix} {template} {key}"
         return OutputFile(
             full, key=file_key, render=lambda: self.render_now(path, template, context())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from statuspage.model import Config
+from statuspage.inputs.model import Config
 
 # The date part of our tag: URIs (RFC 4151). It is a constant, as Statuspage's own feeds use
 # a constant: tag URIs are opaque names, and a date taken from the data could change.

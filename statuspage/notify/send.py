@@ -25,11 +25,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import SplitResult, unquote, urlsplit
 
-from statuspage.clock import utc_now
-from statuspage.diagnostics import StatuspageError
-from statuspage.ledger import Keys, Ledger, LedgerError, LedgerState, load_keys, read
-from statuspage.model import Site
-from statuspage.notices import (
+from statuspage.inputs.clock import utc_now
+from statuspage.inputs.diagnostics import StatuspageError
+from statuspage.inputs.model import Site
+from statuspage.notify.ledger import Keys, Ledger, LedgerError, LedgerState, load_keys, read
+from statuspage.notify.notices import (
     Notice,
     Recipient,
     Renderer,
@@ -38,7 +38,7 @@ from statuspage.notices import (
     site_notices,
     unsubscribe_link,
 )
-from statuspage.subscribers import Subscriber, SubscriberStore, mask, unsubscribe_token
+from statuspage.notify.subscribers import Subscriber, SubscriberStore, mask, unsubscribe_token
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from babel.numbers import format_decimal, format_percent
 from babel.support import Translations
 from babel.units import format_unit
 
-LOCALE_DIR = Path(__file__).parent / "locale"
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 DOMAIN = "statuspage"
 # Our language codes → Babel locales (Chinese is Simplified). The catalogs live in
 # locale/<code>/LC_MESSAGES/statuspage.po (and the compiled .mo beside it).

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import yaml
 
-from statuspage.clock import LocalTimeError, to_utc
-from statuspage.config import CONFIG_NAME, LANGUAGES, parse_config
-from statuspage.diagnostics import Diagnostic, InputError, Problems, Severity
-from statuspage.fingerprint import digest
-from statuspage.model import (
+from statuspage.inputs.clock import LocalTimeError, to_utc
+from statuspage.inputs.config import CONFIG_NAME, LANGUAGES, parse_config
+from statuspage.inputs.diagnostics import Diagnostic, InputError, Problems, Severity
+from statuspage.inputs.fingerprint import digest
+from statuspage.inputs.model import (
     INCIDENT_IMPACTS,
     INCIDENT_STATUSES,
     MAINTENANCE_STATUSES,
@@ -36,7 +36,7 @@ from statuspage.model import (
     UpdateStatus,
     Window,
 )
-from statuspage.yamlmarks import Where, YamlFile, is_slug, read_limited
+from statuspage.inputs.yamlmarks import Where, YamlFile, is_slug, read_limited
 
 INCIDENTS_DIR = "incidents"
 INCIDENT_SUFFIXES = (".yaml", ".yml")
@@ -104,7 +104,7 @@ class Parsed:
 
 # Parses a batch of files for one config (given with a digest of its bytes). The default
 # parses them one after the other; an incremental build passes one that keeps results per
-# file content and uses several processes (statuspage/cache.py).
+# file content and uses several processes (statuspage/build/engine.py).
 Parser = Callable[[Sequence[ParseJob], Config, str], Sequence[Parsed]]
 
 

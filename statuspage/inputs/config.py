@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from statuspage.clock import LocalTimeError, to_utc
-from statuspage.diagnostics import Problems
-from statuspage.model import Component, Config, Contact, NotifyConfig
-from statuspage.yamlmarks import YamlFile, scalar_tag
+from statuspage.inputs.clock import LocalTimeError, to_utc
+from statuspage.inputs.diagnostics import Problems
+from statuspage.inputs.model import Component, Config, Contact, NotifyConfig
+from statuspage.inputs.yamlmarks import YamlFile, scalar_tag
 
 CONFIG_NAME = "statuspage.yaml"
 LANGUAGES = ("en", "fr", "ru", "zh")

@@ -38,10 +38,10 @@ from types import FrameType
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
-from statuspage.config import CONFIG_NAME
-from statuspage.diagnostics import InputError, StatuspageError
-from statuspage.load import INCIDENTS_DIR
-from statuspage.mediatypes import content_type
+from statuspage.inputs.config import CONFIG_NAME
+from statuspage.inputs.diagnostics import InputError, StatuspageError
+from statuspage.inputs.load import INCIDENTS_DIR
+from statuspage.publish.mediatypes import content_type
 
 log = logging.getLogger(__name__)
 
@@ -71,10 +71,10 @@ class Builder(Protocol):
 
 def full_builder(root: Path, *, now: datetime | None = None, check_git: bool = True) -> Builder:
     """Loads and renders the whole site on every call, at `now` or at the current time."""
-    from statuspage.build import render
-    from statuspage.clock import utc_now
-    from statuspage.load import load_site
-    from statuspage.write import checked_files
+    from statuspage.build.pipeline import render
+    from statuspage.build.write import checked_files
+    from statuspage.inputs.clock import utc_now
+    from statuspage.inputs.load import load_site
 
     def build(changed: frozenset[Path]) -> Build:
         result = load_site(root, now=now or utc_now(), check_git=check_git)
@@ -89,7 +89,7 @@ def full_builder(root: Path, *, now: datetime | None = None, check_git: bool = T
 def incremental_builder(
     root: Path, *, now: datetime | None = None, check_git: bool = True
 ) -> Builder:
-    """Keeps the last build in memory and renders only what changed (statuspage/cache.py);
+    """Keeps the last build in memory and renders only what changed (statuspage/build/engine.py);
     the files are the same as `full_builder`'s at the same clock.
 
     Pages show the build's clock, so a new clock means every page anew. Without a fixed
@@ -97,8 +97,8 @@ def incremental_builder(
     changed paths) and kept for rebuilds after edits, unless an edit holds a time after it
     (an update just posted), which takes the clock forward at once.
     """
-    from statuspage.cache import Builder as Incremental
-    from statuspage.clock import utc_now
+    from statuspage.build.engine import Builder as Incremental
+    from statuspage.inputs.clock import utc_now
 
     # Parse results reach the disk cache after the first build only: a preview that saved
     # them at every keystroke would spend more time writing than rendering.

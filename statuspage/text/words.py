@@ -7,8 +7,8 @@ means a status reads the same everywhere and is translated once. The strings are
 
 from __future__ import annotations
 
-from statuspage.i18n import translations
-from statuspage.model import ComponentStatus, Impact, Indicator, UpdateStatus
+from statuspage.inputs.model import ComponentStatus, Impact, Indicator, UpdateStatus
+from statuspage.text.i18n import translations
 
 
 def N_(message: str) -> str:  # the conventional name for gettext markers

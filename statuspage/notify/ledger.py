@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
-from statuspage.diagnostics import StatuspageError
+from statuspage.inputs.diagnostics import StatuspageError
 
 KEY_ENV = "STATUSPAGE_LEDGER_KEY"
 KEY_FILE = "ledger.key"

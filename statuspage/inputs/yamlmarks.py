@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from statuspage.diagnostics import Problems
+from statuspage.inputs.diagnostics import Problems
 
 # The base loaders compose nodes without resolving plain scalars' types (they stay text):
 # resolving every scalar up front costs a third of the load time, and only the few values read

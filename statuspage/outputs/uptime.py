@@ -26,7 +26,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TypedDict
 from zoneinfo import ZoneInfo
 
-from statuspage.model import ComponentStatus, Impact, Incident, Site
+from statuspage.inputs.model import ComponentStatus, Impact, Incident, Site
 
 _ZERO = timedelta(0)
 

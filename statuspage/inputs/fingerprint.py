@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from enum import Enum
 from typing import Any
 
-from statuspage.model import Incident
+from statuspage.inputs.model import Incident
 
 
 def digest(*parts: str | bytes) -> str:
