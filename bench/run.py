@@ -115,7 +115,7 @@ from datetime import datetime
 from pathlib import Path
 sys.path.insert(0, {repo!r})
 from bench.run import edit
-from statuspage.build.engine import Builder
+from statuspage.builder.engine import Builder
 root, out, runs = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 now = datetime.fromisoformat({now!r})
 builder = Builder(root, out)
@@ -152,7 +152,7 @@ def cold_laps(root: Path, out: Path) -> dict[str, float]:
     """Where a cold build's time goes, step by step (one library call, workers allowed)."""
     probe = (
         "import json,sys;from datetime import datetime;from pathlib import Path;"
-        f"sys.path.insert(0,{str(REPO_ROOT)!r});from statuspage.build.engine import Builder;"
+        f"sys.path.insert(0,{str(REPO_ROOT)!r});from statuspage.builder.engine import Builder;"
         f"o=Builder(Path(sys.argv[1]),Path(sys.argv[2])).build(now=datetime.fromisoformat"
         f"({NOW_TEXT!r}),check_git=False);print(json.dumps(o.laps))"
     )
@@ -173,7 +173,7 @@ def profile_cold(root: Path, out: Path, top: int = 25) -> str:
     stats = Path(tempfile.mkstemp(suffix=".prof")[1])
     probe = (
         "import sys;from datetime import datetime;from pathlib import Path;"
-        f"sys.path.insert(0,{str(REPO_ROOT)!r});from statuspage.build.engine import Builder;"
+        f"sys.path.insert(0,{str(REPO_ROOT)!r});from statuspage.builder.engine import Builder;"
         f"Builder(Path(sys.argv[1]),Path(sys.argv[2])).build(now=datetime.fromisoformat"
         f"({NOW_TEXT!r}),check_git=False)"
     )

@@ -8,7 +8,7 @@ The public API, for scripts and tests; the command line is a thin layer over it:
     build_site(Path("."), Path("site"), now=now)
 
 The stages live in subpackages, each importing only those below it:
-``cli`` → ``authoring``, ``build``, ``notify``, ``publish`` → ``outputs`` → ``text`` → ``inputs``.
+``cli`` → ``authoring``, ``builder``, ``notify``, ``publish`` → ``outputs`` → ``text`` → ``inputs``.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ __version__ = "0.1.0.dev0"
 _PUBLIC = {
     "load_site": "statuspage.inputs.load",
     "load_site_or_raise": "statuspage.inputs.load",
-    "build_site": "statuspage.build.pipeline",
-    "render": "statuspage.build.pipeline",
-    "BuildResult": "statuspage.build.pipeline",
+    "build_site": "statuspage.builder.pipeline",
+    "render": "statuspage.builder.pipeline",
+    "BuildResult": "statuspage.builder.pipeline",
     "Site": "statuspage.inputs.model",
     "InputError": "statuspage.inputs.diagnostics",
     "StatuspageError": "statuspage.inputs.diagnostics",
@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from statuspage.build.pipeline import BuildResult, build_site, render
+    from statuspage.builder.pipeline import BuildResult, build_site, render
     from statuspage.inputs.diagnostics import InputError, StatuspageError
     from statuspage.inputs.load import load_site, load_site_or_raise
     from statuspage.inputs.model import Site

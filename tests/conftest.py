@@ -70,7 +70,7 @@ def demo_site() -> Site:
 @pytest.fixture(scope="session")
 def built_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo site built once per session at DEMO_NOW; returns the output folder."""
-    from statuspage.build.pipeline import build_site
+    from statuspage.builder.pipeline import build_site
 
     out = tmp_path_factory.mktemp("demo") / "site"
     build_site(REPO_ROOT, out, now=DEMO_NOW, check_git=False)

@@ -139,7 +139,7 @@ def build_machine_site(tmp_path: Path, name: str = "site", *, now: datetime = NO
     into tmp_path/<name> with the real loader and writer; returns the output folder."""
     import importlib
 
-    from statuspage.build.write import write_site
+    from statuspage.builder.write import write_site
     from statuspage.inputs.load import load_site_or_raise
 
     src = tmp_path / "src"

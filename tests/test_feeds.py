@@ -247,7 +247,7 @@ def test_site_under_a_path_gets_its_own_ids(tmp_path: Path) -> None:
 
 
 def test_feeds_hold_the_newest_50_incidents_and_200_updates(tmp_path: Path) -> None:
-    from statuspage.build.write import write_site
+    from statuspage.builder.write import write_site
     from statuspage.inputs.load import load_site_or_raise
     from statuspage.outputs import feeds
     from tests.sites import write_site as write_source

@@ -22,10 +22,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from statuspage.build import engine as cache
-from statuspage.build import parallel
-from statuspage.build.engine import Builder
-from statuspage.build.pipeline import build_site, render
+from statuspage.builder import engine as cache
+from statuspage.builder import parallel
+from statuspage.builder.engine import Builder
+from statuspage.builder.pipeline import build_site, render
 from statuspage.inputs.diagnostics import InputError
 from statuspage.inputs.fingerprint import Fingerprints
 from statuspage.inputs.load import load_site

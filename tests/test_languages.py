@@ -386,7 +386,7 @@ def test_links_resolve_in_every_language(multilingual: Site) -> None:
 
 
 def _all_files(site: Site) -> list[OutputFile]:
-    from statuspage.build.pipeline import render
+    from statuspage.builder.pipeline import render
 
     return render(site)
 

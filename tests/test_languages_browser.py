@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from statuspage.build.pipeline import build_site
+from statuspage.builder.pipeline import build_site
 from tests.sites import DEMO_NOW, REPO_ROOT
 from tests.tools import (
     axe_violations,

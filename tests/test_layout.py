@@ -16,7 +16,7 @@ RANKS = {
     "inputs": 0,
     "text": 1,
     "outputs": 2,
-    "build": 3,
+    "builder": 3,
     "authoring": 3,
     "notify": 3,
     "subscriptions": 4,

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from statuspage.build.pipeline import build_site
+from statuspage.builder.pipeline import build_site
 from statuspage.cli import cli
 from statuspage.inputs.load import load_site_or_raise
 from statuspage.notify.ledger import KEY_ENV, Ledger, LedgerError, load_keys, read

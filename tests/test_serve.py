@@ -390,7 +390,7 @@ def test_built_files_never_carry_the_reload_script(tmp_path: Path) -> None:
     finally:
         assert server.stop(signal.SIGTERM) == 0
     assert server.lines[-1] == "Stopped."
-    from statuspage.build.pipeline import build_site
+    from statuspage.builder.pipeline import build_site
 
     build_site(root, root / "site", now=now, check_git=False)
     pages = list((root / "site").rglob("*.html"))

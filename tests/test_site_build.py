@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import statuspage.build.write
-from statuspage.build.pipeline import build_site
+import statuspage.builder.write
+from statuspage.builder.pipeline import build_site
 from statuspage.cli import cli
 from statuspage.inputs.diagnostics import InputError
 from statuspage.outputs.pages import ThemeError
@@ -101,7 +101,7 @@ def test_a_full_disk_leaves_the_previous_site_untouched(
     incident = root / "incidents" / "2026-11-20-checkout-errors.yaml"
     incident.write_text(incident.read_text().replace("Elevated", "Higher"))
     written = 0
-    real_write = statuspage.build.write._write_new
+    real_write = statuspage.builder.write._write_new
 
     def write_new(target: str, data: bytes, made: set[str]) -> None:
         nonlocal written
@@ -110,7 +110,7 @@ def test_a_full_disk_leaves_the_previous_site_untouched(
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), target)
         real_write(target, data, made)
 
-    monkeypatch.setattr(statuspage.build.write, "_write_new", write_new)
+    monkeypatch.setattr(statuspage.builder.write, "_write_new", write_new)
     with pytest.raises(OSError, match="No space left on device"):
         build_site(root, out, now=DEMO_NOW, check_git=False, cache=cache)
     assert written > room  # the failure came in the middle of writing

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from statuspage.build.pipeline import build_site
+from statuspage.builder.pipeline import build_site
 from tests.sites import BASE_CONFIG, at, write_site
 from tests.tools import open_page
 

@@ -101,7 +101,7 @@ def build(out: Path | None, git: bool, cache: bool, root: Path, now_text: str | 
       statuspage build
       statuspage build --out public --now 2026-11-20T15:00:00+01:00
     """
-    from statuspage.build.pipeline import build_site
+    from statuspage.builder.pipeline import build_site
     from statuspage.cli.progress import terminal_progress
 
     now = resolve_now(root, now_text)

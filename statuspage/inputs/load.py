@@ -104,7 +104,7 @@ class Parsed:
 
 # Parses a batch of files for one config (given with a digest of its bytes). The default
 # parses them one after the other; an incremental build passes one that keeps results per
-# file content and uses several processes (statuspage/build/engine.py).
+# file content and uses several processes (statuspage/builder/engine.py).
 Parser = Callable[[Sequence[ParseJob], Config, str], Sequence[Parsed]]
 
 

@@ -545,7 +545,7 @@ class Renderer:
     ) -> OutputFile:
         """Like `render`, with the context made only when the page is rendered."""
         full = self.root + path
-        # The build adds the path, the code, the config and the clock (statuspage/build/engine.py).
+        # The build adds the path, the code, the config and the clock (builder/engine.py).
         file_key = None if key is None else f"{self.key_prefix} {template} {key}"
         return OutputFile(
             full, key=file_key, render=lambda: self.render_now(path, template, context())

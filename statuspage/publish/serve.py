@@ -71,8 +71,8 @@ class Builder(Protocol):
 
 def full_builder(root: Path, *, now: datetime | None = None, check_git: bool = True) -> Builder:
     """Loads and renders the whole site on every call, at `now` or at the current time."""
-    from statuspage.build.pipeline import render
-    from statuspage.build.write import checked_files
+    from statuspage.builder.pipeline import render
+    from statuspage.builder.write import checked_files
     from statuspage.inputs.clock import utc_now
     from statuspage.inputs.load import load_site
 
@@ -89,7 +89,7 @@ def full_builder(root: Path, *, now: datetime | None = None, check_git: bool = T
 def incremental_builder(
     root: Path, *, now: datetime | None = None, check_git: bool = True
 ) -> Builder:
-    """Keeps the last build in memory and renders only what changed (statuspage/build/engine.py);
+    """Keeps the last build in memory and renders only what changed (statuspage/builder/engine.py);
     the files are the same as `full_builder`'s at the same clock.
 
     Pages show the build's clock, so a new clock means every page anew. Without a fixed
@@ -97,7 +97,7 @@ def incremental_builder(
     changed paths) and kept for rebuilds after edits, unless an edit holds a time after it
     (an update just posted), which takes the clock forward at once.
     """
-    from statuspage.build.engine import Builder as Incremental
+    from statuspage.builder.engine import Builder as Incremental
     from statuspage.inputs.clock import utc_now
 
     # Parse results reach the disk cache after the first build only: a preview that saved

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from statuspage.build.engine import Builder, Progress, generators, render_all
+from statuspage.builder.engine import Builder, Progress, generators, render_all
 from statuspage.inputs.diagnostics import Diagnostic
 from statuspage.inputs.model import Site
 from statuspage.outputs.output import OutputFile
@@ -43,7 +43,7 @@ def build_site(
     """Load `root`, render the site and put it into `out`. Raises InputError on bad input.
 
     With `cache` (the default), the build picks up from the last one into `out`: it
-    parses, renders and writes only what changed (statuspage/build/engine.py), and the files are
+    parses, renders and writes only what changed (statuspage/builder/engine.py), and the files are
     the same as a clean build's. Without, everything is rendered and swapped in at once.
     """
     outcome = Builder(root, out, use_disk=cache).build(

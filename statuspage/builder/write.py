@@ -75,7 +75,7 @@ def write_staged(staging: Path, files: Iterable[OutputFile], made: set[str] | No
 def update_site(out: Path, files: Iterable[OutputFile], removed: Iterable[str]) -> None:
     """Change the folder `out` in place: write `files` and remove the paths `removed`.
 
-    For incremental builds (statuspage/build/engine.py), which call it once everything rendered.
+    For incremental builds (statuspage/builder/engine.py), which call it once everything rendered.
     Every file is first written beside its place under a temporary name; only when all of
     them are (the disk did not fill up) are they renamed over the old ones, which takes no
     space and no time to speak of. A reader never sees half a file.

@@ -39,7 +39,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from statuspage.build import parallel
+from statuspage.builder import parallel
 from statuspage.inputs.config import CONFIG_NAME
 from statuspage.inputs.diagnostics import Diagnostic, InputError, Problems
 from statuspage.inputs.fingerprint import digest
@@ -369,7 +369,7 @@ def _render_into(
 ) -> list[tuple[str, Sig | None]]:
     """Render every file and write it into the staging folder; each process writes what it
     rendered, so only a digest and a stat come back. In the order of `files`."""
-    from statuspage.build.write import write_staged
+    from statuspage.builder.write import write_staged
 
     total = len(files)
     parts = min(parallel.cores(), 8) if total >= PARALLEL_RENDER else 1
@@ -554,7 +554,7 @@ class Builder:
     def _in_memory(
         self, files: list[OutputFile], build_key: str, progress: Progress | None, laps: _Laps
     ) -> Outcome:
-        from statuspage.build.write import checked_files
+        from statuspage.builder.write import checked_files
 
         files = checked_files(files)  # the writer's checks, without writing
         keys = [_full_key(build_key, f) for f in files]
@@ -575,7 +575,7 @@ class Builder:
     def _on_disk(
         self, files: list[OutputFile], build_key: str, progress: Progress | None, laps: _Laps
     ) -> tuple[Outcome, dict[str, Record]]:
-        from statuspage.build.write import checked_files, new_staging, swap_in, update_site
+        from statuspage.builder.write import checked_files, new_staging, swap_in, update_site
 
         assert self.out is not None
         files = checked_files(files)
