@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.databases import BACKENDS, fresh_database
 from tests.sites import DEMO_NOW, REPO_ROOT
 from tests.tools import launch_chromium, require_chromium, serve_directory
 
@@ -75,3 +76,11 @@ def built_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("demo") / "site"
     build_site(REPO_ROOT, out, now=DEMO_NOW, check_git=False)
     return out
+
+
+@pytest.fixture(params=BACKENDS)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty subscription database, once SQLite and once PostgreSQL
+    (tests/databases.py)."""
+    with fresh_database(request.param, tmp_path) as url:
+        yield url
