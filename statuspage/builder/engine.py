@@ -30,6 +30,7 @@ import logging
 import os
 import pickle
 import shutil
+import stat
 import sys
 import tempfile
 import time
@@ -45,6 +46,7 @@ from statuspage.inputs.diagnostics import Diagnostic, InputError, Problems
 from statuspage.inputs.fingerprint import digest
 from statuspage.inputs.load import INCIDENTS_DIR, LoadResult, Parsed, ParseJob, load_site
 from statuspage.inputs.model import Config, Site
+from statuspage.inputs.regular import read_regular
 from statuspage.inputs.yamlmarks import MAX_FILE_BYTES
 from statuspage.outputs.output import OutputFile
 
@@ -89,7 +91,7 @@ def stat_sig(path: Path | str, now_ns: int | None = None) -> Sig | None:
     """How a file stands on disk; None if it is missing, or too young to be told apart
     from a later change by its stat alone."""
     try:
-        st = os.stat(path)
+        st = os.lstat(path)  # a link put in a file's place is a change, never followed
     except OSError:
         return None
     if now_ns is not None and now_ns - st.st_mtime_ns < RACY_NS:
@@ -263,17 +265,24 @@ class ParseCache:
         for index, job in enumerate(jobs):
             entry = self.entries.get(job.shown)
             try:
-                st = os.stat(job.path)
+                st = os.lstat(job.path)  # a link or a special file is never followed or opened
             except OSError:
                 st = None
-            if st is None or st.st_size > MAX_FILE_BYTES:
+            if st is None or st.st_size > MAX_FILE_BYTES or not stat.S_ISREG(st.st_mode):
                 results[index] = _parse(job, None, config)  # the loader's own message
                 continue
             sig = (st.st_size, st.st_mtime_ns, st.st_ino)
             if entry is not None and entry.sig == sig:
                 results[index] = entry.get()
                 continue
-            data = job.path.read_bytes()
+            try:
+                data = read_regular(job.path, limit=MAX_FILE_BYTES)
+            except OSError:  # changed since the lstat: the loader says what is wrong now
+                results[index] = _parse(job, None, config)
+                continue
+            if len(data) > MAX_FILE_BYTES:
+                results[index] = _parse(job, None, config)
+                continue
             source = digest(job.shown, data)
             trusted = sig if now_ns - st.st_mtime_ns >= RACY_NS else None
             if entry is not None and entry.digest == source:
@@ -679,8 +688,8 @@ class Builder:
             if entry is not None and (fresh is not None or (sig is not None and entry.sig == sig)):
                 found[relative] = (entry.sig, entry.digest)  # as load read it
                 continue
-            try:
-                data = path.read_bytes()
+            try:  # never follows a link nor opens a FIFO or a device (load says what is wrong)
+                data = read_regular(path)
             except OSError:  # missing, a folder, unreadable: load says what is wrong
                 data = b"\0" + (b"missing" if sig is None else b"unreadable")
             trusted = sig if sig is not None and now_ns - sig[1] >= RACY_NS else None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import stat
 import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -36,9 +37,18 @@ from statuspage.inputs.model import (
     UpdateStatus,
     Window,
 )
-from statuspage.inputs.yamlmarks import Where, YamlFile, is_slug, read_limited
+from statuspage.inputs.regular import NotRegularError, check_tree, read_regular, refusal
+from statuspage.inputs.yamlmarks import (
+    MAX_FILE_BYTES,
+    Where,
+    YamlFile,
+    is_slug,
+    read_limited,
+    unreadable,
+)
 
 INCIDENTS_DIR = "incidents"
+THEMES_DIR = "themes"
 INCIDENT_SUFFIXES = (".yaml", ".yml")
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
@@ -127,11 +137,9 @@ def load_site(
 ) -> LoadResult:
     """Load and check everything under `root`; `now` is the clock of this run."""
     problems = Problems()
-    config_path = root / CONFIG_NAME
-    if not config_path.is_file():
-        problems.error(CONFIG_NAME, 1, 1, f"no {CONFIG_NAME} here; run `statuspage init` first")
+    config_bytes = read_config_bytes(root, problems)
+    if config_bytes is None:
         return LoadResult(None, tuple(problems.sorted()))
-    config_bytes = config_path.read_bytes()
     config = parse_config(CONFIG_NAME, config_bytes, problems)
     if config is None:
         return LoadResult(None, tuple(problems.sorted()))
@@ -162,6 +170,7 @@ def load_site(
             incidents.append(parsed.incident)
             sources[parsed.incident.id] = parsed.digest
 
+    check_tree(root, THEMES_DIR, problems)  # listed and checked, never rendered here
     for incident in incidents:
         check_clock(incident, config, now, problems)
         check_translations(incident, config, problems)
@@ -182,21 +191,47 @@ def load_site_or_raise(root: Path, *, now: datetime, check_git: bool = True) -> 
     return result.site
 
 
+def read_config_bytes(root: Path, problems: Problems) -> bytes | None:
+    """The bytes of statuspage.yaml, or None with the reason in `problems`."""
+    try:
+        return read_regular(root / CONFIG_NAME, limit=MAX_FILE_BYTES)
+    except FileNotFoundError:
+        problems.error(CONFIG_NAME, 1, 1, f"no {CONFIG_NAME} here; run `statuspage init` first")
+    except NotRegularError as exc:
+        problems.error(CONFIG_NAME, 1, 1, exc.reason)
+    except OSError as exc:
+        problems.error(CONFIG_NAME, 1, 1, unreadable(exc))
+    return None
+
+
 def incident_files(root: Path, problems: Problems) -> list[Path]:
-    """The incident files, sorted; anything else in the folder is named, never skipped quietly."""
+    """The incident files, sorted; anything else in the folder is named, never skipped quietly.
+    Links and special files are errors: they are never followed or opened."""
     folder = root / INCIDENTS_DIR
-    if not folder.is_dir():
+    try:
+        mode = os.lstat(folder).st_mode
+    except OSError:
+        return []
+    if not stat.S_ISDIR(mode):
+        problems.error(INCIDENTS_DIR, 1, 1, refusal(folder, mode) or "")
         return []
     found = []
     # Names as strings (the same order as Paths), to keep a big history quick to list.
     for entry in sorted(os.scandir(folder), key=lambda entry: entry.name):
         if entry.name.startswith("."):
             continue
-        if entry.is_file() and os.path.splitext(entry.name)[1] in INCIDENT_SUFFIXES:
+        shown = f"{INCIDENTS_DIR}/{entry.name}"
+        try:
+            mode = entry.stat(follow_symlinks=False).st_mode
+        except OSError:  # gone since it was listed
+            continue
+        reason = refusal(entry.path, mode)
+        if reason is None and os.path.splitext(entry.name)[1] in INCIDENT_SUFFIXES:
             found.append(folder / entry.name)
-        else:
-            shown = f"{INCIDENTS_DIR}/{entry.name}"
+        elif reason is None or stat.S_ISDIR(mode):
             problems.warning(shown, 1, 1, "not read: incident files are incidents/<id>.yaml")
+        else:
+            problems.error(shown, 1, 1, reason)
     return found
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from statuspage.inputs.diagnostics import Problems
+from statuspage.inputs.regular import NotRegularError, read_regular
 
 # The base loaders compose nodes without resolving plain scalars' types (they stay text):
 # resolving every scalar up front costs a third of the load time, and only the few values read
@@ -308,12 +309,25 @@ def too_large(size: int) -> str:
 
 
 def read_limited(path: Path, source: YamlFile) -> bytes | None:
-    """A file's bytes, unless it is too large to be an incident (then it is not read)."""
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        source.error(None, too_large(size))
+    """A regular file's bytes, unless it is too large to be an incident (then it is not
+    read), a link or a special file (never followed or opened), or cannot be read."""
+    try:
+        data = read_regular(path, limit=MAX_FILE_BYTES)
+    except NotRegularError as exc:
+        source.error(None, exc.reason)
         return None
-    return path.read_bytes()
+    except OSError as exc:
+        source.error(None, unreadable(exc))
+        return None
+    if len(data) > MAX_FILE_BYTES:
+        source.error(None, too_large(max(len(data), path.stat().st_size)))
+        return None
+    return data
+
+
+def unreadable(exc: OSError) -> str:
+    """The message for a file that is there but cannot be read."""
+    return f"cannot be read: {exc.strerror or exc}"
 
 
 def is_slug(value: str) -> bool:

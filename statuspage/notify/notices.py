@@ -47,6 +47,7 @@ from statuspage.inputs.model import (
 )
 from statuspage.outputs import ical, links
 from statuspage.outputs.markup import to_html, to_text
+from statuspage.outputs.pages import ThemeLoader
 from statuspage.text.i18n import Formatter, language_tag, translations
 from statuspage.text.words import component_status_word, update_status_word
 
@@ -285,10 +286,8 @@ class Renderer:
         # `{% extends "default:notice.html" %}` reaches the built-in template, as for pages.
         self._loader = jinja2.ChoiceLoader(
             [
-                jinja2.PrefixLoader(
-                    {"default": jinja2.FileSystemLoader(str(dirs[-1]))}, delimiter=":"
-                ),
-                jinja2.FileSystemLoader([str(d) for d in dirs]),
+                jinja2.PrefixLoader({"default": ThemeLoader(str(dirs[-1]))}, delimiter=":"),
+                ThemeLoader([str(d) for d in dirs]),  # regular files only, links refused
             ]
         )
         self._environments: dict[str, jinja2.Environment] = {}

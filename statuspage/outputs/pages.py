@@ -30,6 +30,7 @@ from markupsafe import Markup, escape
 from statuspage.inputs.diagnostics import StatuspageError
 from statuspage.inputs.fingerprint import Fingerprints, digest
 from statuspage.inputs.model import Component, ComponentStatus, Incident, Site, Text, UpdateStatus
+from statuspage.inputs.regular import NotRegularError, read_regular
 from statuspage.outputs import links, uptime
 from statuspage.outputs.markup import to_html
 from statuspage.outputs.output import OutputFile
@@ -133,14 +134,57 @@ def _builtin_names() -> list[str]:
     return sorted(p.name for p in builtin_themes().iterdir() if p.is_dir())
 
 
+class ThemeLoader(jinja2.FileSystemLoader):
+    """Jinja's loader from folders, reading only regular files: a template that is a link
+    (or a FIFO, a device) is an error, never followed or opened (design §9)."""
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        pieces = jinja2.loaders.split_template_path(template)
+        for folder in self.searchpath:
+            filename = os.path.join(folder, *pieces)
+            if os.path.lexists(filename):
+                break
+        else:
+            raise jinja2.TemplateNotFound(template)
+        source = theme_file(Path(filename)).decode(self.encoding)
+        mtime = _mtime(filename)
+        return source, os.path.normpath(filename), lambda: _mtime(filename) == mtime
+
+
+def _mtime(path: str) -> int:
+    try:
+        return os.lstat(path).st_mtime_ns
+    except OSError:
+        return -1
+
+
 def theme_loader(site: Site) -> jinja2.BaseLoader:
-    default = jinja2.FileSystemLoader(builtin_themes() / BUILTIN_THEME)
+    default = ThemeLoader(builtin_themes() / BUILTIN_THEME)
     return jinja2.ChoiceLoader(
         [
             jinja2.PrefixLoader({BUILTIN_THEME: default}, delimiter=":"),
-            jinja2.FileSystemLoader(theme_folders(site)),
+            ThemeLoader(theme_folders(site)),
         ]
     )
+
+
+def theme_file(path: Path) -> bytes:
+    """A theme file's bytes; a link or a special file is a ThemeError, never followed."""
+    try:
+        return read_regular(path)
+    except NotRegularError as exc:
+        raise ThemeError(f"{path}: {exc.reason}") from None
+
+
+def _theme_paths(folder: Path) -> Iterator[Path]:
+    """The files under `folder`, sorted, without entering linked folders or hidden ones."""
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(name for name in dirnames if not name.startswith("."))
+        for name in sorted(filenames):
+            if not name.startswith("."):
+                yield Path(dirpath, name)
 
 
 def theme_assets(site: Site) -> dict[str, bytes]:
@@ -148,11 +192,10 @@ def theme_assets(site: Site) -> dict[str, bytes]:
     found: dict[str, bytes] = {}
     for folder in reversed(theme_folders(site)):
         static = folder / "static"
-        if not static.is_dir():
+        if not static.is_dir() or static.is_symlink():
             continue
-        for path in sorted(static.rglob("*")):
-            if path.is_file() and not path.name.startswith("."):
-                found[path.relative_to(static).as_posix()] = path.read_bytes()
+        for path in _theme_paths(static):
+            found[path.relative_to(static).as_posix()] = theme_file(path)
     return found
 
 
@@ -161,11 +204,8 @@ def _theme_files(folders: Sequence[Path]) -> list[str]:
     key needs to know of the templates and static files it is made from."""
     found = []
     for folder in folders:
-        for dirpath, dirnames, filenames in os.walk(folder):
-            dirnames.sort()
-            for name in sorted(filenames):
-                path = Path(dirpath, name)
-                found.append(f"{path.relative_to(folder.parent)} {digest(path.read_bytes())}")
+        for path in _theme_paths(folder):
+            found.append(f"{path.relative_to(folder.parent)} {digest(theme_file(path))}")
     return found
 
 
@@ -181,10 +221,9 @@ def _uses_site(folders: Sequence[Path]) -> bool:
     """
     sources = []
     for folder in folders:
-        for path in sorted(folder.rglob("*")):
-            parts = path.relative_to(folder).parts
-            if path.is_file() and parts[0] not in ("static", "email"):
-                sources.append(path.read_text("utf-8", errors="replace"))
+        for path in _theme_paths(folder):
+            if path.relative_to(folder).parts[0] not in ("static", "email"):
+                sources.append(theme_file(path).decode("utf-8", errors="replace"))
     known = digest(*sources)
     if known not in _SITE_USERS:
         lexer = jinja2.Environment(extensions=["jinja2.ext.i18n"])

@@ -19,6 +19,7 @@ import logging
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -32,6 +33,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from statuspage.inputs.diagnostics import StatuspageError
+from statuspage.inputs.regular import refusal
 from statuspage.publish.mediatypes import cache_control, content_type
 
 log = logging.getLogger(__name__)
@@ -141,11 +143,14 @@ def site_files(site_dir: Path) -> dict[str, Path]:
     """The built site's files by their `/` path, sorted; refuses a missing or empty site."""
     if not site_dir.is_dir():
         raise DeployError(f"{site_dir} does not exist; run `statuspage build` first")
-    files = {
-        path.relative_to(site_dir).as_posix(): path
-        for path in sorted(site_dir.rglob("*"))
-        if path.is_file()
-    }
+    files = {}
+    for path in sorted(site_dir.rglob("*")):  # rglob lists links but never enters them
+        mode = path.lstat().st_mode
+        if not stat.S_ISDIR(mode):
+            reason = refusal(path, mode)
+            if reason is not None:  # nothing outside the site's folder is shipped
+                raise DeployError(f"{path}: {reason}; deploy copies only regular files")
+            files[path.relative_to(site_dir).as_posix()] = path
     if not files:
         raise DeployError(f"{site_dir} is empty; run `statuspage build` first")
     return dict(sorted(files.items()))
