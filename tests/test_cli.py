@@ -78,7 +78,7 @@ def test_new_then_updates_keep_hand_written_text(tmp_path: Path) -> None:
         "      web: partial_outage\n"
         "  - at: 2026-11-23T09:45:00+01:00\n"
         "    status: resolved\n"
-        "    message: |\n"
+        "    message: |-\n"  # strip: the message is exactly the text given
         "      Logins work again.\n"
         "\n"
         "      No data was lost.\n"

@@ -8,13 +8,12 @@ before it is written, and written atomically.
 from __future__ import annotations
 
 import difflib
-import json
 import os
 import re
 import tempfile
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -29,8 +28,8 @@ from statuspage.inputs.load import (
     check_clock,
     parse_incident,
 )
-from statuspage.inputs.model import Config, Kind, Window
-from statuspage.inputs.yamlmarks import is_slug
+from statuspage.inputs.model import Config, Incident, Kind, Window
+from statuspage.inputs.yamlmarks import YamlFile, is_slug, read_limited
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -113,6 +112,9 @@ def new_incident(
 
 
 def find_incident(root: Path, incident_id: str) -> Path:
+    """The file of an incident; the id is a slug, so the file is always in incidents/."""
+    if not is_slug(incident_id):
+        raise StatuspageError(f"{incident_id!r} is not a valid id (use a-z, 0-9 and -)")
     folder = root / INCIDENTS_DIR
     for suffix in INCIDENT_SUFFIXES:
         path = folder / f"{incident_id}{suffix}"
@@ -129,9 +131,12 @@ def append_update(root: Path, incident_id: str, update: NewUpdate, *, now: datet
     config = read_config(root)
     path = find_incident(root, incident_id)
     shown = path.relative_to(root).as_posix()
-    data = path.read_bytes()
+    _check_text(update.message, "--message")
     problems = Problems()
-    if parse_incident(shown, incident_id, data, config, problems) is None:
+    source = YamlFile(shown, problems)
+    data = read_limited(path, source)
+    before = None if data is None else parse_incident(shown, incident_id, data, config, problems)
+    if data is None or before is None:
         raise InputError(problems.errors)
     text = data.decode("utf-8")
     offset, dash_indent = _append_point(text, shown)
@@ -139,9 +144,27 @@ def append_update(root: Path, incident_id: str, update: NewUpdate, *, now: datet
     if offset > 0 and text[offset - 1] != "\n":
         block = "\n" + block
     new_text = text[:offset] + block + text[offset:]
-    _check(root, path, incident_id, new_text, config, now)
+    after = _check(root, path, incident_id, new_text, config, now)
+    # The new text adds one update, with the message as given, and changes nothing else.
+    if (
+        after is None
+        or after.updates[:-1] != before.updates
+        or after.updates[-1].message.default != update.message
+        or replace(after, updates=before.updates) != before
+    ):
+        raise StatuspageError(
+            f"{shown}: the update would not read back as written; nothing was changed"
+        )
     _write_atomic(path, new_text)
     return path
+
+
+def _check_text(value: str, option: str) -> None:
+    """Text from the command line: valid Unicode (not bytes that were not UTF-8)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise StatuspageError(f"{option}: the text is not valid UTF-8") from None
 
 
 def _append_point(text: str, shown: str) -> tuple[int, int]:
@@ -205,23 +228,60 @@ def _window_lines(window: Window, config: Config, *, indent: str) -> list[str]:
 
 
 def _text_lines(key: str, value: str, indent: str) -> list[str]:
-    """A literal block for multi-line text (readable in review), else a quoted string."""
-    value = value.strip("\n")
-    lines = value.split("\n")
-    plain_lines = not any(line != line.rstrip() for line in lines)
-    if len(lines) > 1 and not value[:1].isspace() and plain_lines:
-        return [f"{indent}{key}: |"] + [f"{indent}  {line}" if line else "" for line in lines]
+    """A literal block for multi-line text (readable in review), else a quoted string; either
+    reads back as exactly `value`, whatever it holds (a bare CR, NEL, U+2028 and control
+    characters are line breaks or errors in YAML: they go in quotes, escaped)."""
+    body = value.removesuffix("\n")  # clip (`|`) keeps one final line break, strip (`|-`) none
+    lines = body.split("\n")
+    if (
+        len(lines) > 1
+        and _BLOCK_SAFE.fullmatch(value)
+        and not value.endswith("\n\n")
+        and not body[:1].isspace()
+        and all(line == line.rstrip() for line in lines)
+    ):
+        header = "|" if value.endswith("\n") else "|-"
+        return [f"{indent}{key}: {header}"] + [
+            f"{indent}  {line}" if line else "" for line in lines
+        ]
     return [f"{indent}{key}: {_quote(value)}"]
 
 
+# What a literal block holds as it is: printable characters (YAML 1.1) and LF, without the
+# other characters YAML reads as line breaks (CR, NEL, U+2028, U+2029), tabs or a BOM.
+_BLOCK_SAFE = re.compile(
+    "[\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]*"
+)
+# What a double-quoted scalar must escape: the quote, the backslash and everything else.
+_QUOTE_ESCAPE = re.compile(
+    '["\\\\]|[^\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]'
+)
+_NAMED_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0", '"': '\\"', "\\": "\\\\"}
+
+
 def _quote(value: str) -> str:
-    """A YAML double-quoted scalar (JSON's escapes are valid YAML)."""
-    return json.dumps(value, ensure_ascii=False)
+    """A YAML double-quoted scalar that reads back as exactly `value`."""
+
+    def escape(match: re.Match[str]) -> str:
+        char = match.group()
+        code = ord(char)
+        named = _NAMED_ESCAPES.get(char)
+        if named is not None:
+            return named
+        return (
+            f"\\x{code:02x}"
+            if code <= 0xFF
+            else f"\\u{code:04x}"
+            if code <= 0xFFFF
+            else f"\\U{code:08x}"
+        )
+
+    return '"' + _QUOTE_ESCAPE.sub(escape, value) + '"'
 
 
 def _check(
     root: Path, path: Path, incident_id: str, text: str, config: Config, now: datetime
-) -> None:
+) -> Incident | None:
     problems = Problems()
     shown = path.relative_to(root).as_posix()
     incident = parse_incident(shown, incident_id, text.encode("utf-8"), config, problems)
@@ -229,6 +289,7 @@ def _check(
         check_clock(incident, config, now, problems)
     if problems.errors:
         raise InputError(problems.errors)
+    return incident
 
 
 def _write_atomic(path: Path, text: str) -> None:
