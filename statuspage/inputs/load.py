@@ -614,7 +614,7 @@ def check_deleted(root: Path, present_ids: set[str], problems: Problems) -> None
             restore = f"git checkout HEAD -- {path}"
         else:
             how = f"was deleted in commit {commit[:12]}"
-            restore = f"git checkout {commit[:12]}^ -- {path}"
+            restore = f"git checkout {_parent_with(root, commit, path)} -- {path}"
         problems.error(
             path,
             1,
@@ -628,6 +628,8 @@ def deleted_incident_files(root: Path) -> dict[str, str | None]:
     """Incident files that git knew and that are gone: path → deleting commit (None: uncommitted).
 
     Empty outside a git checkout. Renames count as deletions, since the id is the file name.
+    A merge commit is compared with each of its parents (`-m`): a merge that drops a file
+    one side had deletes it as surely as a plain commit does.
     """
     if not _in_git_checkout(root):
         return {}
@@ -639,6 +641,7 @@ def deleted_incident_files(root: Path) -> dict[str, str | None]:
     log = _git(
         root,
         "log",
+        "-m",
         "--no-renames",
         "--diff-filter=D",
         "--name-only",
@@ -654,6 +657,16 @@ def deleted_incident_files(root: Path) -> dict[str, str | None]:
         elif line.endswith(INCIDENT_SUFFIXES) and not (root / line).exists():
             found.setdefault(line, commit)
     return found
+
+
+def _parent_with(root: Path, commit: str, path: str) -> str:
+    """The parent of `commit` that still has `path`, as `abc123^` (`abc123^2` for the second
+    parent of a merge): where to restore it from."""
+    parents = (_git(root, "rev-list", "--parents", "-n", "1", commit) or "").split()[1:]
+    for number, parent in enumerate(parents, 1):
+        if _git(root, "cat-file", "-e", f"{parent}:{path}") is not None:
+            return f"{commit[:12]}^{number if number > 1 else ''}"
+    return f"{commit[:12]}^"
 
 
 def _in_git_checkout(root: Path) -> bool:
