@@ -289,6 +289,6 @@ def test_notify_config_errors() -> None:
         "an absolute https:// URL",
         "statuspage.yaml:26:21: error: notify.reminder_minutes: expected a whole number of at "
         "least 1, got '0'",
-        "statuspage.yaml:27:13: error: notify.reply_to: 'nobody' is not an e-mail address like "
+        "statuspage.yaml:27:13: error: notify.reply_to: 'nobody' is not one e-mail address like "
         "status@example.com or Example Status <status@example.com>",
     ]

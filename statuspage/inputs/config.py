@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from email.utils import parseaddr
+from email.utils import getaddresses, parseaddr
 from pathlib import PurePosixPath
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -43,9 +43,15 @@ NOTIFY_KEYS = (
 CONTACT_KEYS = ("email", "url", "response_promise")
 COMPONENT_KEYS = ("id", "name", "description", "group")
 
-_URL = re.compile(r"https?://[^\s/?#]+(?:/[^\s?#]*)?")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_HTTPS_URL = re.compile(r"https://[^\s/?#]+(?:/[^\s?#]*)?(?:\?[^\s#]*)?")
+# URLs reach pages and e-mail headers (`List-Archive: <…>`, `List-Unsubscribe: <…>`): no
+# space, quote or angle bracket, at which a header would end the URL.
+_URL = re.compile(r'https?://[^\s<>"/?#@]+(?:/[^\s<>"?#]*)?')
+_HTTPS_URL = re.compile(r'https://[^\s<>"/?#@]+(?:/[^\s<>"?#]*)?(?:\?[^\s<>"#]*)?')
+# One RFC 5321 address: a dot-atom local part and a domain name, nothing around them.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LOCAL_PART = re.compile(rf"{_ATOM}(?:\.{_ATOM})*")
+_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+ADDRESS_EXAMPLE = "status@example.com"
 
 
 def parse_config(path: str, data: bytes, problems: Problems) -> Config | None:
@@ -63,7 +69,7 @@ def parse_config(path: str, data: bytes, problems: Problems) -> Config | None:
     def value(key: str) -> yaml.Node | None:
         return keys[key][1] if key in keys else None
 
-    title = _text(source, value("title"), "title")
+    title = _line(source, value("title"), "title")
     base_url = _url(source, value("base_url"), "base_url")
     language = "en"
     if (node := value("language")) is not None:
@@ -136,8 +142,12 @@ def _text(source: YamlFile, node: yaml.Node | None, field: str) -> str | None:
     return source.nonempty_text(node, field) if node is not None else None
 
 
+def _line(source: YamlFile, node: yaml.Node | None, field: str) -> str | None:
+    return source.line(node, field) if node is not None else None
+
+
 def _url(source: YamlFile, node: yaml.Node | None, field: str) -> str | None:
-    text = _text(source, node, field)
+    text = _line(source, node, field)
     if text is None:
         return None
     if not _URL.fullmatch(text):
@@ -166,9 +176,7 @@ def _contact(source: YamlFile, node: yaml.Node | None, root: yaml.Node) -> Conta
     keys = source.mapping(node, "contact", allowed=CONTACT_KEYS)
     if keys is None:
         return Contact()
-    email = _text(source, keys["email"][1], "contact.email") if "email" in keys else None
-    if email is not None and not _EMAIL.fullmatch(email):
-        source.error(keys["email"][1], f"contact.email: {email!r} is not an e-mail address")
+    email = _address(source, keys["email"][1], "contact.email") if "email" in keys else None
     url = _url(source, keys["url"][1], "contact.url") if "url" in keys else None
     promise = None
     if "response_promise" in keys:
@@ -197,12 +205,12 @@ def _components(source: YamlFile, node: yaml.Node | None) -> tuple[Component, ..
         if keys is None or "id" not in keys or "name" not in keys:
             continue
         component_id = source.slug(keys["id"][1], f"{field}.id")
-        name = source.nonempty_text(keys["name"][1], f"{field}.name")
+        name = source.line(keys["name"][1], f"{field}.name")
         description = group = None
         if "description" in keys:
             description = source.text(keys["description"][1], f"{field}.description")
         if "group" in keys:
-            group = source.nonempty_text(keys["group"][1], f"{field}.group")
+            group = source.line(keys["group"][1], f"{field}.group")
         if component_id is None or name is None:
             continue
         if component_id in seen:
@@ -264,16 +272,41 @@ def _notify(source: YamlFile, node: yaml.Node, zone: ZoneInfo) -> NotifyConfig:
     )
 
 
+def is_address(text: str) -> bool:
+    """One plain address (`local@domain.example`): no name, no brackets, no second address.
+
+    The local part is an RFC 5321 dot-atom; the domain may be internationalised (it is
+    written in its ASCII form where a header needs it).
+    """
+    local, at, domain = text.rpartition("@")
+    if not at or len(local) > 64 or not _LOCAL_PART.fullmatch(local):
+        return False
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    labels = ascii_domain.split(".")
+    return (
+        len(labels) >= 2
+        and all(_LABEL.fullmatch(label) for label in labels)
+        and not labels[-1].isdigit()
+    )
+
+
 def _mailbox(source: YamlFile, node: yaml.Node, field: str) -> str | None:
-    """`status@acme.example` or `Acme Shop Status <status@acme.example>`."""
-    text = _text(source, node, field)
+    """`status@acme.example` or `Acme Shop Status <status@acme.example>`: one mailbox."""
+    text = _line(source, node, field)
     if text is None:
         return None
     name, address = parseaddr(text)
-    if not _EMAIL.fullmatch(address) or (not name and address != text.strip()):
+    if (
+        len(getaddresses([text])) != 1
+        or not is_address(address)
+        or (not name and address != text.strip())
+    ):
         source.error(
             node,
-            f"{field}: {text!r} is not an e-mail address like status@example.com "
+            f"{field}: {text!r} is not one e-mail address like {ADDRESS_EXAMPLE} "
             "or Example Status <status@example.com>",
         )
         return None
@@ -281,16 +314,17 @@ def _mailbox(source: YamlFile, node: yaml.Node, field: str) -> str | None:
 
 
 def _address(source: YamlFile, node: yaml.Node, field: str) -> str | None:
-    text = _text(source, node, field)
-    if text is not None and not _EMAIL.fullmatch(text.strip()):
-        source.error(node, f"{field}: {text!r} is not an e-mail address")
+    """A bare address: it is also written into `mailto:` links and headers as it stands."""
+    text = _line(source, node, field)
+    if text is not None and not is_address(text.strip()):
+        source.error(node, f"{field}: {text!r} is not one e-mail address like {ADDRESS_EXAMPLE}")
         return None
     return text.strip() if text is not None else None
 
 
 def _https_url(source: YamlFile, node: yaml.Node, field: str) -> str | None:
     """RFC 8058 one-click unsubscribing needs HTTPS; a query string is allowed."""
-    text = _text(source, node, field)
+    text = _line(source, node, field)
     if text is not None and not _HTTPS_URL.fullmatch(text.strip()):
         source.error(node, f"{field}: {text!r} is not an absolute https:// URL")
         return None

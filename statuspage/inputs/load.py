@@ -255,7 +255,8 @@ def parse_incident(
     kind = Kind.INCIDENT
     if "type" in node:
         kind = Kind(source.choice(node["type"], "type", tuple(k.value for k in Kind)) or kind)
-    title = reader.text(node["title"], "title") if "title" in node else None
+    # The title is the subject of every notice: one line (design §9).
+    title = reader.text(node["title"], "title", one_line=True) if "title" in node else None
     impact = reader.impact(node.get("impact"), kind, root)
     started = reader.moment(node["started"], "started") if "started" in node else None
     components = reader.states(node["components"], "components") if "components" in node else ()
@@ -304,11 +305,12 @@ class _IncidentReader:
         self.source = source
         self.config = config
 
-    def text(self, node: yaml.Node, field: str) -> Text | None:
+    def text(self, node: yaml.Node, field: str, *, one_line: bool = False) -> Text | None:
         """Markdown text: a plain string, or a mapping from language to string."""
         where = Where.of(node)
+        read = self.source.line if one_line else self.source.nonempty_text
         if not isinstance(node, yaml.MappingNode):
-            value = self.source.nonempty_text(node, field)
+            value = read(node, field)
             if value is None:
                 return None
             return Text(value, line=where.line, column=where.column)
@@ -320,7 +322,7 @@ class _IncidentReader:
             return None
         translations = []
         for language, (_, value_node) in keys.items():
-            value = self.source.nonempty_text(value_node, f"{field}.{language}")
+            value = read(value_node, f"{field}.{language}")
             if value is not None:
                 translations.append((language, value))
         if len(translations) != len(keys):

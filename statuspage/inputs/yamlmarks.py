@@ -222,6 +222,24 @@ class YamlFile:
             return None
         return value
 
+    def line(self, node: yaml.Node, field: str) -> str | None:
+        """One line of text, for values that can reach an e-mail header or a CI annotation
+        (titles, names, addresses, URLs): a line break there could add a header of its own."""
+        value = self.nonempty_text(node, field)
+        if value is None:
+            return None
+        found = _NOT_ONE_LINE.search(value)
+        if found is not None:
+            code = f"U+{ord(found.group()):04X}"
+            what = "a line break" if found.group() in _BREAKS else "the control character"
+            self.error(
+                node,
+                f"{field}: contains {what} ({code}); it must be one line, "
+                "as it can reach e-mail headers",
+            )
+            return None
+        return value
+
     def choice(self, node: yaml.Node, field: str, allowed: Sequence[str]) -> str | None:
         if not isinstance(node, yaml.ScalarNode):
             shown = node.value if isinstance(node, yaml.ScalarNode) else _kind(node)
@@ -296,6 +314,10 @@ class YamlFile:
 _ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s]", re.MULTILINE)
 # Characters XML 1.0 (feeds, calendars) forbids; YAML lets them in through escapes like "\x01".
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+# What a one-line value must not hold: any C0 or C1 control character (tab and line
+# breaks included) and the Unicode line and paragraph separators.
+_NOT_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _DATETIME = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?"

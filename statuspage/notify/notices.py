@@ -19,22 +19,25 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from email.header import Header
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, parseaddr
+from email.utils import format_datetime, formataddr, getaddresses, parseaddr
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 import jinja2
 from icalendar import Calendar
 from markupsafe import Markup
 
+from statuspage.inputs.config import is_address
 from statuspage.inputs.diagnostics import StatuspageError
 from statuspage.inputs.model import (
     ComponentStatus,
@@ -98,7 +101,8 @@ class Sender:
 
     @property
     def address(self) -> str:
-        return parseaddr(self.from_)[1]
+        """The envelope sender (SMTP `MAIL FROM`), in ASCII."""
+        return header_address(parseaddr(one_line(self.from_))[1])
 
 
 def sender_of(config: Config) -> Sender:
@@ -111,11 +115,18 @@ def sender_of(config: Config) -> Sender:
             "no sender for e-mail notices: set notify.from in statuspage.yaml "
             "(or contact.email, which is used by default)"
         )
-    return Sender(
+    sender = Sender(
         from_=from_,
         reply_to=notify.reply_to or contact,
         unsubscribe_mailto=notify.unsubscribe_mailto or contact,
     )
+    # `validate` checked these; a config made otherwise fails here, before anything is sent.
+    for mailbox in (sender.from_, sender.reply_to):
+        if mailbox is not None:
+            _mailbox(mailbox)
+    if sender.unsubscribe_mailto is not None:
+        header_address(sender.unsubscribe_mailto)
+    return sender
 
 
 def preview_sender(config: Config) -> Sender:
@@ -239,14 +250,14 @@ def message_id(config: Config, notice: Notice) -> str:
         NoticeKind.POSTMORTEM: "postmortem",
         NoticeKind.REMINDER: f"reminder-{rest.rpartition('/')[2]}",
     }[notice.kind]
-    return f"<{incident_id}.{local}@{links.host(config)}>"
+    return f"<{incident_id}.{local}@{_host(config)}>"
 
 
 def thread_id(config: Config, incident: Incident) -> str | None:
     root = thread_root(incident)
     if root is None:
         return None
-    return f"<{incident.id}.update-{root.index}@{links.host(config)}>"
+    return f"<{incident.id}.update-{root.index}@{_host(config)}>"
 
 
 # -- messages ------------------------------------------------------------------------------
@@ -358,14 +369,15 @@ class Renderer:
         env = self.environment(recipient.language)
         text = env.get_template("notice.txt").render(context)
         html = env.get_template("notice.html").render(context)
-        lines = [f"To: {recipient.address}"]
+        lines = [header("To", header_address(recipient.address))]
         unsubscribe = []
         if self.sender.unsubscribe_mailto:
-            unsubscribe.append(f"<mailto:{self.sender.unsubscribe_mailto}?subject=unsubscribe>")
+            mailto = quote(header_address(self.sender.unsubscribe_mailto), safe="@")
+            unsubscribe.append(f"<mailto:{mailto}?subject=unsubscribe>")
         if recipient.unsubscribe_url:
-            unsubscribe.append(f"<{recipient.unsubscribe_url}>")
+            unsubscribe.append(f"<{header_url(recipient.unsubscribe_url)}>")
         if unsubscribe:
-            lines.append("List-Unsubscribe: " + ",\r\n ".join(unsubscribe))
+            lines.append(header("List-Unsubscribe", ",\r\n ".join(unsubscribe)))
         if recipient.unsubscribe_url:
             lines.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
         lines.append(f"Content-Language: {language_tag(recipient.language)}")
@@ -418,27 +430,27 @@ class Renderer:
         if cached is not None:
             return cached
         config = self.site.config
-        subject = str(self.shared(notice, language)["subject"])
+        # Titles are one line once validated; whatever else reaches here is folded to one
+        # line, and every header is checked to be one header (design §9).
+        subject = one_line(str(self.shared(notice, language)["subject"]))
         charset = "us-ascii" if subject.isascii() else "utf-8"
-        lines = [
-            "Subject: " + Header(subject, charset, header_name="Subject").encode(linesep="\r\n"),
-            f"From: {_mailbox(self.sender.from_)}",
-        ]
+        encoded = Header(subject, charset, header_name="Subject").encode(linesep="\r\n")
+        lines = [header("Subject", encoded), header("From", _mailbox(self.sender.from_))]
         if self.sender.reply_to:
-            lines.append(f"Reply-To: {_mailbox(self.sender.reply_to)}")
-        lines.append(f"Date: {self.date}")
-        lines.append(f"Message-ID: {message_id(config, notice)}")
+            lines.append(header("Reply-To", _mailbox(self.sender.reply_to)))
+        lines.append(header("Date", self.date))
+        lines.append(header("Message-ID", message_id(config, notice)))
         parent = thread_id(config, notice.incident)
         if parent is not None and not notice.is_first:
-            lines.append(f"In-Reply-To: {parent}")
-            lines.append(f"References: {parent}")
-        host = links.host(config)
-        lines.append(f"List-Id: {formataddr((config.title, f'notices.{host}'), charset='utf-8')}")
-        lines.append(f"List-Archive: <{links.url(config)}>")
+            lines.append(header("In-Reply-To", parent))
+            lines.append(header("References", parent))
+        list_id = formataddr((one_line(config.title), f"notices.{_host(config)}"), charset="utf-8")
+        lines.append(header("List-Id", list_id))
+        lines.append(header("List-Archive", f"<{header_url(links.url(config))}>"))
         # Keeps out-of-office replies and auto-responders from answering (RFC 3834).
         lines.append("Auto-Submitted: auto-generated")
         lines.append("X-Auto-Response-Suppress: All")
-        lines.append(f"X-Statuspage-Notice: {notice.key}")
+        lines.append(header("X-Statuspage-Notice", notice.key))
         head = ("\r\n".join(lines) + "\r\n").encode("ascii")
         self._heads[cache_key] = head
         return head
@@ -465,8 +477,74 @@ class Renderer:
 
 def _mailbox(text: str) -> str:
     """`Name <address>` for a header: a non-ASCII name as an encoded word."""
-    name, address = parseaddr(text)
-    return formataddr((name, address), charset="utf-8")
+    folded = one_line(text)
+    if len(getaddresses([folded])) != 1:
+        raise HeaderError(f"{text!r} is not one e-mail address")
+    name, address = parseaddr(folded)
+    return formataddr((name, header_address(address)), charset="utf-8")
+
+
+# -- headers: one line each, whatever the values hold ---------------------------------------
+
+
+class HeaderError(StatuspageError):
+    """A value that cannot be written into an e-mail header as one header."""
+
+
+# Runs of white space, control characters and line or paragraph separators.
+_SPACE_OR_CONTROL = re.compile("[\\s\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+# A fold: a line break followed by white space continues the same header (RFC 5322 2.2.3).
+_FOLD = re.compile("\r\n[ \t]")
+# Once encoded and unfolded, a header's value is printable ASCII, spaces and tabs.
+_NOT_HEADER_TEXT = re.compile("[^\x20-\x7e\t]")
+
+
+def one_line(text: str) -> str:
+    """Free text (a subject, a name) for a header: every run of white space or control
+    characters, line breaks included, becomes one space."""
+    return _SPACE_OR_CONTROL.sub(" ", text).strip()
+
+
+def header(name: str, value: str) -> str:
+    """`Name: value`, refused unless it is exactly one header line (folds allowed)."""
+    if _NOT_HEADER_TEXT.search(_FOLD.sub(" ", value)):
+        raise HeaderError(
+            f"the {name} header of a notice would be {value!r}: not one line of ASCII, "
+            "so it is not sent"
+        )
+    return f"{name}: {value}"
+
+
+def header_address(address: str) -> str:
+    """One plain address in ASCII (an internationalised domain in its xn-- form)."""
+    local, _, domain = address.rpartition("@")
+    if not is_address(address):
+        raise HeaderError(f"{address!r} is not one e-mail address")
+    return f"{local}@{domain.encode('idna').decode('ascii')}"
+
+
+def header_url(url: str) -> str:
+    """A URL as a header carries it between `<` and `>`: ASCII host, everything else that
+    is not plain URL text (a comma included, RFC 2369) percent-encoded."""
+    parts = urlsplit(url)
+    host = _ascii_host(parts.hostname or "")
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    rest = url[len(f"{parts.scheme}://{parts.netloc}") :]
+    return f"{parts.scheme}://{netloc}{quote(rest, safe=_URL_SAFE)}"
+
+
+_URL_SAFE = "/?#[]@!$&'()*+;=:%~"
+
+
+def _host(config: Config) -> str:
+    return _ascii_host(links.host(config))
+
+
+def _ascii_host(host: str) -> str:
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise HeaderError(f"{host!r} is not a host name") from None
 
 
 def _quoted_printable(text: str) -> bytes:

@@ -30,6 +30,7 @@ from statuspage.inputs.diagnostics import StatuspageError
 from statuspage.inputs.model import Site
 from statuspage.notify.ledger import Keys, Ledger, LedgerError, LedgerState, load_keys, read
 from statuspage.notify.notices import (
+    HeaderError,
     Notice,
     Recipient,
     Renderer,
@@ -426,7 +427,13 @@ def notify(
             ledger.record_open((n.key for n in work.eligible), now)
             total = len(work.owed)
             for number, delivery in enumerate(work.owed):
-                message = _message(renderer, site, keys, delivery)
+                try:
+                    message = _message(renderer, site, keys, delivery)
+                except HeaderError as exc:  # not sent, reported; later notices still go
+                    address = delivery.subscriber.email
+                    reason = str(exc).replace(address, mask(address))
+                    report.failures.append(Failure(delivery.notice.key, mask(address), reason))
+                    continue
                 try:
                     outcome = mailer.send(sender.address, delivery.subscriber.email, message)
                 except SmtpError as exc:
