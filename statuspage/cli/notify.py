@@ -155,8 +155,7 @@ def _run(site: Site, *, dry_run: bool, outbox: Path | None, baseline: bool) -> N
             click.echo(f"Dry run: wrote {summary} to {outbox}", err=True)
         return
     if not report.subscribers:
-        store = site.config.notify.subscribers
-        click.echo(f"Nothing to send: no subscribers in {store}.", err=True)
+        click.echo(f"Nothing to send: no subscribers in {report.store}.", err=True)
         return
     if not report.notices:
         click.echo(f"Nothing to send: every notice has been delivered ({ledger}).", err=True)

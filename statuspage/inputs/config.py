@@ -12,7 +12,13 @@ import yaml
 
 from statuspage.inputs.clock import LocalTimeError, to_utc
 from statuspage.inputs.diagnostics import Problems
-from statuspage.inputs.model import Component, Config, Contact, NotifyConfig
+from statuspage.inputs.model import (
+    Component,
+    Config,
+    Contact,
+    NotifyConfig,
+    SubscriptionsConfig,
+)
 from statuspage.inputs.yamlmarks import YamlFile, scalar_tag
 
 CONFIG_NAME = "statuspage.yaml"
@@ -28,7 +34,9 @@ CONFIG_KEYS = (
     "theme",
     "postmortem_due_days",
     "notify",
+    "subscriptions",
 )
+SUBSCRIPTIONS_KEYS = ("url", "database")
 NOTIFY_KEYS = (
     "from",
     "reply_to",
@@ -92,6 +100,9 @@ def parse_config(path: str, data: bytes, problems: Problems) -> Config | None:
     notify = NotifyConfig()
     if (node := value("notify")) is not None:
         notify = _notify(source, node, ZoneInfo(timezone))
+    subscriptions = SubscriptionsConfig()
+    if (node := value("subscriptions")) is not None:
+        subscriptions = _subscriptions(source, node)
     if source.failed or title is None or base_url is None or components is None:
         return None
     return Config(
@@ -104,6 +115,7 @@ def parse_config(path: str, data: bytes, problems: Problems) -> Config | None:
         theme=theme,
         postmortem_due_days=due_days,
         notify=notify,
+        subscriptions=subscriptions,
         languages=languages,
     )
 
@@ -291,6 +303,54 @@ def is_address(text: str) -> bool:
         and all(_LABEL.fullmatch(label) for label in labels)
         and not labels[-1].isdigit()
     )
+
+
+_SERVICE_URL = re.compile(
+    r"(?:https://[^\s/?#]+|http://(?:localhost|127\.0\.0\.1)(?::\d+)?)(?:/[^\s?#]*)?"
+)
+_DATABASE_URL = re.compile(r"(sqlite:///[^\s?#]+|postgresql(?:\+psycopg)?://[^\s]+)")
+
+
+def _subscriptions(source: YamlFile, node: yaml.Node) -> SubscriptionsConfig:
+    """The `subscriptions:` section (docs/subscriptions.md)."""
+    keys = source.mapping(node, "subscriptions", allowed=SUBSCRIPTIONS_KEYS)
+    if keys is None:
+        return SubscriptionsConfig()
+    url = database = None
+    if "url" in keys:
+        value = keys["url"][1]
+        text = _text(source, value, "subscriptions.url")
+        if text is not None and not _SERVICE_URL.fullmatch(text.strip()):
+            source.error(
+                value,
+                f"subscriptions.url: {text!r} is not an absolute https:// URL without a query "
+                "(http:// only for localhost, to try it out)",
+            )
+        elif text is not None:
+            url = text.strip().rstrip("/")
+    if "database" in keys:
+        value = keys["database"][1]
+        text = _text(source, value, "subscriptions.database")
+        if text is not None and not _DATABASE_URL.fullmatch(text.strip()):
+            source.error(
+                value,
+                f"subscriptions.database: {text!r} is not a URL like "
+                "sqlite:///.statuspage/subscriptions.db or postgresql://user@host/dbname",
+            )
+        elif text is not None and _has_password(text.strip()):
+            source.error(
+                value,
+                "subscriptions.database: the URL holds a password; keep it out of the "
+                "repository and set $STATUSPAGE_DATABASE_URL instead",
+            )
+        elif text is not None:
+            database = text.strip()
+    return SubscriptionsConfig(url=url, database=database)
+
+
+def _has_password(url: str) -> bool:
+    authority = url.partition("://")[2].partition("/")[0]
+    return "@" in authority and ":" in authority.rpartition("@")[0]
 
 
 def _mailbox(source: YamlFile, node: yaml.Node, field: str) -> str | None:

@@ -546,6 +546,14 @@ class NotifyConfig:
     rate_limit: float | None = None  # messages per second
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SubscriptionsConfig:
+    """The `subscriptions:` section: the self-service subscription service (design §8)."""
+
+    url: str | None = None  # where the service answers, without a trailing slash
+    database: str | None = None  # its store; $STATUSPAGE_DATABASE_URL wins over it
+
+
 @dataclass(frozen=True, kw_only=True)
 class Config:
     """`statuspage.yaml`, checked and typed."""
@@ -559,6 +567,7 @@ class Config:
     theme: str = "default"
     postmortem_due_days: int = 7
     notify: NotifyConfig = field(default_factory=NotifyConfig)
+    subscriptions: SubscriptionsConfig = field(default_factory=SubscriptionsConfig)
     # Every language the site is built in, the main one first; () means just `language`.
     languages: tuple[str, ...] = ()
 

@@ -55,12 +55,14 @@ class Keys:
 
     ledger: bytes
     unsubscribe: bytes
+    service: bytes  # the subscription service's tokens (statuspage.notify.tokens)
 
     @classmethod
     def from_secret(cls, secret: bytes) -> Keys:
         return cls(
             ledger=hmac.new(secret, b"statuspage ledger v1", hashlib.sha256).digest(),
             unsubscribe=hmac.new(secret, b"statuspage unsubscribe v1", hashlib.sha256).digest(),
+            service=hmac.new(secret, b"statuspage service tokens v1", hashlib.sha256).digest(),
         )
 
     @property

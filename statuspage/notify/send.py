@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, unquote, urlsplit
 
 from statuspage.inputs.clock import utc_now
@@ -41,9 +42,13 @@ from statuspage.notify.notices import (
 )
 from statuspage.notify.subscribers import Subscriber, SubscriberStore, mask, unsubscribe_token
 
+if TYPE_CHECKING:
+    from statuspage.notify.store import Store
+
 log = logging.getLogger(__name__)
 
 SMTP_ENV = "STATUSPAGE_SMTP_URL"
+DATABASE_ENV = "STATUSPAGE_DATABASE_URL"
 DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
 TIMEOUT = 30.0
 RECONNECTS = 3
@@ -344,6 +349,7 @@ class Report:
     failures: list[Failure] = field(default_factory=list)
     unsent: int = 0  # owed but not attempted: the run stopped
     stopped: str | None = None  # why the run stopped early
+    store: str = ""  # where the subscribers are: the file, or the database (no password)
 
     @property
     def ok(self) -> bool:
@@ -361,22 +367,42 @@ def notify(
     clock: Callable[[], datetime] = utc_now,
     progress: Progress | None = None,
     reconnect_backoff: float = 1.0,
+    database: str | None = None,
 ) -> Report:
     """Send what is owed (or write it to `outbox` as .eml files with `dry_run`).
 
     The ledger's and the subscribers' clocks are the wall clock (`clock`): they record
     when things happened. The site's clock (`site.now`) decides which notices exist.
+    With a database (`database`, else $STATUSPAGE_DATABASE_URL or `subscriptions.database`)
+    the subscribers, the ledger and the suppression list are there (design §8).
     """
     config = site.config
     root = Path(site.root)
     store = SubscriberStore(root / config.notify.subscribers)
     private_dir = store.path.parent
     ledger_path = root / config.notify.ledger
-    subscribers = store.load()
     since = config.notify.since
     reminder = config.notify.reminder_minutes
     notices = site_notices(site, reminder=timedelta(minutes=reminder) if reminder else None)
-    report = Report(subscribers=len(subscribers))
+    url = database if database is not None else database_url(config.subscriptions.database, root)
+    if url:
+        with open_database(url) as db:
+            return _notify_database(
+                site,
+                db,
+                notices,
+                private_dir=private_dir,
+                smtp_url=smtp_url,
+                dry_run=dry_run,
+                outbox=outbox,
+                baseline=baseline,
+                context=context,
+                clock=clock,
+                progress=progress,
+                reconnect_backoff=reconnect_backoff,
+            )
+    subscribers = store.load()
+    report = Report(subscribers=len(subscribers), store=config.notify.subscribers)
 
     if dry_run:
         return _dry_run(site, notices, subscribers, ledger_path, private_dir, outbox, clock, report)
@@ -449,6 +475,163 @@ def notify(
                     report.failures.append(Failure(delivery.notice.key, mask(address), reason))
                 if progress is not None:
                     progress("Sending notices", number + 1, total)
+    return report
+
+
+# -- with the database (design §8) ---------------------------------------------------------
+
+
+def database_url(configured: str | None, root: Path) -> str | None:
+    """$STATUSPAGE_DATABASE_URL, else `subscriptions.database`, else None (the file store)."""
+    value = os.environ.get(DATABASE_ENV, "").strip() or (configured or "").strip()
+    if not value:
+        return None
+    from statuspage.notify.store import database_url as resolve
+
+    return resolve(value, root)
+
+
+def open_database(url: str) -> Store:
+    """The store, or a clear error (down, old schema, the extra not installed)."""
+    try:
+        from statuspage.notify.store import Store
+    except ImportError:
+        raise StatuspageError(
+            "a subscription database needs the service extra: pip install 'statuspage-git[service]'"
+        ) from None
+    return Store.open(url)
+
+
+def _notify_database(
+    site: Site,
+    db: Store,
+    notices: Sequence[Notice],
+    *,
+    private_dir: Path,
+    smtp_url: str | None,
+    dry_run: bool,
+    outbox: Path | None,
+    baseline: bool,
+    context: ssl.SSLContext | None,
+    clock: Callable[[], datetime],
+    progress: Progress | None,
+    reconnect_backoff: float,
+) -> Report:
+    """As `notify`, with the database's subscribers, ledger and suppression list.
+
+    Each delivery is claimed in the database while it is sent (`Store.delivery`), so two
+    runs at once never both send a message, and a killed run's claim is given up.
+    """
+    from statuspage.notify.tokens import Tokens
+
+    config = site.config
+    since = config.notify.since
+    settings = None
+    if not (baseline or dry_run):
+        url = smtp_url if smtp_url is not None else os.environ.get(SMTP_ENV, "")
+        if not url.strip():
+            raise SmtpError(f"set ${SMTP_ENV} (smtp://user:pass@host:587) to send notices")
+        settings = SmtpSettings.from_url(url)
+    existing = db.state(())
+    keys = load_keys(private_dir, create=existing.check is None and not dry_run)
+    if keys is None:
+        if existing.check is not None:
+            raise LedgerError(
+                f"the ledger in {db.shown} was written with a secret that is not here: set "
+                "$STATUSPAGE_LEDGER_KEY to it (docs/notices.md)"
+            )
+        keys = Keys.from_secret(os.urandom(32))
+    if not dry_run:
+        db.check_key(keys)
+    elif existing.check is not None and existing.check != keys.check:
+        raise LedgerError(f"the ledger in {db.shown} was written with another key")
+    suppressed = db.suppressed()
+    subscriptions = [s for s in db.confirmed("email") if keys.recipient(s.email) not in suppressed]
+    people = [s.subscriber for s in subscriptions]
+    uids = {s.email: s.uid for s in subscriptions}
+    report = Report(subscribers=len(people), store=db.shown)
+    now = clock()
+    first = existing.start is None
+    if baseline or (first and since is None):
+        report.first_run = first
+        if dry_run:
+            report.baselined = len(notices)
+            return report
+        db.record_start(now)
+        report.baselined = db.record_baseline((n.key for n in notices), now)
+        return report
+    if first and not dry_run:
+        db.record_start(now)
+        report.baselined = db.record_baseline((n.key for n in notices if n.at is None), now)
+    state = db.state(n.key for n in notices)
+    if first and dry_run:
+        state.baseline.update(n.key for n in notices if n.at is None)
+    work = plan(notices, people, state, keys, since=since)
+    report.notices = len({d.notice.key for d in work.owed})
+    tokens = Tokens(keys.service)
+    service = config.subscriptions.url
+
+    def message(renderer: Renderer, delivery: Delivery) -> bytes:
+        subscriber = delivery.subscriber
+        link = None
+        if service:
+            token = tokens.make("unsubscribe", uids[subscriber.email])
+            link = unsubscribe_link(f"{service}/unsubscribe", token)
+        elif config.notify.unsubscribe_url:
+            link = unsubscribe_link(
+                config.notify.unsubscribe_url,
+                unsubscribe_token(keys.unsubscribe, subscriber.email),
+            )
+        recipient = Recipient(
+            address=subscriber.email,
+            language=subscriber.language or config.language,
+            components=subscriber.components,
+            unsubscribe_url=link,
+        )
+        return renderer.message_bytes(delivery.notice, recipient)
+
+    if dry_run:
+        if outbox is None:
+            return report
+        _check_outbox(site, outbox)
+        outbox.mkdir(parents=True, exist_ok=True)
+        renderer = Renderer(site, sender_of(config), date=now)
+        for number, delivery in enumerate(work.owed, 1):
+            (outbox / eml_name(delivery.notice, number)).write_bytes(message(renderer, delivery))
+            report.written += 1
+        return report
+    if not work.owed:
+        db.record_open((n.key for n in work.eligible), now)
+        return report
+    assert settings is not None
+    sender = sender_of(config)
+    renderer = Renderer(site, sender, date=now)
+    with Mailer(
+        settings, context=context, rate_limit=config.notify.rate_limit, backoff=reconnect_backoff
+    ) as mailer:
+        mailer.connect()  # a server that is down fails here, before anything is recorded
+        db.record_open((n.key for n in work.eligible), now)
+        total = len(work.owed)
+        for number, delivery in enumerate(work.owed):
+            data = message(renderer, delivery)
+            address = delivery.subscriber.email
+            try:
+                with db.delivery(delivery.notice.key, delivery.recipient, clock()) as claim:
+                    if not claim.claimed:
+                        continue  # another run sent it while this one was planning
+                    outcome = mailer.send(sender.address, address, data)
+                    if outcome.accepted:
+                        report.sent += 1
+                    else:
+                        claim.abandon()
+                        reason = f"{outcome.code} {outcome.reason}".replace(address, mask(address))
+                        report.failures.append(Failure(delivery.notice.key, mask(address), reason))
+            except SmtpError as exc:
+                report.stopped = str(exc)
+                report.unsent = total - number
+                break
+            if progress is not None:
+                progress("Sending notices", number + 1, total)
     return report
 
 

@@ -1,0 +1,292 @@
+"""`notify` with the subscription database (design §8): the same exactly-once guarantees as
+the file ledger, on SQLite and on a real PostgreSQL server, also with two runs at once."""
+
+from __future__ import annotations
+
+import collections
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from statuspage.inputs.config import parse_config
+from statuspage.inputs.diagnostics import Problems
+from statuspage.inputs.load import load_site_or_raise
+from statuspage.notify.ledger import KEY_ENV, Keys
+from statuspage.notify.send import Report, notify
+from statuspage.notify.store import DATABASE_ENV, Store, upgrade_to
+from statuspage.notify.subscribers import Subscriber
+from statuspage.notify.tokens import Tokens
+from tests.mailserver import Recorder, free_port, smtp_server
+from tests.notify_sites import (
+    API_KEYS,
+    CHECKOUT_KEYS,
+    NOTIFY_CONFIG,
+    NOW,
+    NOW_TEXT,
+    SECRET,
+    UPGRADE_KEYS,
+    notify_site,
+)
+from tests.sites import BASE_CONFIG, REPO_ROOT
+
+EVERY_KEY = [*CHECKOUT_KEYS, *UPGRADE_KEYS, *API_KEYS]
+SERVICE = "https://status.test.example/subscriptions"
+CONFIG = NOTIFY_CONFIG + f"subscriptions:\n  url: {SERVICE}\n"
+EARLIER = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def ledger_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(KEY_ENV, SECRET)
+    monkeypatch.delenv(DATABASE_ENV, raising=False)
+
+
+def people(database: str, *addresses: str, **options: Any) -> None:
+    with Store.open(database) as store:
+        store.add_confirmed(
+            [Subscriber(email=a, added=EARLIER, **options) for a in addresses],
+            consent="test",
+            now=EARLIER,
+        )
+
+
+def run(root: Path, port: int, database: str, **options: Any) -> Report:
+    site = load_site_or_raise(root, now=NOW, check_git=False)
+    return notify(
+        site,
+        smtp_url=f"smtp://127.0.0.1:{port}",
+        reconnect_backoff=0,
+        database=database,
+        **options,
+    )
+
+
+def test_confirmed_subscribers_get_each_notice_once(database: str, tmp_path: Path) -> None:
+    root = notify_site(tmp_path / "site", config=CONFIG)
+    people(database, "all@example.com")
+    people(database, "api@example.com", components=("api",))
+    with Store.open(database) as store:
+        # Waiting for confirmation: gets nothing but its confirmation (sent by the service).
+        store.request(
+            kind="email",
+            email="pending@example.com",
+            components=(),
+            language=None,
+            consent="en:1",
+            now=EARLIER,
+        )
+        # Suppressed (a permanent failure earlier): never sent to again.
+        people(database, "gone@example.com")
+        store.suppress(
+            Keys.from_secret(SECRET.encode()).recipient("gone@example.com"), "550", EARLIER
+        )
+    expected = {(key, "all@example.com") for key in EVERY_KEY} | {
+        (key, "api@example.com") for key in API_KEYS
+    }
+    with smtp_server() as (server, port):
+        report = run(root, port, database)
+        assert report.ok and report.sent == len(expected) == report.sent
+        assert sorted(server.pairs()) == sorted(expected)
+        again = run(root, port, database)
+        assert again.sent == 0 and again.notices == 0
+        assert len(server.received) == len(expected)
+    # The unsubscribe link names the subscription at the service, signed for that action.
+    message = server.received[0].message
+    header = str(message["List-Unsubscribe"])
+    link = header.split("<")[-1].rstrip(">")
+    assert link.startswith(f"{SERVICE}/unsubscribe?token=")
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    uid = Tokens(Keys.from_secret(SECRET.encode()).service).read(
+        "unsubscribe", parse_qs(urlsplit(link).query)["token"][0]
+    )
+    with Store.open(database) as store:
+        subscription = store.get(uid)
+        assert subscription is not None
+        assert subscription.email == server.received[0].recipient
+        # Nothing about an address is in the ledger tables.
+        state = store.state()
+        assert not any("@" in recipient for _, recipient in state.sent)
+
+
+def test_first_run_without_a_cut_off_sends_nothing(database: str, tmp_path: Path) -> None:
+    config = CONFIG.replace("  since: 2026-11-01T00:00:00+01:00\n", "")
+    root = notify_site(tmp_path / "site", config=config)
+    people(database, "all@example.com")
+    with smtp_server() as (server, port):
+        report = run(root, port, database)
+        assert report.first_run and report.baselined >= len(EVERY_KEY)
+        assert run(root, port, database).sent == 0
+        assert server.received == []
+
+
+def test_dry_run_changes_nothing(database: str, tmp_path: Path) -> None:
+    root = notify_site(tmp_path / "site", config=CONFIG)
+    people(database, "all@example.com")
+    site = load_site_or_raise(root, now=NOW, check_git=False)
+    outbox = tmp_path / "outbox"
+    report = notify(site, dry_run=True, outbox=outbox, database=database)
+    assert report.written == len(EVERY_KEY)
+    assert len(list(outbox.glob("*.eml"))) == len(EVERY_KEY)
+    with Store.open(database) as store:
+        state = store.state()
+        assert state.start is None and not state.sent and state.check is None
+
+
+def _command(root: Path) -> list[str]:
+    return [
+        sys.executable, "-c", "from statuspage.cli import main; main()",
+        "notify", "--root", str(root), "--no-git", "--now", NOW_TEXT,
+    ]  # fmt: skip
+
+
+def _env(database: str, port: int) -> dict[str, str]:
+    return {
+        **os.environ,
+        KEY_ENV: SECRET,
+        DATABASE_ENV: database,
+        "STATUSPAGE_SMTP_URL": f"smtp://127.0.0.1:{port}",
+        "PYTHONPATH": str(REPO_ROOT),
+        "CI": "true",
+    }
+
+
+def test_a_killed_run_resumes_without_losing_or_repeating(database: str, tmp_path: Path) -> None:
+    """The kill test of §6 against the database: SIGKILL at several points, then rerun."""
+    root = notify_site(tmp_path / "site", config=CONFIG)
+    addresses = [f"person{i}@example.com" for i in range(4)]
+    people(database, *addresses)
+    expected = {(key, address) for key in EVERY_KEY for address in addresses}
+    handler = Recorder(delay=0.05, rcpt_delay=0.02)
+    kills = 0
+    with smtp_server(handler) as (server, port):
+        env = _env(database, port)
+
+        def kill_when(reached: Callable[[], bool]) -> None:
+            nonlocal kills
+            process = subprocess.Popen(_command(root), env=env, stderr=subprocess.PIPE)
+            deadline = time.monotonic() + 30
+            while not reached() and process.poll() is None:
+                assert time.monotonic() < deadline, "the run never got that far"
+                time.sleep(0.001)
+            process.kill()
+            assert process.wait() == -signal.SIGKILL, "the run ended before the kill"
+            kills += 1
+
+        kill_when(lambda: handler.started >= 1)
+        kill_when(lambda: handler.started >= 8)
+        third = handler.rcpts + 3
+        kill_when(lambda: handler.rcpts >= third)
+        kill_when(lambda: handler.answered >= 15)
+        final = subprocess.run(_command(root), env=env, capture_output=True, text=True, timeout=120)
+        assert final.returncode == 0, final.stderr
+        time.sleep(handler.delay * 2)
+        rerun = subprocess.run(_command(root), env=env, capture_output=True, text=True, timeout=120)
+        assert rerun.stderr.startswith("Nothing to send"), rerun.stderr
+    counts = collections.Counter(server.pairs())
+    assert set(counts) == expected
+    twice = [pair for pair, count in counts.items() if count > 1]
+    assert all(counts[pair] == 2 for pair in twice)
+    assert len(twice) <= kills
+    with Store.open(database) as store:
+        assert len(store.state().sent) == len(expected)
+
+
+def test_two_runs_at_once_send_each_message_once(database: str, tmp_path: Path) -> None:
+    """Two `notify` processes started together against one database: every message goes
+    out exactly once (each delivery's row is held while it is sent)."""
+    root = notify_site(tmp_path / "site", config=CONFIG)
+    addresses = [f"person{i}@example.com" for i in range(6)]
+    people(database, *addresses)
+    expected = {(key, address) for key in EVERY_KEY for address in addresses}
+    handler = Recorder(delay=0.01)
+    with smtp_server(handler) as (server, port):
+        env = _env(database, port)
+        runs = [
+            subprocess.Popen(_command(root), env=env, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)
+        ]
+        outputs = [process.communicate(timeout=120)[1] for process in runs]
+        assert [process.returncode for process in runs] == [0, 0], outputs
+    counts = collections.Counter(server.pairs())
+    assert set(counts) == expected
+    assert max(counts.values()) == 1, [pair for pair, n in counts.items() if n > 1]
+
+
+def test_a_database_that_is_down_fails_clearly(tmp_path: Path) -> None:
+    root = notify_site(tmp_path / "site", config=CONFIG)
+    url = f"postgresql://statuspage:secret@127.0.0.1:{free_port()}/status"
+    result = subprocess.run(
+        _command(root), env=_env(url, free_port()), capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: the database postgresql://statuspage:***@127.0.0.1:"), (
+        result.stderr
+    )
+    assert "does not answer" in result.stderr
+    assert "Traceback" not in result.stderr and "secret" not in result.stderr
+
+
+def test_an_older_schema_is_refused_with_the_command(database: str, tmp_path: Path) -> None:
+    root = notify_site(tmp_path / "site", config=CONFIG)
+    upgrade_to(database, "0001")
+    result = subprocess.run(
+        _command(root), env=_env(database, free_port()), capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 1
+    assert "has an older schema (0001" in result.stderr
+    assert "run `statuspage subscriptions migrate`" in result.stderr
+
+
+def test_the_config_names_the_database(tmp_path: Path) -> None:
+    config = CONFIG + "  database: sqlite:///.statuspage/subscriptions.db\n"
+    root = notify_site(tmp_path / "site", config=config)
+    url = f"sqlite:///{root / '.statuspage' / 'subscriptions.db'}"
+    people(url, "all@example.com")
+    with smtp_server() as (_, port):
+        site = load_site_or_raise(root, now=NOW, check_git=False)
+        report = notify(site, smtp_url=f"smtp://127.0.0.1:{port}", reconnect_backoff=0)
+        assert report.sent == len(EVERY_KEY)
+        assert report.store.endswith("subscriptions.db")
+    assert not (root / ".statuspage" / "subscribers.json").exists()
+
+
+def config_problems(section: str) -> list[str]:
+    problems = Problems()
+    parse_config("statuspage.yaml", (BASE_CONFIG + section).encode(), problems)
+    return [str(d) for d in problems.sorted()]
+
+
+def test_the_subscriptions_section() -> None:
+    problems = Problems()
+    text = (
+        BASE_CONFIG + "subscriptions:\n  url: https://s.example/sub/\n  database: sqlite:///s.db\n"
+    )
+    config = parse_config("statuspage.yaml", text.encode(), problems)
+    assert config is not None and not problems.errors
+    assert config.subscriptions.url == "https://s.example/sub"
+    assert config.subscriptions.database == "sqlite:///s.db"
+    assert config_problems("subscriptions:\n  url: http://s.example\n") == [
+        "statuspage.yaml:21:8: error: subscriptions.url: 'http://s.example' is not an absolute "
+        "https:// URL without a query (http:// only for localhost, to try it out)"
+    ]
+    assert config_problems("subscriptions:\n  url: http://127.0.0.1:8001\n") == []
+    assert config_problems("subscriptions:\n  database: postgresql://u:pw@db/x\n") == [
+        "statuspage.yaml:21:13: error: subscriptions.database: the URL holds a password; keep "
+        "it out of the repository and set $STATUSPAGE_DATABASE_URL instead"
+    ]
+    assert config_problems("subscriptions:\n  database: mysql://db/x\n") == [
+        "statuspage.yaml:21:13: error: subscriptions.database: 'mysql://db/x' is not a URL like "
+        "sqlite:///.statuspage/subscriptions.db or postgresql://user@host/dbname"
+    ]
+    assert config_problems("subscriptions:\n  urls: https://s.example\n")[0].startswith(
+        "statuspage.yaml:21:3: error: subscriptions: unknown key 'urls'"
+    )
