@@ -27,8 +27,18 @@ INCIDENT = (
 def update(root: Path, incident_id: str, message: str) -> tuple[int, str]:
     result = CliRunner().invoke(
         cli,
-        ["update", incident_id, "--status", "identified", "-m", message]
-        + ["--root", str(root), "--now", NOW],
+        [
+            "update",
+            incident_id,
+            "--status",
+            "identified",
+            "-m",
+            message,
+            "--root",
+            str(root),
+            "--now",
+            NOW,
+        ],
     )
     return result.exit_code, result.stderr
 
