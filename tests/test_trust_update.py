@@ -122,7 +122,7 @@ def test_line_breaks_of_every_kind_stay_in_the_message(tmp_path: Path, message: 
 
 def test_new_keeps_the_title_and_message_exact(tmp_path: Path) -> None:
     root = write_site(tmp_path)
-    title = "Checkout\rretracted: x"
+    title = "Checkout: retracted: x # impact: none"
     message = "Broken.\u2028impact: none"
     path = new_incident(
         root,
@@ -136,6 +136,18 @@ def test_new_keeps_the_title_and_message_exact(tmp_path: Path) -> None:
     incident = loaded(root, "odd")
     assert (incident.title.default, incident.updates[0].message.default) == (title, message)
     assert incident.impact.value == "major"
+    # A title is one line (it is the subject of the notices): a line break in it is
+    # refused before anything is written.
+    with pytest.raises(StatuspageError, match="1 error"):
+        new_incident(
+            root,
+            "Checkout\rretracted: x",
+            now=at("2026-11-23T08:00:00"),
+            incident_id="odder",
+            first=NewUpdate(status="investigating", message=message),
+            impact="major",
+        )
+    assert not (root / "incidents" / "odder.yaml").exists()
 
 
 BREAKS = st.sampled_from(
