@@ -261,7 +261,7 @@ def _notify(source: YamlFile, node: yaml.Node, zone: ZoneInfo) -> NotifyConfig:
     since = _since(source, keys["since"][1], zone) if "since" in keys else None
     subscribers = ledger = None
     if "subscribers" in keys:
-        subscribers = _relative_path(source, keys["subscribers"][1], "notify.subscribers")
+        subscribers = _private_path(source, keys["subscribers"][1], "notify.subscribers")
     if "ledger" in keys:
         ledger = _relative_path(source, keys["ledger"][1], "notify.ledger")
     unsubscribe_url = None
@@ -404,6 +404,26 @@ def _relative_path(source: YamlFile, node: yaml.Node, field: str) -> str | None:
         source.error(node, f"{field}: {text!r} is inside site/, which is published")
         return None
     return path.as_posix()
+
+
+def _private_path(source: YamlFile, node: yaml.Node, field: str) -> str | None:
+    """The subscriber list: in a folder of its own, which gets a `.gitignore` of `*`
+    (statuspage.notify.private), so neither the site's folder nor a committed one."""
+    path = _relative_path(source, node, field)
+    if path is None:
+        return None
+    parts = PurePosixPath(path).parts
+    if len(parts) < 2:
+        source.error(
+            node,
+            f"{field}: {path!r} must be in a folder of its own, like "
+            ".statuspage/subscribers.json, which statuspage keeps out of git",
+        )
+        return None
+    if parts[0] in ("incidents", "themes", ".git"):
+        source.error(node, f"{field}: {path!r} is inside {parts[0]}/, which is committed")
+        return None
+    return path
 
 
 def _since(source: YamlFile, node: yaml.Node, zone: ZoneInfo) -> datetime | None:

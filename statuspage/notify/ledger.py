@@ -32,6 +32,7 @@ from pathlib import Path
 from types import TracebackType
 
 from statuspage.inputs.diagnostics import StatuspageError
+from statuspage.notify.private import private_folder
 
 KEY_ENV = "STATUSPAGE_LEDGER_KEY"
 KEY_FILE = "ledger.key"
@@ -96,7 +97,7 @@ def load_keys(private_dir: Path, *, create: bool) -> Keys | None:
     except FileNotFoundError:
         if not create:
             return None
-    private_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_folder(private_dir)
     secret = secrets.token_hex(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as file:

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from statuspage.inputs.diagnostics import InputError, Problems, StatuspageError
+from statuspage.notify.private import private_folder
 
 STORE_VERSION = 1
 MAX_ADDRESS = 254
@@ -153,7 +154,7 @@ class SubscriberStore:
             "subscribers": [_to_json(s) for s in merged(subscribers)],
         }
         data = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_folder(self.path.parent)
         fd, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
         try:
             os.fchmod(fd, 0o600)  # personal data: nobody else on the machine reads it
