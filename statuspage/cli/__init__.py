@@ -27,6 +27,7 @@ COMMANDS = {
     "deploy": "statuspage.cli.deploy:deploy",
     "notify": "statuspage.cli.notify:notify",
     "subscribers": "statuspage.cli.notify:subscribers",
+    "subscriptions": "statuspage.cli.subscriptions:subscriptions",
 }
 
 

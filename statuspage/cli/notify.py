@@ -288,22 +288,42 @@ def list_(root: Path) -> None:
 
 
 @subscribers.command("import")
-@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.argument(
+    "file", required=False, type=click.Path(dir_okay=False, exists=True, path_type=Path)
+)
+@click.option(
+    "--from",
+    "file_store",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Move this file store (subscribers.json) and its ledger into the database.",
+)
 @root_option
-def import_(file: Path, root: Path) -> None:
-    """Add the subscribers of a CSV file: columns email, components, language.
+def import_(file: Path | None, file_store: Path | None, root: Path) -> None:
+    """Add the subscribers of a CSV file (columns email, components, language), or move a
+    file store into the subscription database with --from.
 
     A header row is optional. Components in one cell are separated by spaces or
     semicolons. Every bad row is reported and then nothing is imported.
 
+    With --from, the database ($STATUSPAGE_DATABASE_URL or subscriptions.database) takes
+    the file's subscribers as confirmed, and the notice ledger (notify.ledger) too, so
+    nothing already sent is sent again.
+
     \b
-    Example:
+    Examples:
       statuspage subscribers import customers.csv
+      statuspage subscribers import --from .statuspage/subscribers.json
     """
     from statuspage.inputs.clock import utc_now
     from statuspage.inputs.config import LANGUAGES
     from statuspage.notify.subscribers import read_csv
 
+    if (file is None) == (file_store is None):
+        raise click.UsageError("give either a CSV FILE or --from FILE_STORE")
+    if file_store is not None:
+        _import_store(file_store, root)
+        return
+    assert file is not None
     config, store = _store(root)
     new = read_csv(
         str(file),
@@ -320,3 +340,131 @@ def import_(file: Path, root: Path) -> None:
         f"subscriber{'s' * (added != 1)}, {len(after)} in all",
         err=True,
     )
+
+
+def _import_store(path: Path, root: Path) -> None:
+    from statuspage.cli.subscriptions import database_of
+    from statuspage.inputs.clock import utc_now
+    from statuspage.notify.ledger import KEY_ENV, LedgerError, load_keys, read
+    from statuspage.notify.send import open_database
+    from statuspage.notify.subscribers import SubscriberStore
+
+    config, _ = _store(root)
+    people = SubscriberStore(path).load()
+    ledger_path = root / config.notify.ledger
+    state = read(ledger_path)
+    now = utc_now()
+    with open_database(database_of(root)) as db:
+        if state.check is not None:
+            keys = load_keys(path.parent, create=False) or load_keys(
+                root / ".statuspage", create=False
+            )
+            if keys is None or keys.check != state.check:
+                raise LedgerError(
+                    f"{ledger_path} was written with a secret that is not here: set "
+                    f"${KEY_ENV} to it, so the database's ledger goes on with the same key"
+                )
+            db.check_key(keys)
+            db.import_ledger(state, now)
+        new = db.add_confirmed(people, consent=f"imported from {path.name}", now=now)
+        confirmed, _ = db.count()
+    ledger_note = f" and the ledger {config.notify.ledger}" if state.check is not None else ""
+    click.echo(
+        f"Moved {len(people)} subscriber{'s' * (len(people) != 1)}{ledger_note} into the "
+        f"database: {new} new, {confirmed} in all. Once notify runs with the database, "
+        f"delete {path} (it holds the addresses in clear).",
+        err=True,
+    )
+
+
+@subscribers.command("export")
+@click.argument("email")
+@root_option
+def export(email: str, root: Path) -> None:
+    """Print everything stored about EMAIL as JSON (an access request).
+
+    Looks in the database if one is configured, and in the file store.
+
+    \b
+    Example:
+      statuspage subscribers export jane@example.com > jane.json
+    """
+    import json
+
+    from statuspage.inputs.diagnostics import StatuspageError
+    from statuspage.notify.subscribers import AddressError, normalise_address
+
+    try:
+        address = normalise_address(email)
+    except AddressError as exc:
+        raise StatuspageError(str(exc)) from None
+    config, store = _store(root)
+    found: dict[str, object] = {"email": address, "subscriptions": []}
+    entries = [s for s in store.load() if s.email == address]
+    for entry in entries:
+        found["subscriptions"].append(  # type: ignore[attr-defined]
+            {
+                "store": config.notify.subscribers,
+                "components": list(entry.components),
+                "language": entry.language,
+                "added": entry.added.isoformat() if entry.added else None,
+            }
+        )
+    url = _database_url(root)
+    if url:
+        from statuspage.notify.send import open_database
+
+        with open_database(url) as db:
+            for subscription in db.find(address):
+                found["subscriptions"].append(  # type: ignore[attr-defined]
+                    {"store": "database", **subscription.export()}
+                )
+    click.echo(json.dumps(found, indent=2, ensure_ascii=False, sort_keys=True))
+    count = len(found["subscriptions"])  # type: ignore[arg-type]
+    click.echo(f"{count} subscription{'s' * (count != 1)} of {address}", err=True)
+
+
+@subscribers.command("forget")
+@click.argument("email")
+@root_option
+def forget(email: str, root: Path) -> None:
+    """Delete EMAIL everywhere it is stored (an erasure request).
+
+    The database's subscriptions and the file store's entry go; the ledgers keep only
+    keyed hashes, which name nobody without the secret.
+
+    \b
+    Example:
+      statuspage subscribers forget jane@example.com
+    """
+    from statuspage.inputs.diagnostics import StatuspageError
+    from statuspage.notify.subscribers import AddressError, normalise_address
+
+    try:
+        address = normalise_address(email)
+    except AddressError as exc:
+        raise StatuspageError(str(exc)) from None
+    _, store = _store(root)
+    deleted = 0
+    if any(s.email == address for s in store.load()):
+        store.remove(address)
+        deleted += 1
+    url = _database_url(root)
+    if url:
+        from statuspage.notify.send import open_database
+
+        with open_database(url) as db:
+            deleted += db.forget(address)
+    if deleted:
+        click.echo(
+            f"Forgot {address}: {deleted} subscription{'s' * (deleted != 1)} deleted.", err=True
+        )
+    else:
+        click.echo(f"Nothing stored about {address}.", err=True)
+
+
+def _database_url(root: Path) -> str | None:
+    from statuspage.authoring.edit import read_config
+    from statuspage.notify.send import database_url
+
+    return database_url(read_config(root).subscriptions.database, root)
