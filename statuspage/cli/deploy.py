@@ -40,6 +40,12 @@ from statuspage.cli.progress import terminal_progress
     show_default=True,
     help="Directory targets: how many versions to keep, the current one included.",
 )
+@click.option(
+    "--force/--no-force",
+    default=False,
+    help="git: targets: replace the branch even if deploy did not write it, or it is the "
+    "one checked out (its history is lost).",
+)
 @root_option
 @click.pass_context
 def deploy(
@@ -50,6 +56,7 @@ def deploy(
     rollback: bool,
     endpoint_url: str | None,
     keep: int,
+    force: bool,
     root: Path,
 ) -> None:
     """Ship the built site to TARGET; run `statuspage build` first.
@@ -59,7 +66,8 @@ def deploy(
       dir:/var/www/status  or a plain path   a symlink flipped to a new copy in one step;
                                              the previous copy is kept for --rollback
       git:gh-pages  or git:BRANCH@REMOTE     a commit of the whole site on BRANCH (GitHub
-                                             Pages), pushed to REMOTE (default origin)
+                                             Pages), pushed to REMOTE (default origin);
+                                             only a branch deploy wrote is replaced
       s3://BUCKET  or s3://BUCKET/PREFIX     changed objects uploaded, stale ones deleted;
                                              credentials from the usual AWS environment
 
@@ -91,6 +99,7 @@ def deploy(
             endpoint_url=endpoint_url,
             keep=keep,
             progress=terminal_progress(),
+            force=force,
         )
     if dry_run or ctx.find_root().obj.get("verbose"):
         for change in result.changes:

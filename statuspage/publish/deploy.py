@@ -14,6 +14,7 @@ at them, and stale files go only after.
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import logging
 import os
@@ -185,14 +186,19 @@ def deploy(
     endpoint_url: str | None = None,
     keep: int = DEFAULT_KEEP,
     progress: Progress | None = None,
+    force: bool = False,
 ) -> DeployResult:
-    """Ship `site_dir` to `target`; `root` is the status site (the git checkout for git:)."""
+    """Ship `site_dir` to `target`; `root` is the status site (the git checkout for git:).
+
+    `force` lets a git: target replace a branch that deploy did not write, or the one
+    checked out.
+    """
     report = progress or _no_progress
     if isinstance(target, DirectoryTarget):
         return deploy_directory(site_dir, target, dry_run=dry_run, keep=keep, progress=report)
     if isinstance(target, GitTarget):
         cname = cname_for(base_url) if base_url else None
-        return deploy_git(site_dir, target, repo=root, cname=cname, dry_run=dry_run)
+        return deploy_git(site_dir, target, repo=root, cname=cname, dry_run=dry_run, force=force)
     return deploy_s3(site_dir, target, endpoint_url=endpoint_url, dry_run=dry_run, progress=report)
 
 
@@ -216,6 +222,9 @@ def rollback(target: Target, *, dry_run: bool = False) -> DeployResult:
 
 _VERSION = re.compile(r"(\d{6})-\d{8}T\d{6}Z")
 _ROLLED_BACK = ".rolled-back"
+# What a run makes on its way and renames when done; a killed run leaves it behind. Only
+# names deploy gives (tempfile's 8 characters; the process id) are ever cleaned up.
+_INCOMING = re.compile(r"\.incoming-[a-z0-9_]{8}")
 
 
 def versions_dir(target: DirectoryTarget) -> Path:
@@ -262,6 +271,42 @@ def _tree_digests(folder: Path | None) -> dict[str, str]:
     }
 
 
+@contextmanager
+def _exclusive(target: DirectoryTarget) -> Iterator[Path]:
+    """The versions folder, held by this run alone while it changes anything."""
+    folder = versions_dir(target)
+    folder.mkdir(exist_ok=True)
+    os.chmod(folder, 0o755)
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)  # the folder itself is the lock
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DeployError(
+                f"another `statuspage deploy` to {target.path} is running; try again when it "
+                "is done"
+            ) from None
+        yield folder
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _leftovers(target: DirectoryTarget, folder: Path) -> list[Path]:
+    """What runs killed half-way left: their copies and their new symlinks. Only called
+    under the lock, when no other run can be using them."""
+    link = re.compile(rf"\.{re.escape(target.path.name)}\.link-\d+")
+    found = [p for p in folder.iterdir() if _INCOMING.fullmatch(p.name) and p.is_dir()]
+    found += [p for p in target.path.parent.iterdir() if link.fullmatch(p.name) and p.is_symlink()]
+    return sorted(found)
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink():
+        path.unlink()
+    else:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def _point(target: DirectoryTarget, version: Path) -> None:
     """Make the target a symlink to `version`, in one rename."""
     path = target.path
@@ -290,13 +335,28 @@ def deploy_directory(
     current = _current(target)
     local = {path: _sha256(source) for path, source in files.items()}
     changes = diff(local, _tree_digests(current))
-    if dry_run or (current is not None and not changes):
+    if dry_run:
         detail = f"{target.path} would get a new version" if changes else f"{target} is up to date"
         return DeployResult(str(target), changes, dry_run, detail)
+    with _exclusive(target) as folder:
+        for leftover in _leftovers(target, folder):
+            log.info("removing %s, left by a deploy that was stopped", leftover)
+            _remove(leftover)
+        current = _current(target)  # as it is now that no other run can change it
+        changes = diff(local, _tree_digests(current))
+        if current is not None and not changes:
+            return DeployResult(str(target), changes, False, f"{target} is up to date")
+        return _new_version(files, target, folder, changes, keep, progress)
 
-    folder = versions_dir(target)
-    folder.mkdir(exist_ok=True)
-    os.chmod(folder, 0o755)
+
+def _new_version(
+    files: Mapping[str, Path],
+    target: DirectoryTarget,
+    folder: Path,
+    changes: tuple[Change, ...],
+    keep: int,
+    progress: Progress,
+) -> DeployResult:
     existing = [int(m.group(1)) for p in folder.iterdir() if (m := _VERSION.match(p.name))]
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     version = folder / f"{max(existing, default=0) + 1:06d}-{stamp}"
@@ -326,7 +386,6 @@ def _prune(folder: Path, current: Path, keep: int) -> int:
     older = [v for v in versions if v.name < current.name][::-1]
     doomed = older[keep - 1 :] + [v for v in versions if v.name > current.name]
     doomed += [p for p in folder.iterdir() if p.name.endswith(_ROLLED_BACK)]
-    doomed += [p for p in folder.iterdir() if p.name.startswith(".incoming-")]
     for path in doomed:
         shutil.rmtree(path, ignore_errors=True)
     return len(doomed)
@@ -350,8 +409,11 @@ def rollback_directory(target: DirectoryTarget, *, dry_run: bool = False) -> Dep
         return DeployResult(
             str(target), changes, True, f"{target.path} would go back to {previous}"
         )
-    _point(target, previous)
-    os.rename(current, current.with_name(current.name + _ROLLED_BACK))
+    with _exclusive(target):
+        if _current(target) != current:
+            raise DeployError(f"{target.path} changed while rolling back; run it again")
+        _point(target, previous)
+        os.rename(current, current.with_name(current.name + _ROLLED_BACK))
     return DeployResult(str(target), changes, False, f"{target.path} → {previous} (rolled back)")
 
 
@@ -390,6 +452,51 @@ def source_commit(repo: Path) -> str:
     return head.stdout.strip() + (" with uncommitted changes" if dirty.strip() else "")
 
 
+# Every commit deploy makes says so; a branch whose last commit does not, or has a parent,
+# holds history deploy did not write, and replacing it would erase that history.
+DEPLOY_TRAILER = "Deployed-by: statuspage"
+_DEPLOY_SUBJECT = "Deploy status page from "
+
+
+def _not_ours(repo: Path, ref: str) -> str | None:
+    """Why the branch at `ref` was not written by deploy; None if it was, or does not exist."""
+    if _git(repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False).returncode:
+        return None
+    short, parents, body = _git(repo, "log", "-1", "--format=%h%x00%P%x00%B", ref).stdout.split(
+        "\0", 2
+    )
+    subject = body.strip().splitlines()[0] if body.strip() else ""
+    if parents.strip():
+        return f"it has history (its last commit {short}, {subject!r}, has a parent)"
+    lines = body.splitlines()
+    if DEPLOY_TRAILER not in lines and not subject.startswith(_DEPLOY_SUBJECT):
+        return f"its commit {short} ({subject!r}) was not made by statuspage deploy"
+    return None
+
+
+def _check_branch(repo: Path, target: GitTarget, tracking: str | None) -> None:
+    """Refuse the branch checked out here and any branch deploy did not write (design §9)."""
+    where = f"{target.branch} on {target.remote}"
+    hint = "; deploy to another branch (git:gh-pages), or pass --force to replace it anyway"
+    current = _git(repo, "symbolic-ref", "--quiet", "--short", "HEAD", check=False).stdout.strip()
+    if current == target.branch:
+        raise DeployError(
+            f"refusing to deploy to {target.branch}: it is the branch checked out here, which "
+            "the site is built from, and deploying replaces a branch's whole history with one "
+            f"commit of the built site{hint}"
+        )
+    branches = [(f"the local branch {target.branch}", f"refs/heads/{target.branch}")]
+    if tracking is not None:  # the branch is on the remote, just fetched
+        branches.insert(0, (where, tracking))
+    for name, ref in branches:
+        reason = _not_ours(repo, ref)
+        if reason is not None:
+            raise DeployError(
+                f"refusing to replace {name}: {reason}, and deploying replaces a branch's "
+                f"whole history with one commit of the built site{hint}"
+            )
+
+
 def deploy_git(
     site_dir: Path,
     target: GitTarget,
@@ -397,6 +504,7 @@ def deploy_git(
     repo: Path,
     cname: str | None = None,
     dry_run: bool = False,
+    force: bool = False,
 ) -> DeployResult:
     """Commit the site as the whole content of `target.branch` and push it to its remote.
 
@@ -404,6 +512,10 @@ def deploy_git(
     no history, the source's history is in main, and the pages carry the build time, so a
     schedule every 15 minutes would otherwise add 96 commits a day. The published branch is
     fetched first and compared by content, so nothing is pushed when nothing changed.
+
+    Because it is replaced, the branch must be one deploy wrote (its commits carry
+    DEPLOY_TRAILER) or a new one; the branch checked out here and any other are refused
+    unless `force`.
     """
     files = site_files(site_dir)
     if _git(repo, "rev-parse", "--git-dir", check=False).returncode != 0:
@@ -424,6 +536,8 @@ def deploy_git(
     )
     if fetched.returncode != 0 and "couldn't find remote ref" not in fetched.stderr:
         raise DeployError(f"git fetch {target.remote} failed: {fetched.stderr.strip()}")
+    if not force:
+        _check_branch(repo, target, tracking if fetched.returncode == 0 else None)
     published: dict[str, str] = {}
     if fetched.returncode == 0:
         listing = _git(repo, "ls-tree", "-r", "-z", tracking).stdout
@@ -440,7 +554,7 @@ def deploy_git(
         detail = f"{where} would get a new commit" if changes else f"{where} is up to date"
         return DeployResult(str(target), changes, dry_run, detail)
 
-    message = f"Deploy status page from {source_commit(repo)}"
+    message = f"{_DEPLOY_SUBJECT}{source_commit(repo)}\n\n{DEPLOY_TRAILER}"
     command = [sys.executable, "-m", "ghp_import", "--no-jekyll", "--no-history", "--push"]
     command += ["--message", message]
     command += ["--remote", target.remote, "--branch", target.branch]
