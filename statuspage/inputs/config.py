@@ -13,6 +13,7 @@ import yaml
 from statuspage.inputs.clock import LocalTimeError, to_utc
 from statuspage.inputs.diagnostics import Problems
 from statuspage.inputs.model import (
+    STALE_AFTER,
     Component,
     Config,
     Contact,
@@ -33,6 +34,7 @@ CONFIG_KEYS = (
     "components",
     "theme",
     "postmortem_due_days",
+    "stale_after",
     "notify",
     "subscriptions",
 )
@@ -97,6 +99,9 @@ def parse_config(path: str, data: bytes, problems: Problems) -> Config | None:
     due_days = 7
     if (node := value("postmortem_due_days")) is not None:
         due_days = source.integer(node, "postmortem_due_days", minimum=1) or due_days
+    stale_after = STALE_AFTER
+    if (node := value("stale_after")) is not None:
+        stale_after = source.duration(node, "stale_after") or stale_after
     notify = NotifyConfig()
     if (node := value("notify")) is not None:
         notify = _notify(source, node, ZoneInfo(timezone))
@@ -114,6 +119,7 @@ def parse_config(path: str, data: bytes, problems: Problems) -> Config | None:
         components=components,
         theme=theme,
         postmortem_due_days=due_days,
+        stale_after=stale_after,
         notify=notify,
         subscriptions=subscriptions,
         languages=languages,

@@ -42,6 +42,7 @@ from statuspage.inputs.yamlmarks import (
     MAX_FILE_BYTES,
     Where,
     YamlFile,
+    format_duration,
     is_slug,
     read_limited,
     unreadable,
@@ -572,6 +573,16 @@ def check_clock(incident: Incident, config: Config, now: datetime, problems: Pro
             f"updates[{last.index}].next_update: the next update was promised by "
             f"{due.astimezone(config.zone).isoformat()} and is overdue; post an update",
         )
+    stale = incident.stale(now, config.stale_after)
+    if stale is not None:
+        last = incident.last_update
+        since = stale.since.astimezone(config.zone).isoformat()
+        limit = f"longer than stale_after ({format_duration(config.stale_after)})"
+        if stale.monitoring:
+            said = f"in monitoring since {since}, {limit}; resolve it or say what is still watched"
+        else:
+            said = f"no update since {since}, {limit}; post an update or resolve it"
+        problems.warning(incident.path, last.line, last.column, f"stale notice: {said}")
     owed = incident.postmortem_due(now, config.postmortem_due_days)
     if owed is not None and now > owed:
         problems.warning(

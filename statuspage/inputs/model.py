@@ -179,6 +179,10 @@ class Window:
 
 ComponentStates = tuple[tuple[str, ComponentStatus], ...]
 
+# An open incident with no update for longer than this, or in `monitoring` for longer, is a
+# stale notice (design §4); `stale_after` in the config changes it.
+STALE_AFTER = timedelta(hours=24)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Update:
@@ -192,10 +196,35 @@ class Update:
     window: Window | None = None  # maintenance only: a rescheduled window
     line: int = 1  # where the update starts in its file, for diagnostics
     column: int = 1
+    # Changes made after it was first published, oldest first (from git history: history.py).
+    edits: tuple[Edit, ...] = ()
 
     @property
     def next_update_due(self) -> datetime | None:
         return self.at + self.next_update if self.next_update else None
+
+    @property
+    def edited_at(self) -> datetime | None:
+        """When it was last changed after it was published, or None if never."""
+        return self.edits[-1].at if self.edits else None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Edit:
+    """A published update changed in a later commit (design §4): when, and what it said."""
+
+    at: datetime  # when the edit was committed (the build clock while it is not committed)
+    commit: str  # the commit that made it; "" while not committed
+    before: Update  # the update as it stood before this edit
+    typo_fix: bool = False  # `deliver_notifications: false` on the edited update: not mailed
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Staleness:
+    """A notice left up: no update for longer than `stale_after`, or in monitoring as long."""
+
+    since: datetime  # the last update, or the start of monitoring
+    monitoring: bool
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -418,6 +447,26 @@ class Incident:
             return None
         return self.last_update.next_update_due
 
+    def stale(self, now: datetime, after: timedelta) -> Staleness | None:
+        """Whether the notice was left up: open with no update for longer than `after`
+        (unless a promised next update is still to come, or it is a maintenance inside its
+        window), or in `monitoring` for longer than `after`."""
+        if self.retracted is not None or not self.is_active(now):
+            return None
+        last = self.last_update
+        if self.is_maintenance:
+            window = self.current_window
+            if window is None or now < window.end + after or now - last.at <= after:
+                return None
+            return Staleness(since=max(last.at, window.end), monitoring=False)
+        phases = self.phases(now)
+        if phases and phases[-1].status is UpdateStatus.MONITORING:
+            if now - phases[-1].start > after:
+                return Staleness(since=phases[-1].start, monitoring=True)
+        if now - last.at > after and last.next_update is None:
+            return Staleness(since=last.at, monitoring=False)
+        return None
+
     def next_update_overdue(self, now: datetime) -> bool:
         due = self.next_update_due(now)
         return due is not None and now > due
@@ -566,6 +615,7 @@ class Config:
     components: tuple[Component, ...]
     theme: str = "default"
     postmortem_due_days: int = 7
+    stale_after: timedelta = STALE_AFTER
     notify: NotifyConfig = field(default_factory=NotifyConfig)
     subscriptions: SubscriptionsConfig = field(default_factory=SubscriptionsConfig)
     # Every language the site is built in, the main one first; () means just `language`.

@@ -366,6 +366,15 @@ def parse_duration(raw: str) -> timedelta | None:
     return value if value > timedelta(0) else None
 
 
+def format_duration(value: timedelta) -> str:
+    """A duration as `parse_duration` reads it: `1d`, `2h`, `1h30m`."""
+    minutes = int(value.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [(days, "d"), (hours, "h"), (minutes, "m")]
+    return "".join(f"{n}{unit}" for n, unit in parts if n) or "0m"
+
+
 def _label(field: str) -> str:
     return f"{field}: " if field else ""
 

@@ -21,6 +21,7 @@ from babel.dates import (
     format_interval,
     format_skeleton,
     format_time,
+    format_timedelta,
     get_datetime_format,
 )
 from babel.lists import format_list
@@ -184,6 +185,10 @@ class Formatter:
             style="unit-narrow",
             locale=self.locale,
         )
+
+    def ago(self, span: timedelta) -> str:
+        """`5 weeks ago`, `3 days ago`: how long ago, rounded the way people say it."""
+        return format_timedelta(-span, add_direction=True, locale=self.locale)
 
     def percent(self, fraction: float, decimals: int = 2) -> str:
         """`99.96%`, `99,96 %`: the locale's own pattern (French puts a space before the
