@@ -44,6 +44,7 @@ from statuspage.builder import parallel
 from statuspage.inputs.config import CONFIG_NAME
 from statuspage.inputs.diagnostics import Diagnostic, InputError, Problems
 from statuspage.inputs.fingerprint import digest
+from statuspage.inputs.history import History, head_commit
 from statuspage.inputs.load import INCIDENTS_DIR, LoadResult, Parsed, ParseJob, load_site
 from statuspage.inputs.model import Config, Site
 from statuspage.inputs.regular import read_regular
@@ -468,6 +469,7 @@ class Builder:
         self.store = Store(root) if use_disk else None
         self.save_parses = save_parses
         self.parse = ParseCache()
+        self.history = History(root, cache=use_disk)
         self.memory: dict[str, tuple[str | None, bytes]] = {}
         self.manifest: _Manifest | None = None
         self.site: Site | None = None  # as the last build loaded it (not after a no-op)
@@ -517,7 +519,9 @@ class Builder:
             self.parse.load(self.store)
         config_sig = stat_sig(self.root / CONFIG_NAME, time.time_ns())
         laps("cache")
-        result = load_site(self.root, now=now, check_git=check_git, parser=self.parse)
+        result = load_site(
+            self.root, now=now, check_git=check_git, parser=self.parse, history=self.history
+        )
         laps("load")
         if self.store is not None and (self.save_parses or first):
             self.parse.save(self.store)
@@ -731,7 +735,9 @@ class Builder:
 def _deleted(root: Path) -> dict[str, str | None]:
     from statuspage.inputs.load import deleted_incident_files
 
-    return deleted_incident_files(root)
+    found = deleted_incident_files(root)
+    found[" HEAD"] = head_commit(root)  # edits of published updates come from the history
+    return found
 
 
 def _input_files(root: Path) -> list[str]:

@@ -21,6 +21,7 @@ from statuspage.inputs.clock import LocalTimeError, to_utc
 from statuspage.inputs.config import CONFIG_NAME, LANGUAGES, parse_config
 from statuspage.inputs.diagnostics import Diagnostic, InputError, Problems, Severity
 from statuspage.inputs.fingerprint import digest
+from statuspage.inputs.history import History
 from statuspage.inputs.model import (
     INCIDENT_IMPACTS,
     INCIDENT_STATUSES,
@@ -134,9 +135,17 @@ def parse_files(jobs: Sequence[ParseJob], config: Config, config_digest: str) ->
 
 
 def load_site(
-    root: Path, *, now: datetime, check_git: bool = True, parser: Parser | None = None
+    root: Path,
+    *,
+    now: datetime,
+    check_git: bool = True,
+    parser: Parser | None = None,
+    history: History | None = None,
 ) -> LoadResult:
-    """Load and check everything under `root`; `now` is the clock of this run."""
+    """Load and check everything under `root`; `now` is the clock of this run.
+
+    With `check_git`, git history also says which incident files were deleted and which
+    published updates were edited since (history.py; `history` keeps what it learned)."""
     problems = Problems()
     config_bytes = read_config_bytes(root, problems)
     if config_bytes is None:
@@ -179,6 +188,10 @@ def load_site(
         check_deleted(root, set(seen), problems)
     if problems.errors:
         return LoadResult(None, tuple(problems.sorted()))
+    if check_git:
+        incidents, edited = (history or History(root)).apply(incidents, config, now)
+        for incident_id, edits in edited.items():  # pages showing an incident show its edits
+            sources[incident_id] = digest(sources[incident_id], edits)
     incidents.sort(key=lambda i: (i.filed_at, i.id), reverse=True)
     site = Site(config=config, incidents=tuple(incidents), now=now, root=str(root), sources=sources)
     return LoadResult(site, tuple(problems.sorted()), config_digest)

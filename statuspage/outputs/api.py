@@ -264,6 +264,7 @@ class _Api:
         """The last change: the latest update, or the clock moving a maintenance along."""
         now = self.site.now
         moments = [u.at for u in incident.updates]
+        moments += [u.edited_at for u in incident.updates if u.edited_at is not None]
         moments += [p.start for p in incident.phases(now) if p.start <= now]
         return max(moments)
 
@@ -437,6 +438,9 @@ class _Api:
         changes = _component_changes(incident)
         for update, changed in zip(incident.updates, changes, strict=True):
             at = self.time(update.at)
+            # An update edited after it was published (design §4): `updated_at` says when,
+            # as in Statuspage, and `edited_at` (which its clients ignore) says it was.
+            edited = self.time(update.edited_at)
             result.append(
                 {
                     "id": f"{incident.id}.{update.index}",
@@ -444,7 +448,7 @@ class _Api:
                     "body": to_text(update.message.get(self.config.language)),
                     "incident_id": incident.id,
                     "created_at": at,
-                    "updated_at": at,
+                    "updated_at": edited or at,
                     "display_at": at,
                     "affected_components": [
                         {
@@ -461,6 +465,8 @@ class _Api:
                     "tweet_id": None,
                 }
             )
+            if edited is not None:
+                result[-1]["edited_at"] = edited
         result.reverse()
         return result
 

@@ -174,7 +174,16 @@ def _author(config: Config) -> dict[str, str]:
 
 
 def _updated(incidents: Sequence[Incident]) -> datetime:
-    return max((i.last_update.at for i in incidents), default=EPOCH)
+    return max((_changed(i) for i in incidents), default=EPOCH)
+
+
+def _changed(incident: Incident) -> datetime:
+    """The incident's last change: its newest update, or a later edit of one (design §4)."""
+    return max(_update_changed(update) for update in incident.updates)
+
+
+def _update_changed(update: Update) -> datetime:
+    return max(update.at, update.edited_at or update.at)
 
 
 def _history_feed(
@@ -200,7 +209,7 @@ def _history_feed(
         entry.title(_title(ctx, incident))
         entry.link(href=links.incident_url(ctx.config, incident.id, ctx.language), rel="alternate")
         entry.published(incident.first_update.at)
-        entry.updated(incident.last_update.at)
+        entry.updated(_changed(incident))
         entry.author(_author(ctx.config))
         body = [*_preamble(ctx, incident), *_postmortem(ctx, incident)]
         body += [_update_html(ctx, update) for update in reversed(incident.updates)]
@@ -229,7 +238,7 @@ def _updates_feed(ctx: _Context, updates: Sequence[tuple[Update, Incident]]) -> 
         ctx,
         "updates",
         ctx._("Every update"),
-        max((u.at for u, _ in updates), default=EPOCH),
+        max((_update_changed(u) for u, _ in updates), default=EPOCH),
         alternate=links.url(ctx.config, ctx.root),
     )
     for update, incident in updates:
@@ -241,7 +250,7 @@ def _updates_feed(ctx: _Context, updates: Sequence[tuple[Update, Incident]]) -> 
         )
         entry.link(href=links.incident_url(ctx.config, incident.id, ctx.language), rel="alternate")
         entry.published(update.at)
-        entry.updated(update.at)
+        entry.updated(_update_changed(update))
         entry.author(_author(ctx.config))
         body = [*_preamble(ctx, incident), _update_html(ctx, update)]
         entry.content("\n".join(body), type="html")
@@ -287,4 +296,8 @@ def _update_html(ctx: _Context, update: Update) -> str:
     word = escape(update_status_word(update.status, ctx.language))
     when = escape(ctx.fmt.date_time(update.at))
     message = ctx.html(update.message)
-    return f"<p><strong>{word}</strong> – <small>{when}</small></p>\n{message}"
+    html = f"<p><strong>{word}</strong> – <small>{when}</small></p>\n{message}"
+    if update.edited_at is not None:
+        edited = ctx._("Edited %(time)s") % {"time": ctx.fmt.date_time(update.edited_at)}
+        html += f"\n<p><small>{escape(edited)}</small></p>"
+    return html
