@@ -1,0 +1,320 @@
+"""Visible edits (design §4): a published update changed in a later commit shows "edited"
+with its time and the earlier wording, on the page, in the API and in the feeds. Every test
+works on a real git repository."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import feedparser
+import pytest
+from click.testing import CliRunner
+
+from statuspage.build.engine import Builder
+from statuspage.cli import cli
+from statuspage.inputs import history
+from statuspage.inputs.load import load_site
+from statuspage.inputs.model import Site
+from tests.sites import at, write_site
+from tests.test_pages import text_of
+
+NOW = "2026-03-10T12:00:00+01:00"
+
+CHECKOUT = """\
+title: Checkout errors
+impact: major
+components: {checkout: major_outage}
+updates:
+  - at: 2026-03-10T09:00:00+01:00
+    status: investigating
+    message: Some payments fail. Orders were not charged.
+"""
+SECOND = """\
+  - at: 2026-03-10T09:40:00+01:00
+    status: identified
+    message: A faulty certificate.
+"""
+
+
+def git(root: Path, *args: str, when: str = "2026-03-10T09:05:00+01:00") -> str:
+    """Runs git in `root`, the commit (if any) made at `when`."""
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "Operator",
+        "GIT_AUTHOR_EMAIL": "ops@test.example",
+        "GIT_COMMITTER_NAME": "Operator",
+        "GIT_COMMITTER_EMAIL": "ops@test.example",
+        "GIT_AUTHOR_DATE": when,
+        "GIT_COMMITTER_DATE": when,
+    }
+    done = subprocess.run(
+        ["git", "-C", str(root), *args], capture_output=True, text=True, check=True, env=env
+    )
+    return done.stdout.strip()
+
+
+def commit_all(root: Path, message: str, when: str) -> None:
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", message, when=when)
+
+
+def published(root: Path) -> Path:
+    """A site whose checkout incident was committed at 09:05."""
+    write_site(root, {"checkout": CHECKOUT})
+    (root / ".gitignore").write_text("/site/\n/.statuspage/\n")
+    git(root, "init", "-q", "-b", "main")
+    commit_all(root, "Checkout errors", "2026-03-10T09:05:00+01:00")
+    return root
+
+
+def edit(root: Path, old: str, new: str, name: str = "checkout.yaml") -> None:
+    path = root / "incidents" / name
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def load(root: Path, now: str = NOW) -> Site:
+    result = load_site(root, now=at(now))
+    assert result.site is not None, result.errors
+    return result.site
+
+
+def edits_of(site: Site, incident: str = "checkout") -> list[list[tuple[str, str, bool]]]:
+    """Per update: (edit time, earlier message, typo fix) for each edit."""
+    return [
+        [(e.at.isoformat(), e.before.message.default, e.typo_fix) for e in update.edits]
+        for update in site.by_id[incident].updates
+    ]
+
+
+def test_unchanged_history_has_no_edits(tmp_path: Path) -> None:
+    root = published(tmp_path)
+    (root / "incidents" / "checkout.yaml").write_text(CHECKOUT + SECOND)
+    commit_all(root, "Identified", "2026-03-10T09:45:00+01:00")  # appending is no edit
+    assert edits_of(load(root)) == [[], []]
+
+
+def test_edit_after_publication_on_page_api_and_feeds(tmp_path: Path) -> None:
+    root = published(tmp_path)
+    edit(root, "Orders were not charged.", "Some orders were charged twice.")
+    commit_all(root, "Correct the first update", "2026-03-10T10:15:00+01:00")
+    site = load(root)
+    assert edits_of(site) == [
+        [("2026-03-10T09:15:00+00:00", "Some payments fail. Orders were not charged.", False)]
+    ]
+    out = tmp_path / "site"
+    result = CliRunner().invoke(cli, ["build", "--root", str(root), "--now", NOW])
+    assert result.exit_code == 0, result.output
+    page = (out / "incidents/checkout/index.html").read_text()
+    text = text_of(page)
+    assert "Some payments fail. Some orders were charged twice." in text
+    assert "Edited Mar 10, 2026, 10:15 AM CET" in text
+    assert (
+        "Earlier wording Until Mar 10, 2026, 10:15 AM CET: Investigating Mar 10, 2026, 9:00 AM "
+        "CET Some payments fail. Orders were not charged." in text
+    )
+    assert "<details" in page and "<script" not in page
+    api = json.loads((out / "api/v2/incidents.json").read_text())
+    (update,) = api["incidents"][0]["incident_updates"]
+    assert update["edited_at"] == "2026-03-10T10:15:00.000+01:00"
+    assert update["updated_at"] == "2026-03-10T10:15:00.000+01:00"
+    assert update["created_at"] == "2026-03-10T09:00:00.000+01:00"
+    assert api["incidents"][0]["updated_at"] == "2026-03-10T10:15:00.000+01:00"
+    for name in ("history.atom", "updates.atom", "components/checkout/history.atom"):
+        feed = feedparser.parse((out / name).read_bytes())
+        (entry,) = feed.entries
+        assert entry.updated == "2026-03-10T09:15:00+00:00", name
+        assert entry.published == "2026-03-10T08:00:00+00:00", name
+    rss = feedparser.parse((out / "history.rss").read_bytes())
+    assert "Edited Mar 10, 2026" in rss.entries[0].summary
+
+
+def test_typo_fix_is_marked(tmp_path: Path) -> None:
+    root = published(tmp_path)
+    edit(root, "were not", "were not\n    deliver_notifications: false\n    #")
+    (root / "incidents/checkout.yaml").write_text(
+        CHECKOUT.replace("payments", "paymnets") + "    deliver_notifications: false\n"
+    )
+    commit_all(root, "Typo", "2026-03-10T09:20:00+01:00")
+    site = load(root)
+    assert edits_of(site) == [
+        [("2026-03-10T08:20:00+00:00", "Some payments fail. Orders were not charged.", True)]
+    ]
+    result = CliRunner().invoke(cli, ["build", "--root", str(root), "--now", NOW])
+    assert result.exit_code == 0, result.output
+    page = text_of((root / "site/incidents/checkout/index.html").read_text())
+    assert "Edited Mar 10, 2026, 9:20 AM CET (a typo fix)" in page
+
+
+def test_status_time_and_components_count_as_edits(tmp_path: Path) -> None:
+    root = published(tmp_path)
+    edit(root, "09:00:00", "08:30:00")
+    commit_all(root, "Earlier", "2026-03-10T10:00:00+01:00")
+    edit(root, "major_outage", "partial_outage")
+    commit_all(root, "Milder", "2026-03-10T10:30:00+01:00")  # the incident's, not the update's
+    edit(root, "status: investigating", "status: identified")
+    commit_all(root, "Status", "2026-03-10T11:00:00+01:00")
+    site = load(root)
+    update = site.by_id["checkout"].updates[0]
+    assert [e.at.isoformat() for e in update.edits] == [
+        "2026-03-10T09:00:00+00:00",
+        "2026-03-10T10:00:00+00:00",
+    ]
+    assert update.edits[0].before.at.isoformat() == "2026-03-10T08:00:00+00:00"
+    assert update.edits[1].before.status == "investigating"
+
+
+def test_reformatting_is_no_edit(tmp_path: Path) -> None:
+    root = published(tmp_path)
+    edit(
+        root,
+        "message: Some payments fail. Orders were not charged.",
+        "message: |\n      Some payments fail. Orders were not charged.\n    # reformatted",
+    )
+    commit_all(root, "Block style", "2026-03-10T10:00:00+01:00")
+    assert edits_of(load(root)) == [[]]
+
+
+def test_edit_inside_a_merge_commit(tmp_path: Path) -> None:
+    root = published(tmp_path)
+    git(root, "checkout", "-q", "-b", "side")
+    (root / "incidents/checkout.yaml").write_text(CHECKOUT + SECOND)
+    commit_all(root, "Identified", "2026-03-10T09:45:00+01:00")
+    git(root, "checkout", "-q", "main")
+    write_site(root, {"other": CHECKOUT.replace("Checkout errors", "Other")})
+    commit_all(root, "Another incident", "2026-03-10T09:50:00+01:00")
+    git(root, "merge", "-q", "--no-commit", "side", when="2026-03-10T10:05:00+01:00")
+    edit(root, "A faulty certificate.", "An expired certificate.")  # while merging
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "Merge side", when="2026-03-10T10:05:00+01:00")
+    assert len(git(root, "log", "-1", "--format=%P").split()) == 2
+    assert edits_of(load(root)) == [
+        [],
+        [("2026-03-10T09:05:00+00:00", "A faulty certificate.", False)],
+    ]
+
+
+def test_edit_on_a_merged_branch(tmp_path: Path) -> None:
+    root = published(tmp_path)
+    git(root, "checkout", "-q", "-b", "fix")
+    edit(root, "Orders were not charged.", "No order was charged.")
+    commit_all(root, "Reword", "2026-03-10T09:30:00+01:00")
+    git(root, "checkout", "-q", "main")
+    write_site(root, {"other": CHECKOUT.replace("Checkout errors", "Other")})
+    commit_all(root, "Another incident", "2026-03-10T09:35:00+01:00")
+    git(root, "merge", "-q", "--no-edit", "fix", when="2026-03-10T09:40:00+01:00")
+    assert edits_of(load(root)) == [
+        [("2026-03-10T08:30:00+00:00", "Some payments fail. Orders were not charged.", False)]
+    ]
+
+
+def test_edit_across_a_rename(tmp_path: Path) -> None:
+    root = published(tmp_path)
+    git(root, "mv", "incidents/checkout.yaml", "incidents/checkout.yml")
+    commit_all(root, "Rename", "2026-03-10T09:30:00+01:00")
+    edit(root, "Orders were not charged.", "No order was charged.", name="checkout.yml")
+    commit_all(root, "Reword", "2026-03-10T09:45:00+01:00")
+    assert edits_of(load(root)) == [
+        [("2026-03-10T08:45:00+00:00", "Some payments fail. Orders were not charged.", False)]
+    ]
+
+
+def test_uncommitted_edit_is_an_edit_at_the_build_clock(tmp_path: Path) -> None:
+    root = published(tmp_path)
+    edit(root, "Orders were not charged.", "No order was charged.")
+    assert edits_of(load(root)) == [
+        [("2026-03-10T11:00:00+00:00", "Some payments fail. Orders were not charged.", False)]
+    ]
+
+
+def test_shallow_clone_says_once_that_edits_cannot_be_checked(tmp_path: Path) -> None:
+    root = published(tmp_path / "origin")
+    edit(root, "Orders were not charged.", "No order was charged.")
+    commit_all(root, "Reword", "2026-03-10T09:45:00+01:00")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{root}", str(clone))
+    built = subprocess.run(
+        [sys.executable, "-m", "statuspage", "build", "--root", str(clone), "--now", NOW],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert built.returncode == 0, built.stderr
+    said = (
+        "a shallow clone: edits of published updates cannot be checked; fetch the whole "
+        "history (git fetch --unshallow, or fetch-depth: 0 in CI)"
+    )
+    assert built.stderr.count(said) == 1
+    assert "Edited" not in (clone / "site/incidents/checkout/index.html").read_text()
+    git(clone, "fetch", "-q", "--unshallow")
+    assert edits_of(load(clone)) == [
+        [("2026-03-10T08:45:00+00:00", "Some payments fail. Orders were not charged.", False)]
+    ]
+
+
+def test_not_a_checkout_says_so(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    write_site(tmp_path, {"checkout": CHECKOUT})
+    with caplog.at_level(logging.WARNING):
+        load(tmp_path)
+    assert caplog.messages == [
+        "not a git checkout: edits of published updates cannot be checked"
+    ]
+
+
+def test_the_walk_goes_on_from_its_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = published(tmp_path)
+    edit(root, "Orders were not charged.", "No order was charged.")
+    commit_all(root, "Reword", "2026-03-10T09:45:00+01:00")
+    first = edits_of(load(root))
+    cache = root / history.CACHE_DIR
+    state = json.loads((cache / history.STATE_FILE).read_text())
+    assert state["head"] == git(root, "rev-parse", "HEAD")
+    (root / "incidents/checkout.yaml").write_text(
+        (root / "incidents/checkout.yaml").read_text() + SECOND
+    )
+    commit_all(root, "Identified", "2026-03-10T09:50:00+01:00")
+    edit(root, "A faulty certificate.", "An expired certificate.")
+    commit_all(root, "Reword again", "2026-03-10T09:55:00+01:00")
+    walked: list[str] = []
+    real_walk = history._walk
+
+    def walk(root: Path, state: history._State, since: str, head: str) -> None:
+        walked.append(since)
+        real_walk(root, state, since, head)
+
+    monkeypatch.setattr(history, "_walk", walk)
+    second = edits_of(load(root))
+    assert walked == [state["head"]]  # only the two new commits
+    assert second[0] == first[0]
+    assert second[1] == [("2026-03-10T08:55:00+00:00", "A faulty certificate.", False)]
+    assert edits_of(load(root)) == second and len(walked) == 1  # same HEAD: nothing walked
+    # A damaged cache is walked again, never trusted.
+    (cache / history.STATE_FILE).write_text('{"format": 1, "head": 3}')
+    (cache / history.EDITS_FILE).write_text("not json")
+    assert edits_of(load(root)) == second and walked[-1] == ""
+    # Rewritten history (the cached HEAD is gone): walked again from the start.
+    git(root, "commit", "--amend", "-qm", "Reword again, amended", when="2026-03-10T09:56:00+01:00")
+    assert edits_of(load(root))[1] == [
+        ("2026-03-10T08:56:00+00:00", "A faulty certificate.", False)
+    ]
+    assert walked[-1] == ""
+
+
+def test_incremental_build_follows_a_commit_of_the_same_bytes(tmp_path: Path) -> None:
+    root = published(tmp_path)
+    edit(root, "Orders were not charged.", "No order was charged.")
+    out = tmp_path / "out"
+    builder = Builder(root, out)
+    builder.build(now=at(NOW))
+    page = text_of((out / "incidents/checkout/index.html").read_text())
+    assert "Edited Mar 10, 2026, 12:00 PM CET" in page  # not committed yet: the clock
+    commit_all(root, "Reword", "2026-03-10T10:30:00+01:00")  # the same bytes, now in git
+    Builder(root, out).build(now=at(NOW))
+    page = text_of((out / "incidents/checkout/index.html").read_text())
+    assert "Edited Mar 10, 2026, 10:30 AM CET" in page
