@@ -15,11 +15,16 @@ import feedparser
 import pytest
 from click.testing import CliRunner
 
-from statuspage.build.engine import Builder
+from statuspage.builder.engine import Builder
 from statuspage.cli import cli
 from statuspage.inputs import history
-from statuspage.inputs.load import load_site
+from statuspage.inputs.load import load_site, load_site_or_raise
 from statuspage.inputs.model import Site
+from statuspage.notify.ledger import KEY_ENV
+from statuspage.notify.send import Report, notify
+from statuspage.notify.subscribers import Subscriber, SubscriberStore
+from tests.mailserver import smtp_server
+from tests.notify_sites import NOTIFY_CONFIG, SECRET
 from tests.sites import at, write_site
 from tests.test_pages import text_of
 
@@ -262,9 +267,7 @@ def test_not_a_checkout_says_so(tmp_path: Path, caplog: pytest.LogCaptureFixture
     write_site(tmp_path, {"checkout": CHECKOUT})
     with caplog.at_level(logging.WARNING):
         load(tmp_path)
-    assert caplog.messages == [
-        "not a git checkout: edits of published updates cannot be checked"
-    ]
+    assert caplog.messages == ["not a git checkout: edits of published updates cannot be checked"]
 
 
 def test_the_walk_goes_on_from_its_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -318,3 +321,74 @@ def test_incremental_build_follows_a_commit_of_the_same_bytes(tmp_path: Path) ->
     Builder(root, out).build(now=at(NOW))
     page = text_of((out / "incidents/checkout/index.html").read_text())
     assert "Edited Mar 10, 2026, 10:30 AM CET" in page
+
+
+# -- corrections by e-mail ----------------------------------------------------------------
+
+NOTICES = NOTIFY_CONFIG.replace(
+    "since: 2026-11-01T00:00:00+01:00", "since: 2026-03-01T00:00:00+01:00"
+)
+
+
+def test_typo_fix_is_not_mailed_and_a_correction_is_mailed_once_in_the_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(KEY_ENV, SECRET)
+    root = tmp_path
+    write_site(root, {"checkout": CHECKOUT}, config=NOTICES)
+    (root / ".gitignore").write_text("/site/\n/.statuspage/\n")
+    git(root, "init", "-q", "-b", "main")
+    commit_all(root, "Checkout errors", "2026-03-10T09:05:00+01:00")
+    store = SubscriberStore(root / ".statuspage" / "subscribers.json")
+    store.add(
+        [
+            Subscriber(email="all@example.com"),
+            Subscriber(email="api@example.com", components=("api",)),
+        ]
+    )
+
+    def run(now: str, port: int) -> Report:
+        site = load_site_or_raise(root, now=at(now))
+        return notify(
+            site, smtp_url=f"smtp://127.0.0.1:{port}", clock=lambda: at(now), reconnect_backoff=0
+        )
+
+    with smtp_server() as (recorder, port):
+        assert run("2026-03-10T09:10:00+01:00", port).sent == 1  # the original
+        late = Subscriber(email="late@example.com", added=at("2026-03-10T09:15:00+01:00"))
+        store.add([late])  # never got the original
+        edit(root, "payments", "paymnets")
+        edit(root, "not charged.", "not charged.\n    deliver_notifications: false")
+        commit_all(root, "Typo", "2026-03-10T09:20:00+01:00")
+        assert run("2026-03-10T09:25:00+01:00", port).sent == 0  # a typo fix: not mailed
+        edit(root, "paymnets", "payments")
+        edit(
+            root,
+            "Orders were not charged.\n    deliver_notifications: false",
+            "Some orders were charged twice.",
+        )
+        commit_all(root, "Correct the first update", "2026-03-10T10:15:00+01:00")
+        assert run("2026-03-10T10:20:00+01:00", port).sent == 1
+        assert run("2026-03-10T10:25:00+01:00", port).sent == 0  # once
+        assert recorder.pairs() == [
+            ("checkout/0", "all@example.com"),
+            (
+                f"checkout/0/correction/{git(root, 'rev-parse', '--short=12', 'HEAD')}",
+                "all@example.com",
+            ),
+        ]
+        original, correction = recorder.messages()
+    assert correction["Subject"] == "[Test Shop Status] Correction: Checkout errors"
+    assert (
+        correction["In-Reply-To"]
+        == original["Message-ID"]
+        == "<checkout.update-0@status.test.example>"
+    )
+    assert correction["References"] == original["Message-ID"]
+    assert correction["Message-ID"].startswith("<checkout.update-0.correction-")
+    body = correction.get_body(("plain",))
+    assert body is not None
+    text = body.get_content()
+    assert "Some payments fail. Some orders were charged twice." in text
+    assert "We corrected this update on Mar 10, 2026, 10:15" in text
+    assert "Some paymnets fail. Orders were not charged." in text  # what it said before

@@ -149,9 +149,7 @@ def test_page_says_how_old_a_stale_notice_is(tmp_path: Path) -> None:
     old = load_site(tmp_path, now=at("2026-04-16T09:00:00+02:00"), check_git=False).site
     assert old is not None
     rendered = {f.path: f.data.decode() for f in pages.generate(old) if f.path.endswith("html")}
-    said = (
-        "Last update 1 month ago, on Mar 10, 2026, 9:00 AM CET: this notice may be out of date."
-    )
+    said = "Last update 1 month ago, on Mar 10, 2026, 9:00 AM CET: this notice may be out of date."
     assert said in text_of(rendered["index.html"])
     assert said in text_of(rendered["incidents/checkout/index.html"])
     weeks = load_site(tmp_path, now=at("2026-03-24T09:00:00+01:00"), check_git=False).site

@@ -460,9 +460,9 @@ class Incident:
                 return None
             return Staleness(since=max(last.at, window.end), monitoring=False)
         phases = self.phases(now)
-        if phases and phases[-1].status is UpdateStatus.MONITORING:
-            if now - phases[-1].start > after:
-                return Staleness(since=phases[-1].start, monitoring=True)
+        monitoring = phases and phases[-1].status is UpdateStatus.MONITORING
+        if monitoring and now - phases[-1].start > after:
+            return Staleness(since=phases[-1].start, monitoring=True)
         if now - last.at > after and last.next_update is None:
             return Staleness(since=last.at, monitoring=False)
         return None

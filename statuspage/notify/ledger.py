@@ -127,6 +127,7 @@ class LedgerState:
     baseline: set[str] = field(default_factory=set)
     opened: dict[str, datetime] = field(default_factory=dict)
     sent: set[tuple[str, str]] = field(default_factory=set)
+    sent_at: dict[tuple[str, str], datetime] = field(default_factory=dict)  # the first time
 
     @property
     def is_new(self) -> bool:
@@ -155,8 +156,9 @@ def parse(shown: str, data: bytes) -> tuple[LedgerState, int]:
             elif kind == "open" and len(fields) == 3:
                 state.opened.setdefault(fields[2], _parse_stamp(fields[1]))
             elif kind == "sent" and len(fields) == 4:
-                _parse_stamp(fields[1])
+                stamp = _parse_stamp(fields[1])
                 state.sent.add((fields[2], fields[3]))
+                state.sent_at.setdefault((fields[2], fields[3]), stamp)
             else:
                 raise ValueError("unknown record")
         except ValueError as exc:
@@ -270,6 +272,7 @@ class Ledger:
         """After the server accepted the message: durable before the next one is sent."""
         self._append([f"sent\t{_stamp(moment)}\t{notice}\t{recipient}"])
         self.state.sent.add((notice, recipient))
+        self.state.sent_at.setdefault((notice, recipient), moment)
 
 
 def _read_all(fd: int) -> bytes:

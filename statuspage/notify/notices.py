@@ -6,10 +6,13 @@ ledger and the subscriber list live in `send`, `ledger` and `subscribers`.
 A notice is one of:
 - an update (each update, unless it says `deliver_notifications: false`);
 - a postmortem published without a `postmortem` update to announce it;
-- a reminder `notify.reminder_minutes` before a scheduled maintenance starts.
+- a reminder `notify.reminder_minutes` before a scheduled maintenance starts;
+- a correction: a mailed update edited in a later commit (design §4), unless the edit says
+  `deliver_notifications: false` (a typo fix); sent only to those who got the original.
 
 Every notice has a key that names it in the ledger forever (`<incident>/<update index>`,
-`<incident>/postmortem`, `<incident>/reminder/<window start>`) and a Message-ID derived from
+`<incident>/postmortem`, `<incident>/reminder/<window start>`,
+`<incident>/<update index>/correction/<commit>`) and a Message-ID derived from
 the same parts and the site's host, so a notice is the same message however often it is
 rendered, and each incident is one thread in a mail client.
 """
@@ -42,6 +45,7 @@ from statuspage.inputs.diagnostics import StatuspageError
 from statuspage.inputs.model import (
     ComponentStatus,
     Config,
+    Edit,
     Incident,
     Site,
     Text,
@@ -62,6 +66,7 @@ class NoticeKind(StrEnum):
     UPDATE = "update"
     POSTMORTEM = "postmortem"
     REMINDER = "reminder"
+    CORRECTION = "correction"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,6 +78,8 @@ class Notice:
     at: datetime | None  # compared with the cut-off; None: only the ledger knows (postmortems)
     order: datetime  # sending order: oldest first, so threads arrive in order
     components: tuple[str, ...]  # the components concerned so far, for subscribers' filters
+    corrects: str | None = None  # a correction: the key of the notice it corrects
+    edit: Edit | None = None  # a correction: the edit it tells of
 
     @property
     def is_first(self) -> bool:
@@ -179,6 +186,7 @@ def site_notices(site: Site, *, reminder: timedelta | None = None) -> tuple[Noti
             if not update.deliver_notifications:
                 continue
             found.append(update_notice(incident, update))
+            found += corrections(incident, update)
         if incident.postmortem is not None and not announced:
             found.append(
                 Notice(
@@ -220,6 +228,26 @@ def _reminder(site: Site, incident: Incident, ahead: timedelta) -> Notice | None
     )
 
 
+def corrections(incident: Incident, update: Update) -> list[Notice]:
+    """The corrections of a mailed update: one per committed edit that is not a typo fix."""
+    original = f"{incident.id}/{update.index}"
+    return [
+        Notice(
+            key=f"{original}/correction/{edit.commit}",
+            kind=NoticeKind.CORRECTION,
+            incident=incident,
+            update=update,
+            at=edit.at,
+            order=edit.at,
+            components=components_through(incident, update.index),
+            corrects=original,
+            edit=edit,
+        )
+        for edit in update.edits
+        if edit.commit and not edit.typo_fix  # an edit not committed yet is not published
+    ]
+
+
 def latest_notice(site: Site, incident_id: str) -> Notice:
     """The notice for an incident's latest update, for previews (mailed or not)."""
     incident = site.by_id[incident_id]
@@ -249,6 +277,7 @@ def message_id(config: Config, notice: Notice) -> str:
         NoticeKind.UPDATE: f"update-{rest}",
         NoticeKind.POSTMORTEM: "postmortem",
         NoticeKind.REMINDER: f"reminder-{rest.rpartition('/')[2]}",
+        NoticeKind.CORRECTION: f"update-{rest.replace('/correction/', '.correction-')}",
     }[notice.kind]
     return f"<{incident_id}.{local}@{_host(config)}>"
 
@@ -441,7 +470,12 @@ class Renderer:
         lines.append(header("Date", self.date))
         lines.append(header("Message-ID", message_id(config, notice)))
         parent = thread_id(config, notice.incident)
-        if parent is not None and not notice.is_first:
+        if notice.corrects is not None:  # a reply to the notice it corrects, in the thread
+            original = f"<{notice.corrects.replace('/', '.update-')}@{_host(config)}>"
+            references = [parent, original] if parent not in (None, original) else [original]
+            lines.append(header("In-Reply-To", original))
+            lines.append(header("References", " ".join(str(r) for r in references)))
+        elif parent is not None and not notice.is_first:
             lines.append(header("In-Reply-To", parent))
             lines.append(header("References", parent))
         list_id = formataddr((one_line(config.title), f"notices.{_host(config)}"), charset="utf-8")
@@ -588,6 +622,8 @@ class _NoticeContext:
         title = incident.title.pick(self.language, config.language)[1]
         if notice.kind is NoticeKind.REMINDER:
             status = self._("Starting soon")
+        elif notice.kind is NoticeKind.CORRECTION:
+            status = self._("Correction")
         else:
             status = update_status_word(
                 UpdateStatus.POSTMORTEM if notice.kind is NoticeKind.POSTMORTEM else update.status,
@@ -628,6 +664,11 @@ class _NoticeContext:
                 **self._text(update.message),
             },
             "show_update": notice.kind is not NoticeKind.POSTMORTEM,
+            "correction": (
+                {**self._moment(notice.edit.at), "before": self._text(notice.edit.before.message)}
+                if notice.edit is not None
+                else None
+            ),
             "postmortem": postmortem,
             "next_update": (
                 self._moment(update.next_update_due)

@@ -306,7 +306,8 @@ def plan(
 
     A notice is owed to a subscriber whose filter matches it, who subscribed before the
     notice was first seen (so a new subscriber is not sent the past), and whom the ledger
-    does not list for it.
+    does not list for it A correction is owed only to those the ledger lists for the
+    notice it corrects, sent before the edit (a later one already said it as corrected).
     """
     hashes = [(s, keys.recipient(s.email)) for s in subscribers]
     eligible = [
@@ -324,6 +325,10 @@ def plan(
                 continue
             if (notice.key, recipient) in state.sent:
                 continue
+            if notice.corrects is not None:  # only to whoever got the original before
+                got = state.sent_at.get((notice.corrects, recipient))
+                if got is None or (notice.at is not None and got >= notice.at):
+                    continue
             owed.append(Delivery(notice, subscriber, recipient))
     return Plan(eligible, owed)
 
