@@ -231,7 +231,9 @@ def test_duplicate_id(tmp_path: Path) -> None:
     code, out, _ = validate(tmp_path)
     assert code == 1
     assert out.splitlines() == [
-        "incidents/twice.yml:1:1: error: duplicate id 'twice': incidents/twice.yaml has it too"
+        "incidents/twice.yaml:4:5: warning: stale notice: no update since "
+        "2026-11-20T14:02:00+01:00, longer than stale_after (1d); post an update or resolve it",
+        "incidents/twice.yml:1:1: error: duplicate id 'twice': incidents/twice.yaml has it too",
     ]
 
 

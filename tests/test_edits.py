@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from statuspage.builder.engine import Builder
 from statuspage.cli import cli
 from statuspage.inputs import history
+from statuspage.inputs.clock import utc_now
 from statuspage.inputs.load import load_site, load_site_or_raise
 from statuspage.inputs.model import Site
 from statuspage.notify.ledger import KEY_ENV
@@ -25,7 +26,7 @@ from statuspage.notify.send import Report, notify
 from statuspage.notify.subscribers import Subscriber, SubscriberStore
 from tests.mailserver import smtp_server
 from tests.notify_sites import NOTIFY_CONFIG, SECRET
-from tests.sites import at, write_site
+from tests.sites import DEMO_NOW, REPO_ROOT, at, write_site
 from tests.test_pages import text_of
 
 NOW = "2026-03-10T12:00:00+01:00"
@@ -184,6 +185,22 @@ def test_reformatting_is_no_edit(tmp_path: Path) -> None:
     )
     commit_all(root, "Block style", "2026-03-10T10:00:00+01:00")
     assert edits_of(load(root)) == [[]]
+
+
+def test_adding_a_translation_is_no_edit_but_changing_one_is(tmp_path: Path) -> None:
+    root = published(tmp_path)
+    edit(
+        root,
+        "message: Some payments fail. Orders were not charged.",
+        "message:\n      en: Some payments fail. Orders were not charged.\n"
+        "      fr: Des paiements échouent.",
+    )
+    commit_all(root, "In French too", "2026-03-10T09:30:00+01:00")
+    assert edits_of(load(root)) == [[]]
+    edit(root, "fr: Des paiements échouent.", "fr: Tous les paiements échouent.")
+    commit_all(root, "Reword the French", "2026-03-10T09:45:00+01:00")
+    (update,) = load(root).by_id["checkout"].updates
+    assert [e.before.message.get("fr") for e in update.edits] == ["Des paiements échouent."]
 
 
 def test_edit_inside_a_merge_commit(tmp_path: Path) -> None:
@@ -392,3 +409,33 @@ def test_typo_fix_is_not_mailed_and_a_correction_is_mailed_once_in_the_thread(
     assert "Some payments fail. Some orders were charged twice." in text
     assert "We corrected this update on Mar 10, 2026, 10:15" in text
     assert "Some paymnets fail. Orders were not charged." in text  # what it said before
+
+
+# -- the demo -----------------------------------------------------------------------------
+
+
+def test_demo_shows_one_edited_update_and_no_stale_notice() -> None:
+    where = subprocess.run(
+        ["git", "-C", str(REPO_ROOT), "rev-parse", "--is-shallow-repository"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if where.returncode != 0 or where.stdout.strip() != "false":
+        pytest.skip("the repository's git history is not here (a tarball or a shallow clone)")
+    for now in (DEMO_NOW, utc_now()):
+        result = load_site(REPO_ROOT, now=now)
+        assert result.site is not None, result.errors
+        assert not [w for w in result.warnings if "stale notice" in w.message]
+        edited = [
+            (incident.id, update.index, edit.before.message.get("en"))
+            for incident in result.site.incidents
+            for update in incident.updates
+            for edit in update.edits
+        ]
+        assert len(edited) == 1
+        incident, index, before = edited[0]
+        assert (incident, index) == ("2026-11-20-checkout-errors", 1)
+        assert "About half of our checkout servers are already back" in before
+        now_text = result.site.by_id[incident].updates[1].message.get("en")
+        assert "About a third of our checkout servers are already back" in now_text

@@ -33,6 +33,7 @@ components:                               # ids are [a-z0-9-]+ and stable foreve
     group: Platform
 theme: default
 postmortem_due_days: 7                    # major and critical incidents owe a postmortem
+stale_after: 24h                          # an open incident without an update for longer: a warning
 """
 
 _EXAMPLE = """\
@@ -83,7 +84,8 @@ _WORKFLOW = """\
 #   push to main, every 15 minutes, or by hand -> validate, build, deploy to GitHub Pages,
 #   e-mail notices, and commit the notice ledger back.
 # The schedule moves maintenance windows on the clock (in progress, completed) without a
-# commit; GitHub may start scheduled runs some minutes late.
+# commit, and warns of stale notices (an open incident without an update for longer than
+# stale_after); GitHub may start scheduled runs some minutes late.
 #
 # Settings > Pages: "Deploy from a branch", branch gh-pages, folder / (root).
 # Secrets for e-mail (Settings > Secrets and variables > Actions), all optional:
@@ -131,7 +133,7 @@ jobs:
     steps:
       - uses: actions/checkout@v4
         with:
-          fetch-depth: 0
+          fetch-depth: 0  # history: deleted incident files, edits of published updates
       - uses: actions/setup-python@v5
         with:
           python-version: "3.12"

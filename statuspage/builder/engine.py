@@ -502,7 +502,7 @@ class Builder:
             saved = self.store.read(self.manifest_name)
             manifest = saved.get("manifest") if saved else None
             self.manifest = manifest if isinstance(manifest, _Manifest) else None
-        deleted = _deleted(self.root) if check_git else {}
+        deleted = _deleted(self.history) if check_git else {}
         # With a last build to compare with, the inputs are looked at before anything reads
         # them (a change made during the build is then seen by the next one), reading only
         # files whose stat changed; nothing to do if none did.
@@ -732,11 +732,9 @@ class Builder:
         return True
 
 
-def _deleted(root: Path) -> dict[str, str | None]:
-    from statuspage.inputs.load import deleted_incident_files
-
-    found = deleted_incident_files(root)
-    found[" HEAD"] = head_commit(root)  # edits of published updates come from the history
+def _deleted(history: History) -> dict[str, str | None]:
+    found = history.deleted()  # from the history walk, cached per commit
+    found[" HEAD"] = head_commit(history.root)  # edits of published updates come from it too
     return found
 
 

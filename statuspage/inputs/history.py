@@ -6,8 +6,8 @@ edit: the page shows "edited" with the time of that commit and the earlier wordi
 in the working tree that is not committed yet counts too, at the build clock.
 
 The walk covers every commit reachable from HEAD, oldest first (parents before children),
-follows renames, and looks at merge commits against their first parent, so a text changed
-while resolving a merge is found as well. What it learns is kept per commit walked, as JSON
+follows renames, and looks at merge commits against each parent, so a text changed while
+resolving a merge is found as well, and so is a file a merge dropped. What it learns is kept per commit walked, as JSON
 (never pickle: design §9), in `.statuspage/cache/`: a later build walks only the new commits,
 and a build at the same HEAD reads one small file. A cache that fails its checks is ignored.
 
@@ -25,7 +25,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,7 @@ from statuspage.inputs.model import UpdateStatus as Status
 log = logging.getLogger(__name__)
 
 CACHE_DIR = ".statuspage/cache"
-FORMAT = 1  # bump when what the cache files hold changes shape
+FORMAT = 2  # bump when what the cache files hold changes shape
 STATE_FILE = "history-state.json"  # what the walk learned, to go on from
 EDITS_FILE = "history-edits.json"  # the edits as of one HEAD
 INCIDENTS = "incidents"
@@ -53,26 +53,40 @@ Found = dict[str, dict[int, list[tuple[int, str, bool, Raw]]]]
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _plain(value: Any) -> Any:
-    """A YAML value as JSON can hold it, times as ISO 8601 (aware ones in UTC)."""
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat() if value.tzinfo else value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return str(value)
+# What the walk keeps of one version of an update: a digest of its content, whether it says
+# `deliver_notifications: false`, a digest of its time, status and components, and a digest
+# of its message per language ("" for plain text).
+Mark = tuple[str, bool, str, dict[str, str]]
 
 
-def _updates(data: bytes) -> list[tuple[str, bool, Raw]] | None:
-    """Each update of one version of a file: (a digest of its content, whether it says
-    `deliver_notifications: false`, its content); None if the file cannot be read."""
+def _digest(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def _edited(old: Sequence[Any], new: Sequence[Any]) -> bool:
+    """Whether `new` (a Mark) changes what `old` (a Mark, or a state entry) said. Adding a
+    translation does not: every text said before must still be there."""
+    (old_key, old_rest, old_texts), (new_key, new_rest, new_texts) = (
+        (old[0], old[-2], old[-1]),
+        (new[0], new[-2], new[-1]),
+    )
+    if old_key == new_key:
+        return False
+    if old_rest != new_rest:
+        return True
+    if set(old_texts) == {""} and "" not in new_texts:  # plain text, now in several languages
+        return old_texts[""] not in new_texts.values()
+    return any(new_texts.get(language) != text for language, text in old_texts.items())
+
+
+def _updates(data: bytes) -> list[tuple[Mark, Raw]] | None:
+    """Each update of one version of a file: its Mark and its content; None if the file
+    cannot be read. Composed by libyaml and read from the nodes (building Python objects
+    would cost twice as much: a long history has tens of thousands of versions)."""
     try:
-        document = yaml.load(data, Loader=_LOADER)
+        root = yaml.compose(data, Loader=_LOADER)
+        document = _node_value(root) if root is not None else None
     except (yaml.YAMLError, ValueError, RecursionError):
         return None
     if not isinstance(document, dict) or not isinstance(document.get("updates"), list):
@@ -81,35 +95,75 @@ def _updates(data: bytes) -> list[tuple[str, bool, Raw]] | None:
     for item in document["updates"]:
         if not isinstance(item, dict):
             item = {}
-        content = {key: _plain(item.get(key)) for key in FIELDS}
-        if isinstance(content["message"], str):
-            content["message"] = content["message"].strip()
-        text = json.dumps(content, sort_keys=True, ensure_ascii=False)
-        key = hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
-        found.append((key, item.get("deliver_notifications") is False, content))
+        content = {key: item.get(key) for key in FIELDS}
+        content["at"] = _instant(content["at"])
+        message = content["message"]
+        if isinstance(message, dict):
+            message = {k: v.strip() if isinstance(v, str) else v for k, v in message.items()}
+        elif isinstance(message, str):
+            message = message.strip()
+        content["message"] = message
+        texts = message if isinstance(message, dict) else {"": message}
+        rest = _digest([content["at"], content["status"], content["components"]])
+        deliver = item.get("deliver_notifications")
+        mark = (
+            _digest(content),
+            isinstance(deliver, str) and deliver.lower() in _FALSE,
+            rest,
+            {language: _digest(text) for language, text in texts.items()},
+        )
+        found.append((mark, content))
     return found
+
+
+_FALSE = ("false", "no", "off")  # YAML 1.1's false, as the loader reads it
+
+
+def _node_value(node: yaml.Node) -> Any:
+    """A node as plain JSON values: scalars stay the text written."""
+    if isinstance(node, yaml.MappingNode):
+        return {str(_node_value(key)): _node_value(value) for key, value in node.value}
+    if isinstance(node, yaml.SequenceNode):
+        return [_node_value(item) for item in node.value]
+    return str(node.value)
+
+
+def _instant(value: Any) -> Any:
+    """A written time as ISO 8601, in UTC when it has an offset (so `14:02+01:00` and
+    `13:02Z` are the same time); anything else as written."""
+    if not isinstance(value, str):
+        return value
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return value
+    return moment.astimezone(UTC).isoformat() if moment.tzinfo else moment.isoformat()
 
 
 @dataclass
 class _State:
     """What the walk learned, per incident file: its versions (blob, commit, time) and, per
-    update, the versions that changed it: [digest, index into the file's versions, typo]."""
+    update, the versions that changed it: [digest, index into the file's versions, typo fix,
+    digest of time, status and components, digests of the message by language]."""
 
     head: str = ""
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    deleted: dict[str, str] = field(default_factory=dict)  # incident file → deleting commit
 
     def to_json(self) -> dict[str, Any]:
-        return {"head": self.head, "files": self.files}
+        return {"head": self.head, "files": self.files, "deleted": self.deleted}
 
     @classmethod
     def from_json(cls, value: Any) -> _State:
-        head, files = value["head"], value["files"]
+        head, files, deleted = value["head"], value["files"], value["deleted"]
         if not isinstance(head, str) or not isinstance(files, dict):
+            raise ValueError("not a history state")
+        if not isinstance(deleted, dict) or not all(isinstance(c, str) for c in deleted.values()):
             raise ValueError("not a history state")
         for entry in files.values():
             if not isinstance(entry["versions"], list) or not isinstance(entry["updates"], list):
                 raise ValueError("not a history state")
-        return cls(head, files)
+        return cls(head, files, deleted)
 
 
 class History:
@@ -120,6 +174,7 @@ class History:
         self.folder = root / CACHE_DIR if cache else None
         self.note: str | None = None  # why edits could not be checked, if they could not
         self._noted = False  # the note is logged once per History
+        self._known: tuple[str, Found, dict[str, str]] | None = None  # as of one HEAD
 
     # ------------------------------------------------------------------ the public part
 
@@ -160,32 +215,65 @@ class History:
                 "fetch the whole history (git fetch --unshallow, or fetch-depth: 0 in CI)"
             )
             return {}
-        head = (_git(self.root, "rev-parse", "--verify", "-q", "HEAD") or "").strip()
-        if not head:
+        head = head_commit(self.root)
+        if head is None:
             return {}  # nothing committed: nothing published yet
-        found = self._committed(head)
+        committed, _ = self._committed(head)
+        found = {path: {i: list(e) for i, e in edits.items()} for path, edits in committed.items()}
         self._uncommitted(found, head, now)
+        return found
+
+    def deleted(self) -> dict[str, str | None]:
+        """Incident files that git knew and that are gone: path → the commit that deleted
+        it (None: deleted in the working tree, not committed yet). Empty outside a git
+        checkout. Renames count as deletions: the id is the file name."""
+        head = head_commit(self.root)
+        if head is None:
+            return {}
+        found: dict[str, str | None] = {}
+        listed = _git(self.root, "ls-tree", "-r", "--name-only", "HEAD", "--", INCIDENTS)
+        for line in (listed or "").splitlines():
+            if line.endswith(SUFFIXES) and not (self.root / line).exists():
+                found[line] = None
+        _, gone = self._committed(head)
+        for path, commit in sorted(gone.items()):
+            if not (self.root / path).exists():
+                found.setdefault(path, commit)
         return found
 
     # ------------------------------------------------------------------ committed edits
 
-    def _committed(self, head: str) -> Found:
+    def _committed(self, head: str) -> tuple[Found, dict[str, str]]:
+        """The edits and deletions as of `head`: remembered, read from the cache, or walked.
+
+        What was walked in a shallow clone is kept apart (its key says so): once the whole
+        history is fetched, it is walked again."""
+        shallow = (_git(self.root, "rev-parse", "--is-shallow-repository") or "").strip()
+        key = f"{head} shallow" if shallow == "true" else head
+        if self._known is not None and self._known[0] == key:
+            return self._known[1], self._known[2]
         saved = self._read(EDITS_FILE)
-        if saved is not None and saved.get("head") == head:
+        if saved is not None and saved.get("head") == key:
             try:
-                return _found_from_json(saved["edits"])
+                found, deleted = _found_from_json(saved["edits"]), dict(saved["deleted"])
+                self._known = (key, found, deleted)
+                return found, deleted
             except (KeyError, TypeError, ValueError, AttributeError):
                 pass
         state = self._state()
-        since = state.head
-        if since and not _is_ancestor(self.root, since, head):
-            state, since = _State(), ""  # history rewritten: walk it all again
+        since, _, was_shallow = state.head.partition(" ")
+        if since and (
+            was_shallow != key.partition(" ")[2] or not _is_ancestor(self.root, since, head)
+        ):
+            state, since = _State(), ""  # history rewritten or fetched: walk it all again
         _walk(self.root, state, since, head)
-        state.head = head
+        state.head = key
         found = _edits(self.root, state)
         self._write(STATE_FILE, state.to_json())
-        self._write(EDITS_FILE, {"head": head, "edits": _found_to_json(found)})
-        return found
+        edits = _found_to_json(found)
+        self._write(EDITS_FILE, {"head": key, "edits": edits, "deleted": state.deleted})
+        self._known = (key, found, dict(state.deleted))
+        return found, dict(state.deleted)
 
     def _state(self) -> _State:
         saved = self._read(STATE_FILE)
@@ -217,12 +305,10 @@ class History:
             if before is None or after is None:
                 continue
             stamp = int(now.timestamp())
-            for index, ((old, _, content), (new, typo, _)) in enumerate(
-                zip(before, after, strict=False)
-            ):
-                if old != new:
+            for index, ((old, content), (new, _)) in enumerate(zip(before, after, strict=False)):
+                if _edited(old, new):
                     found.setdefault(path, {}).setdefault(index, []).append(
-                        (stamp, "", typo, content)
+                        (stamp, "", new[1], content)
                     )
 
     # ------------------------------------------------------------------ the cache files
@@ -277,7 +363,7 @@ def _walk(root: Path, state: _State, since: str, head: str) -> None:
         "--raw",
         "--no-abbrev",
         "-M",
-        "--diff-merges=first-parent",
+        "-m",  # a merge against each parent: what it changed or dropped on either side
         "--relative",
         span,
         "--",
@@ -293,18 +379,30 @@ def _walk(root: Path, state: _State, since: str, head: str) -> None:
             meta, _, paths = line.partition("\t")
             parts = meta.split()
             status, names = parts[4], paths.split("\t")
-            if status.startswith("D") or status.startswith("C"):
+            if status.startswith("C"):
                 continue
             path = names[-1]
-            if not _is_incident(path):
+            if status.startswith("D"):
+                if _is_incident(path):
+                    changes.append((commit, stamp, path, "", None))
                 continue
             old = names[0] if status.startswith("R") else None
-            changes.append((commit, stamp, path, parts[3], old))
-    needed = {blob for _, _, path, blob, _ in changes if _known_blob(state, path) != blob}
+            if _is_incident(path) or (old is not None and _is_incident(old)):
+                changes.append((commit, stamp, path, parts[3], old))
+    needed = {b for _, _, path, b, _ in changes if b and _known_blob(state, path) != b}
     contents = _blobs(root, sorted(needed))
     for commit, stamp, path, blob, old in changes:
-        if old is not None and old in state.files and path not in state.files:
-            state.files[path] = state.files.pop(old)
+        if not blob:  # deleted
+            state.deleted[path] = commit
+            continue
+        if old is not None:  # renamed: the old name is gone, the history goes on
+            if _is_incident(old):
+                state.deleted[old] = commit
+            if old in state.files and path not in state.files:
+                state.files[path] = state.files.pop(old)
+        if not _is_incident(path):
+            continue
+        state.deleted.pop(path, None)
         entry = state.files.setdefault(path, {"versions": [], "updates": []})
         versions = entry["versions"]
         if versions and versions[-1][0] == blob:
@@ -316,11 +414,14 @@ def _walk(root: Path, state: _State, since: str, head: str) -> None:
         versions.append([blob, commit[:12], stamp])
         at = len(versions) - 1
         updates = entry["updates"]
-        for index, (key, typo, _) in enumerate(parsed):
+        for index, (mark, _) in enumerate(parsed):
+            key, typo, rest, texts = mark
             if index >= len(updates):
-                updates.append([[key, at, False]])
-            elif updates[index][-1][0] != key:
-                updates[index].append([key, at, typo])
+                updates.append([[key, at, False, rest, texts]])
+            elif _edited(updates[index][-1], mark):
+                updates[index].append([key, at, typo, rest, texts])
+            elif updates[index][-1][0] != key:  # the same words (translations added): no edit
+                updates[index][-1] = [key, at, updates[index][-1][2], rest, texts]
 
 
 def _known_blob(state: _State, path: str) -> str | None:
@@ -345,7 +446,7 @@ def _edits(root: Path, state: _State) -> Found:
             continue
         _, commit, stamp = versions[after[1]]
         found.setdefault(path, {}).setdefault(index, []).append(
-            (stamp, commit, bool(after[2]), parsed[index][2])
+            (stamp, commit, bool(after[2]), parsed[index][1])
         )
     return found
 

@@ -185,11 +185,13 @@ def load_site(
         check_clock(incident, config, now, problems)
         check_translations(incident, config, problems)
     if check_git:
-        check_deleted(root, set(seen), problems)
+        history = history or History(root)
+        check_deleted(root, set(seen), problems, history)
     if problems.errors:
         return LoadResult(None, tuple(problems.sorted()))
     if check_git:
-        incidents, edited = (history or History(root)).apply(incidents, config, now)
+        assert history is not None
+        incidents, edited = history.apply(incidents, config, now)
         for incident_id, edits in edited.items():  # pages showing an incident show its edits
             sources[incident_id] = digest(sources[incident_id], edits)
     incidents.sort(key=lambda i: (i.filed_at, i.id), reverse=True)
@@ -629,9 +631,11 @@ def check_translations(incident: Incident, config: Config, problems: Problems) -
             )
 
 
-def check_deleted(root: Path, present_ids: set[str], problems: Problems) -> None:
+def check_deleted(
+    root: Path, present_ids: set[str], problems: Problems, history: History | None = None
+) -> None:
     """A published incident file never vanishes: deleting one is an error (design §4)."""
-    for path, commit in deleted_incident_files(root).items():
+    for path, commit in deleted_incident_files(root, history).items():
         incident_id = Path(path).stem
         if incident_id in present_ids:
             continue
@@ -650,39 +654,15 @@ def check_deleted(root: Path, present_ids: set[str], problems: Problems) -> None
         )
 
 
-def deleted_incident_files(root: Path) -> dict[str, str | None]:
+def deleted_incident_files(root: Path, history: History | None = None) -> dict[str, str | None]:
     """Incident files that git knew and that are gone: path → deleting commit (None: uncommitted).
 
     Empty outside a git checkout. Renames count as deletions, since the id is the file name.
-    A merge commit is compared with each of its parents (`-m`): a merge that drops a file
-    one side had deletes it as surely as a plain commit does.
+    A merge commit is compared with each of its parents: a merge that drops a file one side
+    had deletes it as surely as a plain commit does. Found by the same walk of the history as
+    edits, cached per commit (history.py).
     """
-    if not _in_git_checkout(root):
-        return {}
-    found: dict[str, str | None] = {}
-    head = _git(root, "ls-tree", "-r", "--name-only", "HEAD", "--", INCIDENTS_DIR)
-    for line in head.splitlines() if head else ():
-        if line.endswith(INCIDENT_SUFFIXES) and not (root / line).exists():
-            found[line] = None
-    log = _git(
-        root,
-        "log",
-        "-m",
-        "--no-renames",
-        "--diff-filter=D",
-        "--name-only",
-        "--relative",
-        "--format=%x00%H",
-        "--",
-        INCIDENTS_DIR,
-    )
-    commit = ""
-    for line in (log or "").splitlines():
-        if line.startswith("\0"):
-            commit = line[1:]
-        elif line.endswith(INCIDENT_SUFFIXES) and not (root / line).exists():
-            found.setdefault(line, commit)
-    return found
+    return (history or History(root)).deleted()
 
 
 def _parent_with(root: Path, commit: str, path: str) -> str:
@@ -693,10 +673,6 @@ def _parent_with(root: Path, commit: str, path: str) -> str:
         if _git(root, "cat-file", "-e", f"{parent}:{path}") is not None:
             return f"{commit[:12]}^{number if number > 1 else ''}"
     return f"{commit[:12]}^"
-
-
-def _in_git_checkout(root: Path) -> bool:
-    return _git(root, "rev-parse", "--is-inside-work-tree") == "true\n"
 
 
 def _git(root: Path, *args: str) -> str | None:
