@@ -7,9 +7,10 @@ in the working tree that is not committed yet counts too, at the build clock.
 
 The walk covers every commit reachable from HEAD, oldest first (parents before children),
 follows renames, and looks at merge commits against each parent, so a text changed while
-resolving a merge is found as well, and so is a file a merge dropped. What it learns is kept per commit walked, as JSON
-(never pickle: design §9), in `.statuspage/cache/`: a later build walks only the new commits,
-and a build at the same HEAD reads one small file. A cache that fails its checks is ignored.
+resolving a merge is found as well, and so is a file a merge dropped. What it learns is kept
+per commit walked, as JSON (never pickle: design §9), in `.statuspage/cache/`: a later build
+walks only the new commits, and a build at the same HEAD reads one small file. A cache that
+fails its checks is ignored. Deleted incident files come from the same walk.
 
 Without history (a tarball, a shallow clone) edits cannot be checked; `History.note` says so.
 """
