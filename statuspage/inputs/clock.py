@@ -17,6 +17,8 @@ def utc_now() -> datetime:
 def parse_now(text: str, zone: ZoneInfo | None = None) -> datetime:
     """`--now` values: ISO 8601; a time without offset is read in `zone` (default UTC)."""
     moment = datetime.fromisoformat(text.strip())
+    if not 1970 <= moment.year <= 2999:  # as incident files (yamlmarks.MIN_YEAR, MAX_YEAR)
+        raise ValueError(f"{text.strip()!r} is out of range; use a year from 1970 to 2999")
     if moment.tzinfo is None:
         moment = to_utc(moment, zone or ZoneInfo("UTC"))
     return moment.astimezone(UTC)

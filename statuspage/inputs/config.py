@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.utils import getaddresses, parseaddr
 from pathlib import PurePosixPath
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,6 +23,9 @@ from statuspage.inputs.model import (
 from statuspage.inputs.yamlmarks import YamlFile, scalar_tag
 
 CONFIG_NAME = "statuspage.yaml"
+MAX_POSTMORTEM_DAYS = 365
+MAX_STALE_AFTER = timedelta(days=365)
+MAX_REMINDER_MINUTES = 7 * 24 * 60  # a week
 LANGUAGES = ("en", "fr", "ru", "zh")
 CONFIG_KEYS = (
     "title",
@@ -98,10 +101,13 @@ def parse_config(path: str, data: bytes, problems: Problems) -> Config | None:
         theme = source.slug(node, "theme") or theme
     due_days = 7
     if (node := value("postmortem_due_days")) is not None:
-        due_days = source.integer(node, "postmortem_due_days", minimum=1) or due_days
+        due_days = (
+            source.integer(node, "postmortem_due_days", minimum=1, maximum=MAX_POSTMORTEM_DAYS)
+            or due_days
+        )
     stale_after = STALE_AFTER
     if (node := value("stale_after")) is not None:
-        stale_after = source.duration(node, "stale_after") or stale_after
+        stale_after = source.duration(node, "stale_after", maximum=MAX_STALE_AFTER) or stale_after
     notify = NotifyConfig()
     if (node := value("notify")) is not None:
         notify = _notify(source, node, ZoneInfo(timezone))
@@ -275,7 +281,12 @@ def _notify(source: YamlFile, node: yaml.Node, zone: ZoneInfo) -> NotifyConfig:
         unsubscribe_url = _https_url(source, keys["unsubscribe_url"][1], "notify.unsubscribe_url")
     reminder = None
     if "reminder_minutes" in keys:
-        reminder = source.integer(keys["reminder_minutes"][1], "notify.reminder_minutes", minimum=1)
+        reminder = source.integer(
+            keys["reminder_minutes"][1],
+            "notify.reminder_minutes",
+            minimum=1,
+            maximum=MAX_REMINDER_MINUTES,
+        )
     rate = _rate(source, keys["rate_limit"][1]) if "rate_limit" in keys else None
     return NotifyConfig(
         sender=sender,

@@ -43,6 +43,10 @@ class _Loader(_BaseLoader):
 
 MAX_FILE_BYTES = 2_000_000
 MAX_TEXT_CHARS = 100_000
+# Times and durations a status page can mean; beyond them, date arithmetic would overflow.
+MIN_YEAR, MAX_YEAR = 1970, 2999
+YEARS = f"times must fall between the years {MIN_YEAR} and {MAX_YEAR}"
+MAX_DURATION = timedelta(days=30)
 
 _TAG_NAMES = {
     "tag:yaml.org,2002:bool": "a boolean",
@@ -257,17 +261,18 @@ class YamlFile:
         self.error(node, f"{field}: expected true or false, got {_shown(node)}")
         return None
 
-    def integer(self, node: yaml.Node, field: str, *, minimum: int = 0) -> int | None:
+    def integer(
+        self, node: yaml.Node, field: str, *, minimum: int = 0, maximum: int | None = None
+    ) -> int | None:
         if isinstance(node, yaml.ScalarNode) and scalar_tag(node) == "tag:yaml.org,2002:int":
             try:
                 value = int(str(node.value).replace("_", ""), 10)
             except ValueError:
                 value = None
-            if value is not None and value >= minimum:
+            if value is not None and value >= minimum and (maximum is None or value <= maximum):
                 return value
-        self.error(
-            node, f"{field}: expected a whole number of at least {minimum}, got {_shown(node)}"
-        )
+        wanted = f"of at least {minimum:,}" if maximum is None else f"from {minimum} to {maximum:,}"
+        self.error(node, f"{field}: expected a whole number {wanted}, got {_shown(node)}")
         return None
 
     def slug(self, node: yaml.Node, field: str) -> str | None:
@@ -277,13 +282,19 @@ class YamlFile:
             return None
         return value
 
-    def duration(self, node: yaml.Node, field: str) -> timedelta | None:
+    def duration(
+        self, node: yaml.Node, field: str, *, maximum: timedelta = MAX_DURATION
+    ) -> timedelta | None:
+        """A duration like 30m, of at most `maximum`."""
         raw = str(node.value) if isinstance(node, yaml.ScalarNode) else ""
         value = parse_duration(raw)
         if value is None:
             self.error(
                 node, f"{field}: {raw or _kind(node)!r} is not a duration like 30m, 2h or 1h30m"
             )
+        elif value > maximum:
+            self.error(node, f"{field}: {raw.strip()!r} is too long; at most {maximum.days} days")
+            return None
         return value
 
     def timestamp(self, node: yaml.Node, field: str) -> datetime | None:
@@ -304,10 +315,14 @@ class YamlFile:
             )
             return None
         try:
-            return datetime.fromisoformat(raw.replace("z", "Z"))
+            moment = datetime.fromisoformat(raw.replace("z", "Z"))
         except ValueError as exc:
             self.error(node, f"{field}: {raw!r} is not a valid date and time ({exc})")
             return None
+        if not MIN_YEAR <= moment.year <= MAX_YEAR:
+            self.error(node, f"{field}: {raw!r} is out of range; {YEARS}")
+            return None
+        return moment
 
 
 # An alias needs an anchor (`&name`) before it; files without one need no walk for aliases.
@@ -362,7 +377,10 @@ def parse_duration(raw: str) -> timedelta | None:
     if not raw.strip() or not match or not any(match.groups()):
         return None
     days, hours, minutes = (int(g) if g else 0 for g in match.groups())
-    value = timedelta(days=days, hours=hours, minutes=minutes)
+    try:
+        value = timedelta(days=days, hours=hours, minutes=minutes)
+    except OverflowError:  # longer than any timedelta: too long for anything
+        return timedelta.max
     return value if value > timedelta(0) else None
 
 
