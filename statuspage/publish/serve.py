@@ -55,6 +55,11 @@ DEBOUNCE = 0.2  # seconds of quiet after the last event before rebuilding
 MAX_DELAY = 2.0  # rebuild at the latest this long after the first event of a burst
 CLOCK_TICK = 60.0  # without --now, rebuild this often so clock-driven states move on
 KEEPALIVE = 15.0  # seconds between comments on an idle event stream
+# A client gets this long to send its whole request (and each later read or write of the
+# answer), and at most this many connections are served at once; more wait to be accepted.
+# So 500 half-sent requests hold a few threads for a few seconds, not 500 threads for ever.
+REQUEST_TIMEOUT = 10.0
+MAX_THREADS = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -419,9 +424,39 @@ def inject(html: bytes, generation: str) -> bytes:
     return html[:at] + tag + html[at:]
 
 
+class _Deadline:
+    """The request's input, read against one deadline for the whole request line and
+    headers: a client dripping a byte at a time cannot hold its thread past it."""
+
+    def __init__(self, rfile: Any, connection: Any, seconds: float) -> None:
+        self._rfile = rfile
+        self._connection = connection
+        self._deadline = time.monotonic() + seconds
+
+    def readline(self, limit: int = -1) -> bytes:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the request took too long to arrive")
+        self._connection.settimeout(left)
+        return bytes(self._rfile.readline(limit))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._rfile, name)
+
+
 class PreviewHandler(BaseHTTPRequestHandler):
     server_version = "statuspage-serve"
     preview: Preview  # set on a subclass per server
+    timeout = REQUEST_TIMEOUT  # the socket's, for every read and write
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile = _Deadline(self.rfile, self.connection, self.timeout)  # type: ignore[assignment]
+
+    def parse_request(self) -> bool:
+        parsed = super().parse_request()
+        self.connection.settimeout(self.timeout)  # the head is in: the usual timeout again
+        return parsed
 
     def do_GET(self) -> None:
         self.respond(send_body=True)
@@ -502,14 +537,59 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
 
 class PreviewServer(ThreadingHTTPServer):
+    """A thread per connection, at most `max_threads` at once."""
+
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # connections waiting for a thread wait in the kernel
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        handler: type[BaseHTTPRequestHandler],
+        *,
+        max_threads: int = MAX_THREADS,
+    ) -> None:
+        super().__init__(address, handler)
+        self._slots = threading.BoundedSemaphore(max_threads)
+        self._closing = threading.Event()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """In the accepting thread: wait for a free thread before starting one."""
+        while not self._slots.acquire(timeout=0.2):
+            if self._closing.is_set():
+                self.shutdown_request(request)
+                return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+    def shutdown(self) -> None:
+        self._closing.set()
+        super().shutdown()
 
 
-def make_server(preview: Preview, host: str, port: int) -> PreviewServer:
-    handler = type("BoundPreviewHandler", (PreviewHandler,), {"preview": preview})
+def make_server(
+    preview: Preview,
+    host: str,
+    port: int,
+    *,
+    max_threads: int = MAX_THREADS,
+    request_timeout: float = REQUEST_TIMEOUT,
+) -> PreviewServer:
+    handler = type(
+        "BoundPreviewHandler", (PreviewHandler,), {"preview": preview, "timeout": request_timeout}
+    )
     try:
-        return PreviewServer((host, port), handler)
+        return PreviewServer((host, port), handler, max_threads=max_threads)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise StatuspageError(

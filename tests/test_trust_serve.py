@@ -1,0 +1,101 @@
+"""`serve` bounds its threads and the time a request may take to arrive (issue 11, item 9).
+
+Real sockets on 127.0.0.1 against the real server, with small limits so the test is short.
+"""
+
+from __future__ import annotations
+
+import select
+import socket
+import threading
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from statuspage.publish.serve import Build, Preview, PreviewServer, make_server
+
+THREADS = 4
+HALF_SENT = 24
+
+
+def built(changed: frozenset[Path]) -> Build:
+    return Build({"index.html": b"<body>home</body>"})
+
+
+@pytest.fixture
+def server() -> Iterator[PreviewServer]:
+    preview = Preview(built)
+    preview.rebuild()
+    server = make_server(preview, "127.0.0.1", 0, max_threads=THREADS, request_timeout=0.5)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
+    thread.start()
+    try:
+        yield server
+    finally:
+        preview.close()
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def connect(server: PreviewServer) -> socket.socket:
+    host, port = server.server_address[:2]
+    return socket.create_connection((str(host), int(port)), timeout=30)
+
+
+def test_half_sent_requests_hold_few_threads_and_a_normal_request_answers(
+    server: PreviewServer,
+) -> None:
+    before = threading.active_count()
+    # Each sends a request line and a header, never the blank line that ends the request.
+    waiting = [connect(server) for _ in range(HALF_SENT)]
+    for sock in waiting:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+    answer: list[bytes] = []
+
+    def normal_request() -> None:
+        host, port = server.server_address[:2]
+        with urllib.request.urlopen(f"http://{host}:{port}/", timeout=60) as response:
+            answer.append(response.read())
+
+    client = threading.Thread(target=normal_request)
+    client.start()
+    peak = 0
+    while client.is_alive():
+        peak = max(peak, threading.active_count())
+        client.join(0.02)
+    try:
+        # The server's threads (at most THREADS) and this test's client thread, no more.
+        assert peak <= before + THREADS + 1
+        assert answer and answer[0].startswith(b"<body>home")
+        # Each half-sent request was given up on: closed without an answer.
+        for sock in waiting:
+            assert sock.recv(1) == b""
+    finally:
+        for sock in waiting:
+            sock.close()
+
+
+def test_a_request_dripping_in_is_cut_off(server: PreviewServer) -> None:
+    """A header every 50 ms keeps any one read short; the request as a whole still has
+    one deadline (half a second here), after which the connection is closed."""
+    with connect(server) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\n")
+        closed = False
+        for _ in range(200):  # ten seconds at most
+            readable, _, _ = select.select([sock], [], [], 0.05)
+            if readable and sock.recv(1) == b"":
+                closed = True
+                break
+            try:
+                sock.sendall(b"X-Drip: 1\r\n")
+            except OSError:
+                closed = True
+                break
+        assert closed
+    # And the server still answers.
+    host, port = server.server_address[:2]
+    with urllib.request.urlopen(f"http://{host}:{port}/", timeout=30) as response:
+        assert response.read().startswith(b"<body>home")
