@@ -22,7 +22,8 @@ from tests.sites import REPO_ROOT, write_site
 NOW = "2026-11-23T10:00:00+01:00"
 INCIDENT = (
     "title: Checkout errors\nimpact: minor\nupdates:\n  - at: 2026-11-20T14:02:00+01:00\n"
-    "    status: investigating\n    message: Looking.\n"
+    "    status: investigating\n    message: Looking.\n  - at: 2026-11-20T15:02:00+01:00\n"
+    "    status: resolved\n    message: Fixed.\n"
 )
 LINK = (
     "is a symbolic link (to {target!r}); links are not followed, so that nothing outside the "

@@ -29,7 +29,7 @@ def git(root: Path, *args: str) -> str:
 
 def validate(root: Path) -> tuple[int, list[str]]:
     result = CliRunner().invoke(cli, ["validate", "--root", str(root), "--now", NOW])
-    return result.exit_code, result.stdout.splitlines()
+    return result.exit_code, [line for line in result.stdout.splitlines() if ": error: " in line]
 
 
 def repository(tmp_path: Path) -> Path:
