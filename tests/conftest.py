@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -17,6 +20,22 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext
 
     from statuspage.inputs.model import Site
+
+
+_USER_CACHE: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Builds keep their key and compiled templates in the user's cache folder
+    (statuspage/inputs/sealed.py): the tests, and the processes they start, use their own."""
+    folder = tempfile.mkdtemp(prefix="statuspage-tests-cache-")
+    _USER_CACHE.append(folder)
+    os.environ["XDG_CACHE_HOME"] = folder
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for folder in _USER_CACHE:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ import statuspage.builder.write
 from statuspage.builder.pipeline import build_site
 from statuspage.cli import cli
 from statuspage.inputs.diagnostics import InputError
+from statuspage.inputs.places import SITE_MARKER
 from statuspage.outputs.pages import ThemeError
 from tests.sites import DEMO_NOW, REPO_ROOT
 
@@ -94,9 +95,8 @@ def test_a_full_disk_leaves_the_previous_site_untouched(
     cache: bool,
     room: int,
 ) -> None:
-    """A clean build writes a new folder beside the old one; an incremental one writes the
-    changed files beside their old versions: either way nothing is replaced until all of
-    them are written."""
+    """Clean or incremental, a build writes a new folder beside the old one: nothing is
+    replaced until all of the files are written."""
     root, out, before = built
     incident = root / "incidents" / "2026-11-20-checkout-errors.yaml"
     incident.write_text(incident.read_text().replace("Elevated", "Higher"))
@@ -117,7 +117,8 @@ def test_a_full_disk_leaves_the_previous_site_untouched(
     monkeypatch.undo()
     assert snapshot(out) == before
     assert leftovers(out) == []
-    assert not [p for p in out.rglob(".*") if p.is_file()]  # no half-written file left
+    # No half-written file left: the only dot-file is the build's marker.
+    assert [p.name for p in out.rglob(".*")] == [SITE_MARKER]
 
 
 def test_a_successful_build_replaces_everything(

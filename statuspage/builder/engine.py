@@ -1,38 +1,33 @@
 """Incremental builds: parse, render and write only what changed (docs/performance.md).
 
+A build reads top to bottom (`Builder._build`): look at the inputs → load the site →
+list every output file with its key → decide which files of the last build are current →
+render the others → write the whole new site at once → record what was done.
+
 What a build keeps for the next one lives in the site's `.statuspage/cache/` (git-ignored,
-never inside the published site):
+never inside the published site), every file sealed with this user's key (sealed.py): a
+file that anyone else put there, a pull request included, is never unpickled.
 
 - `parse-NN.pickle`: each incident file's parse result, under a digest of the file's bytes,
   for one config and one version of the code (in 16 shards: one edit rewrites one);
 - `build-<digest of the output folder>.pickle`, the manifest of an output folder: for each
   file the key it was rendered under, a digest of its bytes and how it stood on disk (size,
-  modification time, inode) once written; and the same for every input, so that a build
-  with nothing to do notices at once.
+  modification time, inode) once written; and a digest of every input's bytes.
 
-A build loads the site (reading only files whose size, time or inode changed, parsing only
-bytes it has not seen), lets every generator list its files (pages and feeds give a key and
-render on demand), renders what has a new key or is not on disk as written, and replaces
-only files whose bytes changed. Keys name everything a file shows (fingerprint.py), and the
-build adds what every file depends on: the code, the config and the clock. So the output is
-byte for byte what a clean build gives; a missing, stale or corrupt cache only costs time.
-
-A file written less than two seconds before it was looked at is never trusted by its
-stat alone (file times can be that coarse): its bytes are read and compared instead.
+Inputs are known by their bytes, never by their size or time: every build reads them all
+(that is cheap) and compares digests. An output keeps the last build's file when its key is
+the same and the file still stands on disk as written. Keys name everything a file shows
+(fingerprint.py), and the build adds what every file depends on: the code, the config and
+the clock. So the output is byte for byte what a clean build gives; a missing, stale,
+foreign or corrupt cache only costs time.
 """
 
 from __future__ import annotations
 
-import gc
-import importlib
-import importlib.util
 import logging
 import os
 import pickle
-import shutil
-import stat
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -45,17 +40,19 @@ from statuspage.inputs.config import CONFIG_NAME
 from statuspage.inputs.diagnostics import Diagnostic, InputError, Problems
 from statuspage.inputs.fingerprint import digest
 from statuspage.inputs.history import History, head_commit
-from statuspage.inputs.load import INCIDENTS_DIR, LoadResult, Parsed, ParseJob, load_site
+from statuspage.inputs.load import INCIDENTS_DIR, Parsed, ParseJob, load_site
 from statuspage.inputs.model import Config, Site
+from statuspage.inputs.places import SITE_MARKER, check_output_folder
 from statuspage.inputs.regular import read_regular
+from statuspage.inputs.sealed import Seal
 from statuspage.inputs.yamlmarks import MAX_FILE_BYTES
+from statuspage.outputs import ALL, Generator, generators
 from statuspage.outputs.output import OutputFile
 
 log = logging.getLogger(__name__)
 
 CACHE_DIR = ".statuspage/cache"
-FORMAT = 1  # bump when what the cache holds changes shape
-RACY_NS = 2_000_000_000  # files younger than this are compared by content, not by stat
+FORMAT = 2  # bump when what the cache holds changes shape
 PARALLEL_PARSE = 1000  # files to parse before a second process pays for itself
 PARALLEL_RENDER = 400  # files to render before a second process pays for itself
 THEMES_DIR = "themes"
@@ -73,31 +70,29 @@ _LIBRARIES = (
 )
 
 Sig = tuple[int, int, int]  # size, modification time (ns), inode
-Generator = Callable[[Site], Iterable[OutputFile]]
 # (what, done, total): the CLI draws it on a terminal; total 0 means not known in advance.
 Progress = Callable[[str, int, int], None]
 
-# Each generator is a pure function of the site, named "module:function" so a build imports
-# only what it runs. Order does not matter: files are sorted before writing.
-GENERATORS: tuple[str, ...] = (
-    "statuspage.outputs.pages:generate",
-    "statuspage.outputs.feeds:generate",
-    "statuspage.outputs.ical:generate",
-    "statuspage.outputs.api:generate",
-    "statuspage.outputs.badges:generate",
-)
 
-
-def stat_sig(path: Path | str, now_ns: int | None = None) -> Sig | None:
-    """How a file stands on disk; None if it is missing, or too young to be told apart
-    from a later change by its stat alone."""
+def stat_sig(path: Path | str) -> Sig | None:
+    """How an output file stands on disk; None if it is missing."""
     try:
-        st = os.lstat(path)  # a link put in a file's place is a change, never followed
+        st = os.lstat(path)
     except OSError:
         return None
-    if now_ns is not None and now_ns - st.st_mtime_ns < RACY_NS:
-        return None
     return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def read_input(path: Path | str, limit: int | None = None) -> bytes | None:
+    """The bytes of a regular file, not following a link and never waiting on a pipe;
+    None for anything else or anything larger than `limit` (the loader says what is wrong)."""
+    try:
+        data = read_regular(path, limit=limit)
+    except OSError:
+        return None
+    if limit is not None and len(data) > limit:
+        return None
+    return data
 
 
 # --------------------------------------------------------------------------- the code itself
@@ -110,6 +105,8 @@ def toolchain() -> str:
     libraries it renders with, and Python. Any change to them invalidates every cache."""
     global _toolchain
     if _toolchain is None:
+        import importlib.util
+
         parts = [f"format {FORMAT}", sys.version]
         package = Path(__file__).resolve().parent.parent
         # The built-in themes: inside the package once installed, beside it in a checkout.
@@ -140,19 +137,23 @@ def toolchain() -> str:
 
 
 class Store:
-    """One site's cache folder: pickled values, each written whole or not at all. Anything
-    that cannot be read back, for whatever reason, reads as nothing."""
+    """One site's cache folder: pickled values, each sealed with this user's key and written
+    whole or not at all. Anything that cannot be read back or whose seal does not check out,
+    for whatever reason, reads as nothing and is never unpickled."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, seal: Seal | None) -> None:
         self.folder = root / CACHE_DIR
+        self.seal = seal
 
     def read(self, name: str) -> Any:
-        try:
-            with open(self.folder / name, "rb") as stream:
-                value = pickle.load(stream)
-        except FileNotFoundError:
+        if self.seal is None:
             return None
-        except Exception as exc:  # corrupt, truncated, from another version: start afresh
+        payload = self.seal.read(self.folder / name, name)
+        if payload is None:
+            return None
+        try:
+            value = pickle.loads(payload)
+        except Exception as exc:  # from another version of the code: start afresh
             log.debug("cache %s unreadable (%s); starting afresh", name, exc)
             return None
         if not isinstance(value, dict) or value.get("format") != FORMAT:
@@ -162,17 +163,12 @@ class Store:
         return value
 
     def write(self, name: str, value: dict[str, Any]) -> None:
+        if self.seal is None:
+            return
         value = {"format": FORMAT, "toolchain": toolchain(), **value}
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=self.folder)
-            try:
-                with os.fdopen(handle, "wb") as stream:
-                    pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(temporary, self.folder / name)
-            except BaseException:
-                os.unlink(temporary)
-                raise
+            payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            self.seal.write(self.folder / name, name, payload)
         except OSError as exc:  # a read-only checkout: the next build is just slower
             log.debug("cannot write the cache %s: %s", name, exc)
 
@@ -182,8 +178,7 @@ class Store:
 
 @dataclass(slots=True)
 class _Parse:
-    sig: Sig | None  # as the file stood when read; None: compare its bytes next time
-    digest: str
+    digest: str  # of the file's path and bytes
     parsed: Parsed | None  # None until `blob` is unpickled
     blob: bytes | None = None
 
@@ -200,10 +195,12 @@ class _Parse:
 
 
 class ParseCache:
-    """Parse results per incident file (a `load.Parser`), for one config and code.
+    """Parse results per incident file (a `load.Parser`), for one config and code, found
+    by a digest of each file's bytes.
 
     Kept on disk in `SHARDS` files by a digest of each file's path, so that a build after
-    one edit rewrites one shard, not the whole history's results.
+    one edit rewrites one shard, not the whole history's results. `known` holds digests of
+    files the engine has just read (it need not read them again).
     """
 
     SHARDS = 16
@@ -212,10 +209,7 @@ class ParseCache:
         self.config_digest = ""
         self.entries: dict[str, _Parse] = {}
         self.dirty: set[int] = set()  # shards changed since they were last saved
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.dirty)
+        self.known: Mapping[str, str] = {}
 
     def _touch(self, path: str) -> None:
         self.dirty.add(int(digest(path)[:4], 16) % self.SHARDS)
@@ -229,8 +223,8 @@ class ParseCache:
                 if saved is None:
                     raise LookupError("no such shard")
                 configs.add(saved["config"])
-                for path, (sig, source, blob) in saved["entries"].items():
-                    entries[path] = _Parse(sig, source, None, blob)
+                for path, (source, blob) in saved["entries"].items():
+                    entries[path] = _Parse(source, None, blob)
             except Exception as exc:  # missing or damaged: its files are parsed again
                 log.debug("parse cache shard %d not used (%s)", shard, exc)
                 self.dirty.add(shard)
@@ -240,13 +234,11 @@ class ParseCache:
             self.dirty = set(range(self.SHARDS))
 
     def save(self, store: Store) -> None:
-        shards: dict[int, dict[str, tuple[Sig | None, str, bytes]]] = {
-            shard: {} for shard in self.dirty
-        }
+        shards: dict[int, dict[str, tuple[str, bytes]]] = {shard: {} for shard in self.dirty}
         for path, entry in self.entries.items():
             shard = int(digest(path)[:4], 16) % self.SHARDS
             if shard in shards:
-                shards[shard][path] = (entry.sig, entry.digest, entry.dump())
+                shards[shard][path] = (entry.digest, entry.dump())
         for shard, entries in sorted(shards.items()):
             store.write(
                 f"parse-{shard:02d}.pickle", {"config": self.config_digest, "entries": entries}
@@ -260,43 +252,26 @@ class ParseCache:
             self.entries = {}  # everything was read for another config
             self.config_digest = config_digest
             self.dirty = set(range(self.SHARDS))
-        now_ns = time.time_ns()
         results: list[Parsed | None] = [None] * len(jobs)
-        todo: list[tuple[int, bytes, str, Sig | None]] = []
+        todo: list[tuple[int, bytes, str]] = []
         for index, job in enumerate(jobs):
             entry = self.entries.get(job.shown)
-            try:
-                st = os.lstat(job.path)  # a link or a special file is never followed or opened
-            except OSError:
-                st = None
-            if st is None or st.st_size > MAX_FILE_BYTES or not stat.S_ISREG(st.st_mode):
+            if entry is not None and self.known.get(job.shown) == entry.digest:
+                results[index] = entry.get()
+                continue
+            data = read_input(job.path, MAX_FILE_BYTES)
+            if data is None:
                 results[index] = _parse(job, None, config)  # the loader's own message
                 continue
-            sig = (st.st_size, st.st_mtime_ns, st.st_ino)
-            if entry is not None and entry.sig == sig:
-                results[index] = entry.get()
-                continue
-            try:
-                data = read_regular(job.path, limit=MAX_FILE_BYTES)
-            except OSError:  # changed since the lstat: the loader says what is wrong now
-                results[index] = _parse(job, None, config)
-                continue
-            if len(data) > MAX_FILE_BYTES:
-                results[index] = _parse(job, None, config)
-                continue
             source = digest(job.shown, data)
-            trusted = sig if now_ns - st.st_mtime_ns >= RACY_NS else None
             if entry is not None and entry.digest == source:
-                if entry.sig != trusted:
-                    entry.sig = trusted
-                    self._touch(job.shown)
                 results[index] = entry.get()
                 continue
-            todo.append((index, data, source, trusted))
-        for (index, _, source, trusted), (parsed, blob) in zip(
+            todo.append((index, data, source))
+        for (index, _, source), (parsed, blob) in zip(
             todo, _parse_many(jobs, todo, config), strict=True
         ):
-            self.entries[jobs[index].shown] = _Parse(trusted, source, parsed, blob)
+            self.entries[jobs[index].shown] = _Parse(source, parsed, blob)
             results[index] = parsed
             self._touch(jobs[index].shown)
         present = {job.shown for job in jobs}
@@ -318,16 +293,14 @@ def _parse(job: ParseJob, data: bytes | None, config: Config) -> Parsed:
 
 
 def _parse_many(
-    jobs: Sequence[ParseJob],
-    todo: Sequence[tuple[int, bytes, str, Sig | None]],
-    config: Config,
+    jobs: Sequence[ParseJob], todo: Sequence[tuple[int, bytes, str]], config: Config
 ) -> list[tuple[Parsed, bytes | None]]:
-    """Parse `todo`, in several processes when there are many; workers send pickles,
-    which the cache keeps as they are."""
+    """Parse `todo`, in several processes when there are many; workers send pickles
+    (through a pipe, never from disk), which the cache keeps as they are."""
     parts = min(parallel.cores(), 8) if len(todo) >= PARALLEL_PARSE else 1
 
     def task(part: int, parts: int) -> list[Any]:
-        mine = [_parse(jobs[index], data, config) for index, data, _, _ in todo[part::parts]]
+        mine = [_parse(jobs[index], data, config) for index, data, _ in todo[part::parts]]
         if part == 0:
             return mine
         return [pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL) for parsed in mine]
@@ -412,7 +385,7 @@ class Outcome:
     files: int
     warnings: tuple[Diagnostic, ...]
     rendered: int = 0  # files whose bytes were computed
-    written: int = 0  # files written or removed on disk
+    written: int = 0  # files written anew (the others are the last build's, linked)
     up_to_date: bool = False  # there was nothing at all to do
     contents: Mapping[str, bytes] = field(default_factory=dict)  # in memory only
     laps: dict[str, float] = field(default_factory=dict)  # seconds spent, by step
@@ -440,7 +413,7 @@ class _Manifest:
 
     files: dict[str, Record]
     dirs: dict[str, int]  # folder → modification time (ns); "" is the output folder
-    inputs: dict[str, tuple[Sig | None, str]]  # input file → stat, digest of bytes
+    inputs: dict[str, str]  # input file → digest of its bytes
     build_key: str  # the part of every key that all files share: code, config, clock
     check_git: bool
     deleted: dict[str, str | None]  # what git said about deleted incident files
@@ -454,6 +427,7 @@ class Builder:
     `out=None`, the last build's files are kept in memory (for `serve`). With
     `use_disk=False` nothing is kept on disk between processes. `save_parses=False` keeps
     the parse cache in memory after the first build (a long-running preview saves it once).
+    `outputs` names the generators ("module:function"); by default every output there is.
     """
 
     def __init__(
@@ -463,11 +437,14 @@ class Builder:
         *,
         use_disk: bool = True,
         save_parses: bool = True,
+        outputs: Sequence[str] = ALL,
     ) -> None:
         self.root = root
+        self.given_out = out
         self.out = out.resolve() if out is not None else None
-        self.store = Store(root) if use_disk else None
+        self.store = Store(root, Seal.mine()) if use_disk else None
         self.save_parses = save_parses
+        self.outputs = tuple(outputs)
         self.parse = ParseCache()
         self.history = History(root, cache=use_disk)
         self.memory: dict[str, tuple[str | None, bytes]] = {}
@@ -483,31 +460,24 @@ class Builder:
         self, *, now: datetime, check_git: bool = True, progress: Progress | None = None
     ) -> Outcome:
         """Build at `now`; raises InputError (and writes nothing) if the input has errors."""
-        # A build makes millions of objects that live until it ends; Python's cycle
-        # collector would walk all of them again and again (a fifth of the time). Reference
-        # counting still frees everything a build lets go of.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            return self._build(now=now, check_git=check_git, progress=progress)
-        finally:
-            if collecting:
-                gc.enable()
-
-    def _build(self, *, now: datetime, check_git: bool, progress: Progress | None) -> Outcome:
         laps = _Laps()
+        if self.given_out is not None:
+            check_output_folder(self.root, self.given_out, option="--out")
         first = not self._loaded
         self._loaded = True
-        if first and self.store is not None and self.out is not None:
-            saved = self.store.read(self.manifest_name)
-            manifest = saved.get("manifest") if saved else None
-            self.manifest = manifest if isinstance(manifest, _Manifest) else None
+        if first and self.store is not None:
+            if self.out is not None:
+                saved = self.store.read(self.manifest_name)
+                manifest = saved.get("manifest") if saved else None
+                self.manifest = manifest if isinstance(manifest, _Manifest) else None
+            self.parse.load(self.store)
+        laps("cache")
+
+        # 1. The inputs, by their bytes: nothing to do if they, the clock and the output
+        #    stand as the last build left them.
         deleted = _deleted(self.history) if check_git else {}
-        # With a last build to compare with, the inputs are looked at before anything reads
-        # them (a change made during the build is then seen by the next one), reading only
-        # files whose stat changed; nothing to do if none did.
-        inputs = self._inputs() if self.manifest is not None else None
-        if inputs is not None and self._up_to_date(inputs, now, check_git, deleted):
+        inputs = _input_digests(self.root)
+        if self._up_to_date(inputs, now, check_git, deleted):
             assert self.manifest is not None
             log.info("nothing changed since the last build")
             laps("check")
@@ -515,13 +485,13 @@ class Builder:
                 len(self.manifest.files), self.manifest.warnings, up_to_date=True, laps=laps.done
             )
         laps("check")
-        if first and self.store is not None:
-            self.parse.load(self.store)
-        config_sig = stat_sig(self.root / CONFIG_NAME, time.time_ns())
-        laps("cache")
+
+        # 2. Load the site, parsing only files whose bytes are new.
+        self.parse.known = inputs
         result = load_site(
             self.root, now=now, check_git=check_git, parser=self.parse, history=self.history
         )
+        self.parse.known = {}
         laps("load")
         if self.store is not None and (self.save_parses or first):
             self.parse.save(self.store)
@@ -529,18 +499,16 @@ class Builder:
         if result.site is None:
             raise InputError(result.errors)
         self.site = result.site
-        if self.store is not None:
-            from statuspage.outputs.pages import BYTECODE
 
-            BYTECODE.folder = self.store.folder / "templates"
-        files = _generate(result)
-        laps("list")
+        # 3. List every output file with its key (pages render later, on demand).
+        files = _list_outputs(result.site, generators(self.outputs))
         build_key = digest(toolchain(), result.config_digest, now.isoformat())
+        laps("list")
+
+        # 4-6. Keep what is current, render the rest, write the whole site, record it.
         if self.out is None:
             outcome = self._in_memory(files, build_key, progress, laps)
         else:
-            if inputs is None:  # as load read them: the parse cache knows the incident files
-                inputs = self._inputs(fresh={CONFIG_NAME: (config_sig, result.config_digest)})
             outcome, records = self._on_disk(files, build_key, progress, laps)
             self.manifest = _Manifest(
                 files=records,
@@ -551,16 +519,13 @@ class Builder:
                 deleted=deleted,
                 warnings=result.warnings,
             )
-            self._save_manifest()
+            if self.store is not None:
+                self.store.write(self.manifest_name, {"manifest": self.manifest})
             laps("cache")
         outcome.warnings = result.warnings
         outcome.laps = laps.done
         log.debug("build: %s", ", ".join(f"{k} {v:.3f} s" for k, v in laps.done.items()))
         return outcome
-
-    def _save_manifest(self) -> None:
-        if self.store is not None and self.manifest is not None:
-            self.store.write(self.manifest_name, {"manifest": self.manifest})
 
     # ------------------------------------------------------------------ in memory
 
@@ -588,153 +553,96 @@ class Builder:
     def _on_disk(
         self, files: list[OutputFile], build_key: str, progress: Progress | None, laps: _Laps
     ) -> tuple[Outcome, dict[str, Record]]:
-        from statuspage.builder.write import checked_files, new_staging, swap_in, update_site
+        """A whole new site in a staging folder, swapped in at once: the last build's files
+        that are current are linked into it, the others rendered and written."""
+        from statuspage.builder.write import checked_files, link_staged, staged
 
         assert self.out is not None
         files = checked_files(files)
-        known = self.manifest.files if self.manifest is not None and self.out.is_dir() else None
-        records: dict[str, Record] = {}
-        if known is None:  # nothing to build on: everything, swapped in at once
-            staging = new_staging(self.out)
-            try:
-                written = _render_into(staging, files, progress)
-                laps("render")
-                swap_in(staging, self.out)
-            except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
-                raise
-            laps("write")
-            for file, (data_digest, sig) in zip(files, written, strict=True):
-                records[file.path] = (_full_key(build_key, file), data_digest, sig)
-            return Outcome(len(files), (), rendered=len(files), written=len(files)), records
-        # A file of the last build is kept only while it stands on disk as it was written.
+        known = self.manifest.files if self.manifest is not None else {}
         top = str(self.out)
-        on_disk = {path: stat_sig(os.path.join(top, path)) for path in known}
+        records: dict[str, Record] = {}
         render: list[OutputFile] = []
         for file in files:
             key, old = _full_key(build_key, file), known.get(file.path)
+            # A file of the last build is kept only while it stands on disk as written,
+            # and if it has the same key or (made while listing) the same bytes.
             if (
-                key is not None
-                and old is not None
-                and old[0] == key
-                and old[2] == on_disk[file.path]
+                old is not None
+                and old[2] is not None
+                and (
+                    (key is not None and old[0] == key)
+                    or (file.rendered and old[1] == digest(file.data))
+                )
+                and old[2] == stat_sig(os.path.join(top, file.path))
             ):
-                records[file.path] = old
+                records[file.path] = (key, old[1], old[2])
             else:
                 render.append(file)
         laps("check")
         rendered = sum(1 for file in render if not file.rendered)  # not made while listing
-        render_all(render, progress)
-        laps("render")
-        changed: list[OutputFile] = []
-        for file in render:
-            key, old = _full_key(build_key, file), known.get(file.path)
-            data_digest = digest(file.data)
-            if old is not None and old[1] == data_digest and old[2] == on_disk[file.path]:
-                records[file.path] = (key, data_digest, old[2])  # same bytes: not rewritten
-            else:
-                changed.append(file)
-                records[file.path] = (key, data_digest, None)
-        removed = [path for path in known if path not in records]
-        removed += self._strays(records)
-        update_site(self.out, changed, removed)
+        with staged(self.out) as staging:
+            made: set[str] = set()
+            link_staged(staging, self.out, records, made)
+            laps("link")
+            written = _render_into(staging, render, progress)
+            laps("render")
         laps("write")
-        for file in changed:
-            key, data_digest, _ = records[file.path]
-            records[file.path] = (key, data_digest, stat_sig(os.path.join(top, file.path)))
-        outcome = Outcome(len(files), (), rendered=rendered, written=len(changed) + len(removed))
-        return outcome, records
-
-    def _strays(self, records: Mapping[str, Record]) -> list[str]:
-        """What someone else put into the output folder since the last build (a clean build
-        would not have it), looked for in the folders whose time changed."""
-        assert self.out is not None and self.manifest is not None
-        wanted = set(records)
-        folders = _parents(records)
-        strays = []
-        for folder, mtime in self.manifest.dirs.items():
-            base = self.out / folder if folder else self.out
-            if _mtime(base) == mtime:
-                continue
-            try:
-                entries = list(os.scandir(base))
-            except OSError:
-                continue
-            for entry in entries:
-                relative = f"{folder}/{entry.name}" if folder else entry.name
-                if relative not in wanted and relative not in folders:
-                    strays.append(relative)
-        return strays
+        for file, (data_digest, sig) in zip(render, written, strict=True):
+            records[file.path] = (_full_key(build_key, file), data_digest, sig)
+        return Outcome(len(files), (), rendered=rendered, written=len(render)), records
 
     # ------------------------------------------------------------------ nothing to do?
 
-    def _inputs(
-        self, fresh: Mapping[str, tuple[Sig | None, str]] | None = None
-    ) -> dict[str, tuple[Sig | None, str]]:
-        """Every input file with its stat and a digest of its bytes: the config, the
-        incident folder's entries, the site's own themes. A file is read only if neither the
-        last build nor the parse cache knows it by that stat; `fresh` gives some directly."""
-        known = self.manifest.inputs if self.manifest is not None else {}
-        parsed = self.parse.entries
-        now_ns = time.time_ns()
-        found: dict[str, tuple[Sig | None, str]] = {}
-        for relative in _input_files(self.root):
-            if fresh is not None and relative in fresh:
-                found[relative] = fresh[relative]
-                continue
-            path = self.root / relative
-            sig = stat_sig(path)
-            old = known.get(relative)
-            if sig is not None and old is not None and old[0] == sig:
-                found[relative] = old
-                continue
-            entry = parsed.get(relative)
-            if entry is not None and (fresh is not None or (sig is not None and entry.sig == sig)):
-                found[relative] = (entry.sig, entry.digest)  # as load read it
-                continue
-            try:  # never follows a link nor opens a FIFO or a device (load says what is wrong)
-                data = read_regular(path)
-            except OSError:  # missing, a folder, unreadable: load says what is wrong
-                data = b"\0" + (b"missing" if sig is None else b"unreadable")
-            trusted = sig if sig is not None and now_ns - sig[1] >= RACY_NS else None
-            found[relative] = (trusted, digest(relative, data))
-        return found
-
     def _up_to_date(
         self,
-        inputs: Mapping[str, tuple[Sig | None, str]],
+        inputs: Mapping[str, str],
         now: datetime,
         check_git: bool,
         deleted: Mapping[str, str | None],
     ) -> bool:
         """Whether the last build still stands: same code, config, clock, checks and
-        inputs, and every output file as it was written."""
+        inputs, and every output file as it was written (nothing added to the folder)."""
         manifest = self.manifest
         if manifest is None or self.out is None or CONFIG_NAME not in inputs:
             return False
-        build_key = digest(toolchain(), inputs[CONFIG_NAME][1], now.isoformat())
-        if manifest.build_key != build_key or manifest.check_git != check_git:
+        if manifest.inputs != inputs or manifest.check_git != check_git:
             return False
-        if manifest.deleted != deleted or manifest.inputs.keys() != inputs.keys():
+        # The config's digest is the one load makes of its bytes.
+        if manifest.build_key != digest(toolchain(), inputs[CONFIG_NAME], now.isoformat()):
             return False
-        if any(manifest.inputs[path][1] != source for path, (_, source) in inputs.items()):
+        if manifest.deleted != deleted:
             return False
         if any(_mtime(self.out / d if d else self.out) != t for d, t in manifest.dirs.items()):
             return False
         top = str(self.out)
-        if any(
-            stat_sig(os.path.join(top, path)) != sig for path, (_, _, sig) in manifest.files.items()
-        ):
-            return False
-        if manifest.inputs != inputs:  # the same bytes, now old enough to trust their stat
-            manifest.inputs = dict(inputs)
-            self._save_manifest()
-        return True
+        return all(
+            sig is not None and stat_sig(os.path.join(top, path)) == sig
+            for path, (_, _, sig) in manifest.files.items()
+        )
 
 
 def _deleted(history: History) -> dict[str, str | None]:
     found = history.deleted()  # from the history walk, cached per commit
     found[" HEAD"] = head_commit(history.root)  # edits of published updates come from it too
+    return found
+
+
+def _input_digests(root: Path) -> dict[str, str]:
+    """Every input of the site, relative to its root, with a digest of its bytes: the
+    config, the incident folder's entries, the site's own themes. Anything that is not a
+    regular file gets a digest of what it is (the loader reports it)."""
+    found = {}
+    for relative in _input_files(root):
+        data = read_input(root / relative)
+        if data is None:
+            try:
+                kind = str(os.lstat(root / relative).st_mode)
+            except OSError:
+                kind = "missing"
+            found[relative] = digest(relative, "not a regular file", kind)
+        else:
+            found[relative] = digest(relative, data)
     return found
 
 
@@ -780,17 +688,11 @@ def _full_key(build_key: str, file: OutputFile) -> str | None:
     return None if file.key is None else f"{build_key} {file.key}"
 
 
-def _generate(result: LoadResult) -> list[OutputFile]:
-    assert result.site is not None
+def _list_outputs(site: Site, generate: Sequence[Generator]) -> list[OutputFile]:
     files: list[OutputFile] = []
-    for generate in generators():
-        files.extend(generate(result.site))
+    for generator in generate:
+        files.extend(generator(site))
     return files
 
 
-def generators() -> list[Generator]:
-    found = []
-    for spec in GENERATORS:
-        module, _, name = spec.partition(":")
-        found.append(getattr(importlib.import_module(module), name))
-    return found
+__all__ = ["SITE_MARKER", "Builder", "Outcome", "Progress", "render_all"]

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from statuspage.builder.engine import Builder, Progress, generators, render_all
+from statuspage.builder.engine import Builder, Progress, render_all
 from statuspage.inputs.diagnostics import Diagnostic
 from statuspage.inputs.model import Site
+from statuspage.outputs import generators
 from statuspage.outputs.output import OutputFile
 
 log = logging.getLogger(__name__)

@@ -1,20 +1,29 @@
-"""Write a built site to disk: all files at once, or nothing.
+"""The one writer: a built site appears in its output folder all at once, or not at all.
 
-The site is written into a fresh folder beside the output, then swapped in with two renames,
-so a failed build (bad input, template error, full disk) leaves the previous site as it was.
+Every build, from scratch or incremental, makes a complete new site in a staging folder
+beside the output (`.site.new-*`): files the last build wrote and that did not change are
+hard links to them (no copy), the others are written new. The staging folder then takes
+the output's place in one step: `renameat2(RENAME_EXCHANGE)` swaps the two folders
+atomically, and the old site, now under the staging name, is removed. A build killed at
+any moment leaves the old site or the new one in place, never a mix and never a
+half-written file; its staging folder is removed by the next build (`clean_leftovers`).
+Where the swap is not available, two renames do it (the output is then missing for an
+instant, and a kill between them leaves the old site under `.site.old-*`, which the next
+build removes after building anew).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
-import secrets
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from statuspage.inputs.diagnostics import StatuspageError
+from statuspage.inputs.places import SITE_MARKER, SITE_MARKER_TEXT
 from statuspage.outputs.output import OutputFile
 
 
@@ -33,6 +42,8 @@ def checked_files(files: Iterable[OutputFile]) -> list[OutputFile]:
             raise OutputPathError(f"refusing to write {file.path!r}: outside the output folder")
         if file.path in seen:
             raise OutputPathError(f"refusing to write {file.path!r} twice")
+        if file.path == SITE_MARKER:
+            raise OutputPathError(f"refusing to write {file.path!r}: the build's own marker")
         seen.add(file.path)
         result.append(file)
     result.sort(key=lambda f: f.path)
@@ -43,22 +54,39 @@ def write_site(files: Iterable[OutputFile], out: Path) -> int:
     """Replace the folder `out` with exactly `files`; returns how many were written."""
     out = out.resolve()
     checked = checked_files(files)
-    staging = new_staging(out)
-    try:
+    with staged(out) as staging:
         write_staged(staging, checked)
-        swap_in(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return len(checked)
 
 
-def new_staging(out: Path) -> Path:
-    """A fresh folder beside `out` to write a whole new site into (then `swap_in`)."""
+@contextlib.contextmanager
+def staged(out: Path) -> Iterator[Path]:
+    """A fresh folder to write a whole new site into; when the block ends without an
+    error, it becomes `out` in one step (with the marker file of a build in it).
+    Leftovers of killed builds into `out` are removed first."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
-    os.chmod(staging, 0o755)
-    return staging
+    with _locked(out.parent):
+        clean_leftovers(out)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+        try:
+            os.chmod(staging, 0o755)
+            yield staging
+            _write_new(os.path.join(staging, SITE_MARKER), SITE_MARKER_TEXT, {str(staging)})
+            _replace(staging, out)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)  # the old site after the swap
+
+
+def clean_leftovers(out: Path) -> list[Path]:
+    """Remove what killed builds into `out` left beside it; returns what was removed."""
+    removed = []
+    prefixes = (f".{out.name}.new-", f".{out.name}.old-")
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(out.parent):
+            if entry.name.startswith(prefixes) and entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+                removed.append(Path(entry.path))
+    return removed
 
 
 def write_staged(staging: Path, files: Iterable[OutputFile], made: set[str] | None = None) -> None:
@@ -72,48 +100,22 @@ def write_staged(staging: Path, files: Iterable[OutputFile], made: set[str] | No
         _write_new(os.path.join(staging, file.path), file.data, made)
 
 
-def update_site(out: Path, files: Iterable[OutputFile], removed: Iterable[str]) -> None:
-    """Change the folder `out` in place: write `files` and remove the paths `removed`.
-
-    For incremental builds (statuspage/builder/engine.py), which call it once everything rendered.
-    Every file is first written beside its place under a temporary name; only when all of
-    them are (the disk did not fill up) are they renamed over the old ones, which takes no
-    space and no time to speak of. A reader never sees half a file.
-    """
-    out = out.resolve()
-    staged: list[tuple[str, str]] = []
-    try:
-        for file in checked_files(files):
-            target = os.path.join(out, file.path)
-            folder = os.path.dirname(target)
-            if not Path(folder).resolve().is_relative_to(out):
-                raise OutputPathError(f"refusing to write {file.path!r}: outside the output folder")
+def link_staged(staging: Path, out: Path, paths: Iterable[str], made: set[str]) -> None:
+    """Put the files `paths` of the current site `out` into the staging folder as they
+    are: hard links where the file system has them, copies elsewhere."""
+    for path in paths:
+        target = os.path.join(staging, path)
+        folder = os.path.dirname(target)
+        if folder not in made:
             os.makedirs(folder, exist_ok=True)
-            name = f".{os.path.basename(target)}.{secrets.token_hex(4)}.new"
-            temporary = os.path.join(folder, name)
-            staged.append((temporary, target))
-            _write_new(temporary, file.data, {folder})
-    except BaseException:
-        for temporary, _ in staged:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-        raise
-    for temporary, target in staged:
-        os.replace(temporary, target)
-    emptied: set[Path] = set()
-    for path in removed:
-        doomed = out / checked_files([OutputFile(path, b"")])[0].path
-        if not doomed.parent.resolve().is_relative_to(out):
-            continue
-        if doomed.is_dir() and not doomed.is_symlink():
-            shutil.rmtree(doomed)
-        elif doomed.exists() or doomed.is_symlink():
-            doomed.unlink()
-        emptied.add(doomed.parent)
-    for empty in sorted(emptied, key=lambda f: len(f.parts), reverse=True):
-        while empty != out and empty.is_dir() and not any(empty.iterdir()):
-            empty.rmdir()  # a folder emptied by the removals goes too, as in a clean build
-            empty = empty.parent
+            made.add(folder)
+        source = os.path.join(out, path)
+        try:
+            os.link(source, target, follow_symlinks=False)
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP):
+                raise
+            shutil.copy2(source, target, follow_symlinks=False)
 
 
 def _write_new(target: str, data: bytes, made: set[str]) -> None:
@@ -130,18 +132,62 @@ def _write_new(target: str, data: bytes, made: set[str]) -> None:
         os.close(handle)
 
 
-def swap_in(staging: Path, out: Path) -> None:
-    """Move `staging` to `out`; the previous `out` is moved aside first, then removed."""
-    old = None
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        os.rmdir(old)
-        os.rename(out, old)
+def _replace(staging: Path, out: Path) -> None:
+    """Put `staging` in the place of `out`; what was `out` is then at `staging`."""
+    if not os.path.lexists(out):
+        os.rename(staging, out)
+        return
+    if _exchange(staging, out):
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    os.rmdir(old)
+    os.rename(out, old)
     try:
         os.rename(staging, out)
     except BaseException:
-        if old is not None:
-            os.rename(old, out)
+        os.rename(old, out)
         raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    os.rename(old, staging)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two folders in one step (Linux's renameat2); False where that is not possible."""
+    if not hasattr(os, "sched_getaffinity"):  # not Linux
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    result = renameat2(
+        _AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE
+    )
+    if result == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(second))
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """Hold a lock on `folder` (builds into the same place wait for each other, and none
+    removes another's staging folder as a leftover)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX
+        yield
+        return
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)

@@ -29,6 +29,7 @@ from urllib.parse import SplitResult, unquote, urlsplit
 from statuspage.inputs.clock import utc_now
 from statuspage.inputs.diagnostics import StatuspageError
 from statuspage.inputs.model import Site
+from statuspage.inputs.places import check_not_protected
 from statuspage.notify.ledger import Keys, Ledger, LedgerError, LedgerState, load_keys, read
 from statuspage.notify.notices import (
     HeaderError,
@@ -705,7 +706,9 @@ def _dry_run(
 
 
 def _check_outbox(site: Site, outbox: Path) -> None:
-    """Messages name their recipients: never write them where the site is published."""
+    """Messages name their recipients: never write them where the site is published, nor
+    into the site's own folders (the rule of `build --out`)."""
+    check_not_protected(Path(site.root), outbox, option="--outbox")
     published = (Path(site.root) / "site").resolve()
     if outbox.resolve().is_relative_to(published):
         raise StatuspageError(

@@ -11,6 +11,7 @@ Every page is a pure function of the `Site`: the same site and clock give the sa
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import os
@@ -31,6 +32,7 @@ from statuspage.inputs.diagnostics import StatuspageError
 from statuspage.inputs.fingerprint import Fingerprints, digest
 from statuspage.inputs.model import Component, ComponentStatus, Incident, Site, Text, UpdateStatus
 from statuspage.inputs.regular import NotRegularError, read_regular
+from statuspage.inputs.sealed import Seal, user_cache_dir
 from statuspage.outputs import links, uptime
 from statuspage.outputs.markup import to_html
 from statuspage.outputs.output import OutputFile
@@ -64,35 +66,44 @@ AUTO: Any = object()  # `render`'s key: a fingerprint of the page's context
 
 class TemplateCode(jinja2.BytecodeCache):
     """Compiled templates, shared by every environment of the process (each build makes new
-    ones, and a preview builds again and again) and, once a build gives it a folder, kept
-    there for the next process. Jinja checks each against its template's source."""
+    ones, and a preview builds again and again) and kept for the next process in this
+    user's cache folder (`~/.cache/statuspage/templates`), never in the site: each file is
+    sealed with the user's key (sealed.py) and one that does not check out is ignored, so
+    no bytecode that someone else wrote is ever loaded. Jinja checks each against its
+    template's source."""
 
     def __init__(self) -> None:
         self.memory: dict[str, bytes] = {}
-        self.folder: Path | None = None
+        self._seal: Seal | bool | None = False  # False: not looked for yet
+
+    def _disk(self) -> tuple[Seal, Path] | None:
+        if self._seal is False:
+            self._seal = Seal.mine()
+        if not isinstance(self._seal, Seal):
+            return None
+        return self._seal, user_cache_dir() / "templates"
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         code = self.memory.get(bucket.key)
-        if code is None and self.folder is not None:
-            try:
-                code = (self.folder / bucket.key).read_bytes()
-            except OSError:
+        if code is None:
+            disk = self._disk()
+            if disk is None:
                 return
+            seal, folder = disk
+            code = seal.read(folder / bucket.key, f"template {bucket.key}")
         if code is not None:
             bucket.bytecode_from_string(code)
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         code = bucket.bytecode_to_string()
         self.memory[bucket.key] = code
-        if self.folder is None:
+        disk = self._disk()
+        if disk is None:
             return
-        try:  # written whole or not at all; a folder that cannot be written costs nothing
-            self.folder.mkdir(parents=True, exist_ok=True)
-            temporary = self.folder / f".{bucket.key}.{secrets.token_hex(4)}"
-            temporary.write_bytes(code)
-            os.replace(temporary, self.folder / bucket.key)
-        except OSError:
-            pass
+        seal, folder = disk
+        # Written whole or not at all; a folder that cannot be written costs nothing.
+        with contextlib.suppress(OSError):
+            seal.write(folder / bucket.key, f"template {bucket.key}", code)
 
 
 BYTECODE = TemplateCode()

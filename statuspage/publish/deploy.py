@@ -34,6 +34,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from statuspage.inputs.diagnostics import StatuspageError
+from statuspage.inputs.places import check_not_protected
 from statuspage.inputs.regular import refusal
 from statuspage.publish.mediatypes import cache_control, content_type
 
@@ -195,6 +196,8 @@ def deploy(
     """
     report = progress or _no_progress
     if isinstance(target, DirectoryTarget):
+        # The same rule as `build --out`: never the site's folder, its inputs or .git.
+        check_not_protected(root, target.path, option="deploy")
         return deploy_directory(site_dir, target, dry_run=dry_run, keep=keep, progress=report)
     if isinstance(target, GitTarget):
         cname = cname_for(base_url) if base_url else None
