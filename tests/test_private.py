@@ -59,16 +59,14 @@ def test_git_add_all_never_picks_up_addresses_or_the_key(
     # The first run writes the ledger key next to the list.
     invoke("notify", "--baseline", "--root", str(root), "--now", NOW_TEXT)
     folder = root / Path(subscribers or ".statuspage/subscribers.json").parent
-    assert sorted(p.name for p in folder.iterdir()) == [
-        ".gitignore",
-        "ledger.key",
-        Path(subscribers or "subscribers.json").name,
-    ]
+    names = {p.name for p in folder.iterdir()}
+    assert {".gitignore", "ledger.key", Path(subscribers or "subscribers.json").name} <= names
     assert (folder / ".gitignore").read_text() == GITIGNORE
 
     git(root, "add", "-A")
     staged = git(root, "diff", "--cached", "--name-only").split()
-    assert staged == ["notices.ledger"]  # the ledger is meant to be committed; it names no one
+    assert "notices.ledger" in staged  # meant to be committed: it names no one
+    assert not [path for path in staged if path.startswith(f"{folder.name}/")]
     assert git(root, "status", "--porcelain", "--ignored", folder.name).startswith("!! ")
     found = subprocess.run(
         ["git", "grep", "--cached", "-l", "jane@customer.example"], cwd=root, check=False
