@@ -8,6 +8,7 @@ a regression from hanging the suite) and /dev/zero would fill the memory.
 from __future__ import annotations
 
 import os
+import resource
 import stat
 import subprocess
 import sys
@@ -33,6 +34,11 @@ FIFO = "is a named pipe (FIFO), not a regular file; remove it"
 DEVICE = "is a device, not a regular file; remove it"
 
 
+def _limit_memory() -> None:
+    """Reading /dev/zero would take all the memory there is: a regression fails at 2 GB."""
+    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+
 def run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     return subprocess.run(
@@ -42,6 +48,7 @@ def run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
         timeout=120,
         env=env,
         check=False,
+        preexec_fn=_limit_memory,
     )
 
 
@@ -99,6 +106,24 @@ def test_link_to_dev_zero_as_incident(tmp_path: Path) -> None:
     root = site(tmp_path)
     (root / "incidents" / "zero.yaml").symlink_to("/dev/zero")
     assert_refused(root, "incidents/zero.yaml", LINK.format(target="/dev/zero"))
+
+
+def test_published_incident_replaced_by_a_link_to_dev_zero(tmp_path: Path) -> None:
+    """git knows the file: the history check compares it with the published version."""
+    root = site(tmp_path)
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    subprocess.run(["git", "-C", str(root), "add", "."], check=True)
+    author = ["-c", "user.name=T", "-c", "user.email=t@example.com"]
+    subprocess.run(["git", "-C", str(root), *author, "commit", "-qm", "Publish"], check=True)
+    path = root / "incidents" / "2026-11-20-checkout.yaml"
+    path.unlink()
+    path.symlink_to("/dev/zero")
+    expected = f"incidents/2026-11-20-checkout.yaml:1:1: error: {LINK.format(target='/dev/zero')}"
+    for command in ("validate", "build"):
+        done = run(root, command, "--now", NOW)
+        assert done.returncode == 1, done.stderr
+        assert expected in done.stdout.splitlines() + done.stderr.splitlines()
+        assert "Traceback" not in done.stderr
 
 
 def test_link_to_dev_zero_in_a_theme(tmp_path: Path) -> None:

@@ -193,7 +193,8 @@ def test_extreme_config_values_have_their_message(tmp_path: Path) -> None:
         "365, got '100000000000000000000'",
         "statuspage.yaml:10:21: error: notify.reminder_minutes: expected a whole number from 1 "
         "to 10,080, got '10081'",
-        "statuspage.yaml:11:14: error: stale_after: '99999999999999d' is too long; at most 365 days",
+        "statuspage.yaml:11:14: error: stale_after: '99999999999999d' is too long; "
+        "at most 365 days",
     ]
 
 

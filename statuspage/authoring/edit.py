@@ -27,6 +27,7 @@ from statuspage.inputs.load import (
     INCIDENTS_DIR,
     check_clock,
     parse_incident,
+    read_config_bytes,
 )
 from statuspage.inputs.model import Config, Incident, Kind, Window
 from statuspage.inputs.yamlmarks import YamlFile, is_slug, read_limited
@@ -46,10 +47,11 @@ class NewUpdate:
 
 def read_config(root: Path) -> Config:
     path = root / CONFIG_NAME
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise StatuspageError(f"no {CONFIG_NAME} in {root}; run `statuspage init` first")
     problems = Problems()
-    config = parse_config(CONFIG_NAME, path.read_bytes(), problems)
+    data = read_config_bytes(root, problems)  # a link or a FIFO is an error, never followed
+    config = None if data is None else parse_config(CONFIG_NAME, data, problems)
     if config is None:
         raise InputError(problems.errors)
     return config

@@ -35,6 +35,8 @@ import yaml
 from statuspage.inputs.clock import LocalTimeError, to_utc
 from statuspage.inputs.model import ComponentStatus, Config, Edit, Incident, Text, Update
 from statuspage.inputs.model import UpdateStatus as Status
+from statuspage.inputs.regular import read_regular
+from statuspage.inputs.yamlmarks import MAX_FILE_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -296,8 +298,8 @@ class History:
         blobs = _blobs(self.root, [f"{head}:./{path}" for path in paths])
         for path in paths:
             published = blobs.get(f"{head}:./{path}")
-            try:
-                current = (self.root / path).read_bytes()
+            try:  # a link or a FIFO put in its place is never followed (load reports it)
+                current = read_regular(self.root / path, limit=MAX_FILE_BYTES)
             except OSError:
                 continue
             if published is None:
