@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from statuspage.inputs.load import load_site_or_raise
 from statuspage.inputs.model import Site, Text
 from statuspage.notify.ledger import KEY_ENV
 from statuspage.notify.send import notify
+from statuspage.notify.store import DATABASE_ENV, Store
 from statuspage.notify.subscribers import Subscriber, SubscriberStore
 from tests.mailserver import Recorder, smtp_server
 from tests.notify_sites import (
@@ -91,6 +93,8 @@ notify:
   reply_to: "a@test.example, b@test.example"
   unsubscribe_mailto: "unsub@test.example\\r\\n"
   unsubscribe_url: https://test.example/unsub?a=1>,<https://evil.example/
+subscriptions:
+  url: https://test.example/s>,<https://evil.example/
 """
 
 
@@ -119,6 +123,9 @@ def test_validate_refuses_what_would_split_a_header(tmp_path: Path) -> None:
         "statuspage.yaml:15:20: error: notify.unsubscribe_url: "
         "'https://test.example/unsub?a=1>,<https://evil.example/' is not an absolute "
         "https:// URL",
+        "statuspage.yaml:17:8: error: subscriptions.url: 'https://test.example/s>,"
+        "<https://evil.example/' is not an absolute https:// URL without a query (http:// "
+        "only for localhost, to try it out)",
     ]
 
 
@@ -271,10 +278,21 @@ def test_a_sender_that_is_not_one_address_stops_before_anything_is_sent(
     assert handler.received == []
 
 
+@pytest.mark.parametrize("store", ["file", "database"])
 def test_a_header_that_cannot_be_one_line_is_reported_and_later_notices_go(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store: str
 ) -> None:
+    monkeypatch.delenv(DATABASE_ENV, raising=False)
     site = hostile_site(tmp_path / "site")
+    database = None
+    if store == "database":  # the subscription database's send loop, on SQLite
+        database = f"sqlite:///{tmp_path / 'subscriptions.db'}"
+        with Store.open(database) as opened:
+            opened.add_confirmed(
+                [Subscriber(email=SUBSCRIBER, added=NOW - timedelta(days=30))],
+                consent="test",
+                now=NOW - timedelta(days=30),
+            )
     # An id is a file name; one with a line break would split Message-ID: that message is
     # reported and not sent, and the others still are.
     incidents = tuple(
@@ -286,6 +304,7 @@ def test_a_header_that_cannot_be_one_line_is_reported_and_later_notices_go(
             replace(site, incidents=incidents),
             smtp_url=f"smtp://127.0.0.1:{port}",
             reconnect_backoff=0,
+            database=database,
         )
     assert sorted(handler.pairs()) == sorted(
         (key, SUBSCRIBER) for key in [*CHECKOUT_KEYS, *UPGRADE_KEYS]

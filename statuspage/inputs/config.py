@@ -323,7 +323,7 @@ def is_address(text: str) -> bool:
 
 
 _SERVICE_URL = re.compile(
-    r"(?:https://[^\s/?#]+|http://(?:localhost|127\.0\.0\.1)(?::\d+)?)(?:/[^\s?#]*)?"
+    r'(?:https://[^\s<>"/?#@]+|http://(?:localhost|127\.0\.0\.1)(?::\d+)?)(?:/[^\s<>"?#]*)?'
 )
 _DATABASE_URL = re.compile(r"(sqlite:///[^\s?#]+|postgresql(?:\+psycopg)?://[^\s]+)")
 
@@ -336,7 +336,7 @@ def _subscriptions(source: YamlFile, node: yaml.Node) -> SubscriptionsConfig:
     url = database = None
     if "url" in keys:
         value = keys["url"][1]
-        text = _text(source, value, "subscriptions.url")
+        text = _line(source, value, "subscriptions.url")
         if text is not None and not _SERVICE_URL.fullmatch(text.strip()):
             source.error(
                 value,

@@ -619,8 +619,13 @@ def _notify_database(
         db.record_open((n.key for n in work.eligible), now)
         total = len(work.owed)
         for number, delivery in enumerate(work.owed):
-            data = message(renderer, delivery)
             address = delivery.subscriber.email
+            try:
+                data = message(renderer, delivery)
+            except HeaderError as exc:  # not sent, reported; later notices still go
+                reason = str(exc).replace(address, mask(address))
+                report.failures.append(Failure(delivery.notice.key, mask(address), reason))
+                continue
             try:
                 with db.delivery(delivery.notice.key, delivery.recipient, clock()) as claim:
                     if not claim.claimed:
