@@ -51,7 +51,9 @@ class Recorder:
 
     `delay` makes the answer to DATA slow (the message is kept before the delay, as a
     server that has queued it), `rcpt_delay` makes RCPT slow (a client gone by then has sent
-    nothing); `refuse` lists addresses whose RCPT gets a 550.
+    nothing); `refuse` lists addresses whose RCPT gets a 550, `defer` those that get a 450;
+    `stall` maps addresses to how long the answer to their DATA takes (kept first);
+    `drop` lists addresses whose RCPT closes the connection without an answer, once each.
     """
 
     delay: float = 0.0
@@ -62,6 +64,23 @@ class Recorder:
     rcpts: int = 0  # RCPT commands begun
     answered: int = 0  # DATA commands answered with 250
     lock: threading.Lock = field(default_factory=threading.Lock)
+    defer: set[str] = field(default_factory=set)
+    stall: dict[str, float] = field(default_factory=dict)
+    drop: set[str] = field(default_factory=set)
+    connections: int = 0  # sessions opened
+
+    async def handle_EHLO(
+        self,
+        server: SMTPServer,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        with self.lock:
+            self.connections += 1
+        session.host_name = hostname
+        return responses
 
     async def handle_RCPT(
         self,
@@ -77,6 +96,13 @@ class Recorder:
             await asyncio.sleep(self.rcpt_delay)
         if address in self.refuse:
             return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        if address in self.defer:
+            return f"450 4.2.1 <{address}>: Mailbox busy, try again later"
+        if address in self.drop:
+            self.drop.discard(address)
+            assert server.transport is not None
+            server.transport.close()
+            return "421 4.3.2 gone"  # never reaches the client: the connection is closed
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -86,9 +112,10 @@ class Recorder:
             self.started += 1
             for recipient in envelope.rcpt_tos:
                 self.received.append(Received(str(envelope.mail_from), recipient, bytes(content)))
-        if self.delay:
+        delay = max([self.delay, *(self.stall.get(r, 0.0) for r in envelope.rcpt_tos)])
+        if delay:
             # Queued, then slow to say so: a client killed now never learns it was delivered.
-            await asyncio.sleep(self.delay)
+            await asyncio.sleep(delay)
         with self.lock:
             self.answered += 1
         return "250 2.0.0 OK: queued"

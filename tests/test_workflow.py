@@ -108,7 +108,9 @@ def test_init_writes_the_workflow(tmp_path: Path) -> None:
     assert order == sorted(order)
     ledger_step = publish["steps"][-2]
     assert publish["steps"][-1]["uses"] == "actions/upload-artifact@v4"
-    assert (root / ".gitattributes").read_text() == "notices.ledger merge=union\n"
+    assert (root / ".gitattributes").read_text() == (
+        "notices.ledger merge=union\nnotices.ledger.d/* merge=union\n"
+    )
     assert NotifyConfig().ledger in ledger_step["run"]
     assert ledger_step["if"] == "${{ !cancelled() && steps.notify.outcome != 'skipped' }}"
 

@@ -72,6 +72,7 @@ _GITIGNORE = """\
 # keeps both sides' lines instead of stopping at a conflict (docs/notices.md).
 _GITATTRIBUTES = """\
 notices.ledger merge=union
+notices.ledger.d/* merge=union
 """
 
 WORKFLOW_PATH = ".github/workflows/statuspage.yml"
@@ -172,6 +173,7 @@ jobs:
         run: |
           [ -f notices.ledger ] || exit 0
           git add notices.ledger
+          [ ! -d notices.ledger.d ] || git add -A notices.ledger.d
           git diff --cached --quiet && exit 0
           git commit -m "Record sent notices [skip ci]"
           for wait in 5 15 45; do
@@ -186,7 +188,9 @@ jobs:
         uses: actions/upload-artifact@v4
         with:
           name: notices-ledger
-          path: notices.ledger
+          path: |
+            notices.ledger
+            notices.ledger.d/
 """
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from datetime import UTC
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import click
 
@@ -11,6 +14,7 @@ from statuspage.cli.common import now_option, resolve_now, root_option
 
 if TYPE_CHECKING:
     from statuspage.inputs.model import Config, Site
+    from statuspage.notify.ledger import Ledger
     from statuspage.notify.subscribers import Subscriber, SubscriberStore
 
 
@@ -43,6 +47,16 @@ if TYPE_CHECKING:
     help="With --preview: write the HTML part to this file instead.",
 )
 @click.option("--language", help="With --preview: the reader's language (default: the site's).")
+@click.option(
+    "--resend-in-doubt/--no-resend-in-doubt",
+    default=False,
+    help="Send again the messages a server never answered (they may arrive twice).",
+)
+@click.option(
+    "--compact/--no-compact",
+    default=False,
+    help="After the run, drop the ledger files of notices every subscriber has settled.",
+)
 @click.option("--git/--no-git", default=True, help="Check git history for deleted incidents.")
 @root_option
 @now_option
@@ -53,28 +67,35 @@ def notify(
     preview_id: str | None,
     html_file: Path | None,
     language: str | None,
+    resend_in_doubt: bool,
+    compact: bool,
     git: bool,
     root: Path,
     now_text: str | None,
 ) -> None:
-    """E-mail every subscriber the notices they have not received yet.
+    """Send every subscriber the notices they have not received yet, by e-mail or webhook.
 
     One message per update (and per newly published postmortem, and a reminder before a
     maintenance if notify.reminder_minutes is set) to each subscriber whose components it
-    concerns, in their language. The ledger (notices.ledger) records each accepted message,
-    so a rerun sends nothing twice and a killed run resumes where it stopped. The first
-    run only records what already exists (the cut-off) unless notify.since is set.
+    concerns, in their language, over notify.connections SMTP connections at once. The
+    ledger (notices.ledger and notices.ledger.d/) records each outcome, so a rerun sends
+    nothing twice and a killed run resumes where it stopped. The first run only records
+    what already exists (the cut-off) unless notify.since is set.
+
+    A permanent refusal puts the recipient on the suppression list; a temporary one is
+    retried on a later run; a message the server never answered is "in doubt" and is sent
+    again only with --resend-in-doubt. The run ends with one line per notice.
 
     SMTP comes from $STATUSPAGE_SMTP_URL (smtp://user:pass@host:587 for STARTTLS,
     smtps://... for TLS, smtp://host:25); the ledger's secret from $STATUSPAGE_LEDGER_KEY or
-    .statuspage/ledger.key. Exits 1 if any message was not delivered; those are retried on
-    the next run.
+    .statuspage/ledger.key. Exits 1 only if the run could not go on (the server is down).
 
     \b
     Examples:
       statuspage notify
       statuspage notify --dry-run --outbox outbox/
       statuspage notify --preview 2026-11-20-checkout-errors --html notice.html
+      statuspage notify --compact
     """
     from statuspage.inputs.load import load_site_or_raise
 
@@ -89,7 +110,14 @@ def notify(
     if preview_id is not None:
         _preview(site, preview_id, html_file, language)
         return
-    _run(site, dry_run=dry_run, outbox=outbox, baseline=baseline)
+    _run(
+        site,
+        dry_run=dry_run,
+        outbox=outbox,
+        baseline=baseline,
+        resend_in_doubt=resend_in_doubt,
+        compact=compact,
+    )
 
 
 def _preview(site: Site, incident_id: str, html_file: Path | None, language: str | None) -> None:
@@ -114,14 +142,31 @@ def _preview(site: Site, incident_id: str, html_file: Path | None, language: str
     click.echo(renderer.text(notice, recipient), nl=False)
 
 
-def _run(site: Site, *, dry_run: bool, outbox: Path | None, baseline: bool) -> None:
+def _run(
+    site: Site,
+    *,
+    dry_run: bool,
+    outbox: Path | None,
+    baseline: bool,
+    resend_in_doubt: bool = False,
+    compact: bool = False,
+) -> None:
     from statuspage.cli.progress import terminal_progress
+    from statuspage.notify.send import Options
     from statuspage.notify.send import notify as send_notices
 
     ledger = site.config.notify.ledger
+    options = Options(connections=site.config.notify.connections, resend_in_doubt=resend_in_doubt)
     report = send_notices(
-        site, dry_run=dry_run, outbox=outbox, baseline=baseline, progress=terminal_progress()
+        site,
+        dry_run=dry_run,
+        outbox=outbox,
+        baseline=baseline,
+        progress=terminal_progress(),
+        options=options,
     )
+    if compact and not dry_run:
+        _compact(site)
     if report.first_run or baseline:
         count = f"{report.baselined} notice{'s' * (report.baselined != 1)}"
         if dry_run:
@@ -157,26 +202,54 @@ def _run(site: Site, *, dry_run: bool, outbox: Path | None, baseline: bool) -> N
     if not report.subscribers:
         click.echo(f"Nothing to send: no subscribers in {report.store}.", err=True)
         return
-    if not report.notices:
+    if not report.notices and not report.doubt:
         click.echo(f"Nothing to send: every notice has been delivered ({ledger}).", err=True)
         return
-    click.echo(f"Sent {summary}.", err=True)
+    if report.notices:
+        click.echo(f"Sent {summary}.", err=True)
     for failure in report.failures:
+        what = {
+            "permanent": "refused for good, suppressed",
+            "temporary": "not delivered, retried later",
+            "doubt": "in doubt (no answer), not sent again",
+        }[failure.result.value]
+        click.echo(f"{what}: {failure.notice}: {failure.recipient}: {failure.reason}", err=True)
+    for key, tally in report.tallies.items():
+        parts = [f"{tally.sent} sent", f"{tally.skipped} skipped (components)"]
+        parts.append(f"{tally.suppressed} suppressed")
+        parts.append(f"{tally.temporary} failed for now")
+        if tally.doubt:
+            parts.append(f"{tally.doubt} in doubt")
+        click.echo(f"{key}: {', '.join(parts)}", err=True)
+    if report.doubt:
         click.echo(
-            f"not delivered: {failure.notice}: {failure.recipient}: {failure.reason}", err=True
+            f"{report.doubt} message{'s' * (report.doubt != 1)} in doubt: the server may "
+            "have them; `statuspage notify --resend-in-doubt` sends them again.",
+            err=True,
         )
     if not report.ok:
-        problems = []
-        if report.failures:
-            refused = len(report.failures)
-            problems.append(f"{refused} message{'s' * (refused != 1)} refused")
-        if report.stopped:
-            problems.append(f"stopped with {report.unsent} not sent: {report.stopped}")
         click.echo(
-            f"Error: {'; '.join(problems)}. They stay owed and are retried on the next run.",
+            f"Error: stopped with {report.unsent} not sent: {report.stopped}. They stay owed "
+            "and are sent on the next run.",
             err=True,
         )
         raise SystemExit(1)
+
+
+def _compact(site: Site) -> None:
+    from statuspage.notify.ledger import Ledger, load_keys
+
+    root = Path(site.root)
+    keys = load_keys((root / site.config.notify.subscribers).parent, create=False)
+    path = root / site.config.notify.ledger
+    if keys is None or not path.exists():
+        return
+    with Ledger.open(path, keys) as ledger:
+        removed = ledger.compact()
+    click.echo(
+        f"Compacted {path.name}: {removed} settled notice file{'s' * (removed != 1)} removed.",
+        err=True,
+    )
 
 
 @click.group()
@@ -199,7 +272,10 @@ def _store(root: Path) -> tuple[Config, SubscriberStore]:
 
 def _describe(subscriber: Subscriber) -> str:
     components = ",".join(subscriber.components) or "all"
-    return f"{subscriber.email}\t{components}\t{subscriber.language or '-'}"
+    text = f"{subscriber.email}\t{components}\t{subscriber.language or '-'}"
+    if subscriber.webhook:
+        text += f"\t{subscriber.webhook}"
+    return text
 
 
 @subscribers.command("add")
@@ -213,13 +289,35 @@ def _describe(subscriber: Subscriber) -> str:
     help="Only notices about this component (repeat for several; default: all).",
 )
 @click.option("--language", help="The language of their notices (default: the site's).")
+@click.option(
+    "--webhook",
+    metavar="URL",
+    help="Send notices to this URL as a signed JSON POST; EMAIL is the contact for it.",
+)
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(["statuspage", "slack", "teams", "discord"]),
+    help="With --webhook: the body (default: by the URL's host, else statuspage).",
+)
 @root_option
-def add(email: str, components: tuple[str, ...], language: str | None, root: Path) -> None:
+def add(
+    email: str,
+    components: tuple[str, ...],
+    language: str | None,
+    webhook: str | None,
+    format_: str | None,
+    root: Path,
+) -> None:
     """Subscribe EMAIL (or update the entry if it is already there).
 
+    With --webhook, notices go to the URL instead, in Statuspage's webhook shape (or as a
+    Slack, Microsoft Teams or Discord message), signed with a secret printed here.
+
     \b
-    Example:
+    Examples:
       statuspage subscribers add jane@example.com -c checkout -c payments --language fr
+      statuspage subscribers add ops@example.com --webhook https://ops.example/hooks/status
     """
     from statuspage.inputs.clock import utc_now
     from statuspage.inputs.config import LANGUAGES
@@ -233,10 +331,28 @@ def add(email: str, components: tuple[str, ...], language: str | None, root: Pat
         known_components=config.component_ids,
         languages=LANGUAGES,
         added=utc_now(),
+        webhook=webhook,
+        format=format_,
     )
-    existed = any(s.email == new.email for s in store.load())
-    saved = next(s for s in store.add([new]) if s.email == new.email)
+    if format_ is not None and webhook is None:
+        raise click.UsageError("--format goes with --webhook")
+    same = (new.email, new.webhook)
+    existed = any((s.email, s.webhook) == same for s in store.load())
+    saved = next(s for s in store.add([new]) if (s.email, s.webhook) == same)
     click.echo(f"{'Updated' if existed else 'Subscribed'}: {_describe(saved)}", err=True)
+    if webhook is not None:
+        _print_secret(store, webhook)
+
+
+def _print_secret(store: SubscriberStore, webhook: str) -> None:
+    from statuspage.notify.ledger import load_keys
+    from statuspage.notify.webhooks import webhook_format
+
+    if webhook_format(webhook) != "statuspage":
+        return  # chat services check the secret in their URL, not a signature
+    keys = load_keys(store.path.parent, create=True)
+    assert keys is not None
+    click.echo(f"Signing secret for {webhook}: {keys.webhook_secret(webhook)}", err=True)
 
 
 @subscribers.command("remove")
@@ -345,7 +461,8 @@ def import_(file: Path | None, file_store: Path | None, root: Path) -> None:
 def _import_store(path: Path, root: Path) -> None:
     from statuspage.cli.subscriptions import database_of
     from statuspage.inputs.clock import utc_now
-    from statuspage.notify.ledger import KEY_ENV, LedgerError, load_keys, read
+    from statuspage.notify.ledger import KEY_ENV, LedgerError, load_keys
+    from statuspage.notify.ledger import read_everything as read
     from statuspage.notify.send import open_database
     from statuspage.notify.subscribers import SubscriberStore
 
@@ -366,6 +483,8 @@ def _import_store(path: Path, root: Path) -> None:
                 )
             db.check_key(keys)
             db.import_ledger(state, now)
+            for recipient, (_, source) in state.suppressed.items():
+                db.suppress(recipient, source, now)
         new = db.add_confirmed(people, consent=f"imported from {path.name}", now=now)
         confirmed, _ = db.count()
     ledger_note = f" and the ledger {config.notify.ledger}" if state.check is not None else ""
@@ -468,3 +587,151 @@ def _database_url(root: Path) -> str | None:
     from statuspage.notify.send import database_url
 
     return database_url(read_config(root).subscriptions.database, root)
+
+
+@subscribers.command("secret")
+@click.argument("url")
+@root_option
+def secret(url: str, root: Path) -> None:
+    """Print the secret a webhook receiver checks our signature with.
+
+    \b
+    Example:
+      statuspage subscribers secret https://ops.example/hooks/status
+    """
+    from statuspage.inputs.diagnostics import StatuspageError
+    from statuspage.notify.ledger import load_keys
+
+    _, store = _store(root)
+    if not any(s.webhook == url for s in store.load()):
+        raise StatuspageError(f"no webhook subscriber with the URL {url}")
+    keys = load_keys(store.path.parent, create=False)
+    if keys is None:
+        raise StatuspageError("no notice secret yet: set $STATUSPAGE_LEDGER_KEY")
+    click.echo(keys.webhook_secret(url))
+
+
+@subscribers.command("suppressed")
+@root_option
+def suppressed(root: Path) -> None:
+    """Print everyone who is sent nothing more: address, source, reason, since when.
+
+    A recipient is suppressed after a permanent refusal (an SMTP 5xx, a webhook's 410),
+    after too many temporary failures in a row, or by a bounce or complaint.
+
+    \b
+    Example:
+      statuspage subscribers suppressed
+    """
+    from statuspage.notify.ledger import load_keys, read
+    from statuspage.notify.suppression import SuppressionList
+
+    config, store = _store(root)
+    entries = SuppressionList.beside(store.path).load()
+    lines = [(e.address, e.source, e.reason, e.at) for e in entries.values()]
+    # In CI the private list does not survive the run; the committed ledger names them by
+    # keyed hash, which the subscribers here can be matched with.
+    keys = load_keys(store.path.parent, create=False)
+    state = read(root / config.notify.ledger)
+    unknown = 0
+    if keys is not None and state.suppressed:
+        by_hash = {keys.recipient(s.target): s.target for s in store.load()}
+        for hashed, (at, source) in state.suppressed.items():
+            target = by_hash.get(hashed)
+            if target is None:
+                unknown += 1
+            elif target not in entries:
+                lines.append((target, source, "recorded in the ledger", at))
+    for address, source, reason, at in sorted(lines):
+        when = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        click.echo(f"{address}\t{source}\t{reason}\t{when}")
+    summary = f"{len(lines)} suppressed"
+    if unknown:
+        summary += f", and {unknown} in the ledger who are no longer subscribers"
+    click.echo(summary, err=True)
+
+
+@subscribers.command("unsuppress")
+@click.argument("address")
+@root_option
+def unsuppress(address: str, root: Path) -> None:
+    """Send to ADDRESS (or a webhook's URL) again, once the problem is fixed.
+
+    \b
+    Example:
+      statuspage subscribers unsuppress jane@example.com
+    """
+    from statuspage.inputs.clock import utc_now
+    from statuspage.inputs.diagnostics import StatuspageError
+    from statuspage.notify.subscribers import AddressError, normalise_address
+    from statuspage.notify.suppression import SuppressionList
+
+    _, store = _store(root)
+    try:
+        target = normalise_address(address)
+    except AddressError:
+        target = address.strip()
+    removed = SuppressionList.beside(store.path).remove(target) is not None
+    with _ledger(root) as ledger:
+        if ledger is not None:
+            hashed = ledger.keys.recipient(target)
+            removed = removed or hashed in ledger.state.suppressed
+            ledger.record_unsuppressed(hashed, utc_now())
+    if not removed:
+        raise StatuspageError(f"{target} is not suppressed")
+    click.echo(f"No longer suppressed: {target}", err=True)
+
+
+@contextlib.contextmanager
+def _ledger(root: Path) -> Iterator[Ledger | None]:
+    """The site's ledger, locked, if it has a key (else None: nothing was ever sent)."""
+    from statuspage.notify.ledger import Ledger, load_keys
+
+    config, store = _store(root)
+    keys = load_keys(store.path.parent, create=False)
+    if keys is None:
+        yield None
+        return
+    with Ledger.open(root / config.notify.ledger, keys) as ledger:
+        yield ledger
+
+
+@subscribers.command("bounces")
+@click.argument("file", type=click.File("rb"))
+@root_option
+def bounces(file: BinaryIO, root: Path) -> None:
+    """Suppress the addresses of bounce and complaint notifications in FILE (- for stdin).
+
+    JSON: one notification, a list, or one per line. Amazon SES notifications (bare or as
+    Amazon SNS delivers them) and a generic form are understood: {"type": "bounce" or
+    "complaint", "email": "...", "permanent": true, "reason": "..."}. Hard bounces and
+    complaints suppress the address; soft bounces are only counted.
+
+    \b
+    Examples:
+      statuspage subscribers bounces ses-notification.json
+      statuspage subscribers bounces - < notifications.jsonl
+    """
+    from statuspage.inputs.clock import utc_now
+    from statuspage.notify.suppression import Suppression, SuppressionList, read_bounces
+
+    _, store = _store(root)
+    found = read_bounces(file.name if isinstance(file.name, str) else "-", file.read())
+    now = utc_now()
+    entries = [
+        Suppression(address=b.address, reason=b.reason, source=b.kind, at=now)
+        for b in found
+        if b.permanent
+    ]
+    new = SuppressionList.beside(store.path).add(entries)
+    with _ledger(root) as ledger:
+        if ledger is not None:
+            for entry in entries:
+                ledger.record_suppressed(ledger.keys.recipient(entry.address), entry.source, now)
+    soft = sum(1 for b in found if not b.permanent)
+    click.echo(
+        f"{len(found)} notification{'s' * (len(found) != 1)}: {len(new)} newly suppressed, "
+        f"{len(entries) - len(new)} already suppressed, {soft} soft bounce{'s' * (soft != 1)} "
+        "(not suppressed)",
+        err=True,
+    )

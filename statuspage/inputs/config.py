@@ -52,6 +52,7 @@ NOTIFY_KEYS = (
     "unsubscribe_url",
     "reminder_minutes",
     "rate_limit",
+    "connections",
 )
 CONTACT_KEYS = ("email", "url", "response_promise")
 COMPONENT_KEYS = ("id", "name", "description", "group")
@@ -288,6 +289,11 @@ def _notify(source: YamlFile, node: yaml.Node, zone: ZoneInfo) -> NotifyConfig:
             maximum=MAX_REMINDER_MINUTES,
         )
     rate = _rate(source, keys["rate_limit"][1]) if "rate_limit" in keys else None
+    connections = defaults.connections
+    if "connections" in keys:
+        connections = (
+            source.integer(keys["connections"][1], "notify.connections", minimum=1) or connections
+        )
     return NotifyConfig(
         sender=sender,
         reply_to=reply_to,
@@ -298,6 +304,7 @@ def _notify(source: YamlFile, node: yaml.Node, zone: ZoneInfo) -> NotifyConfig:
         unsubscribe_url=unsubscribe_url,
         reminder_minutes=reminder,
         rate_limit=rate,
+        connections=connections,
     )
 
 

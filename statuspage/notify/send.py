@@ -1,9 +1,12 @@
-"""Send e-mail notices over SMTP, each exactly once (design §6).
+"""Send notices by e-mail and webhook, each exactly once (design §6, §8).
 
 `notify` works out what every subscriber is still owed (notices newer than the cut-off, not
-in the ledger, matching their component filter), sends it over one SMTP connection and writes
-each accepted message to the ledger before sending the next. What the server refuses, or what
-a dropped connection leaves unsent, is reported and stays owed for the next run.
+settled in the ledger, matching their component filter, not suppressed) and sends it over
+several SMTP connections at once (`notify.connections`), each subscriber's messages in order
+on one of them, at most `notify.rate_limit` a second in all; webhooks go out the same way.
+Each outcome is written to the ledger as it happens. A permanent refusal suppresses the
+recipient; a temporary one is retried on a later run after a pause that doubles; a message
+whose end went out unanswered is "in doubt" and is not sent again unless asked.
 
 SMTP settings come from $STATUSPAGE_SMTP_URL, never from the config file (it holds a password):
 `smtp://user:pass@host:587` (STARTTLS, required when logging in), `smtps://user:pass@host:465`
@@ -15,13 +18,17 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import queue
+import re
 import smtplib
 import socket
 import ssl
+import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, unquote, urlsplit
@@ -30,7 +37,15 @@ from statuspage.inputs.clock import utc_now
 from statuspage.inputs.diagnostics import StatuspageError
 from statuspage.inputs.model import Site
 from statuspage.inputs.places import check_not_protected
-from statuspage.notify.ledger import Keys, Ledger, LedgerError, LedgerState, load_keys, read
+from statuspage.notify.ledger import (
+    Keys,
+    Ledger,
+    LedgerError,
+    LedgerState,
+    Outcome,
+    load_keys,
+    read,
+)
 from statuspage.notify.notices import (
     HeaderError,
     Notice,
@@ -42,6 +57,8 @@ from statuspage.notify.notices import (
     unsubscribe_link,
 )
 from statuspage.notify.subscribers import Subscriber, SubscriberStore, mask, unsubscribe_token
+from statuspage.notify.suppression import Suppression, SuppressionList, scrub
+from statuspage.notify.webhooks import Bodies, Poster, encode, headers, webhook_format
 
 if TYPE_CHECKING:
     from statuspage.notify.store import Store
@@ -51,8 +68,15 @@ log = logging.getLogger(__name__)
 SMTP_ENV = "STATUSPAGE_SMTP_URL"
 DATABASE_ENV = "STATUSPAGE_DATABASE_URL"
 DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
-TIMEOUT = 30.0
+TIMEOUT = 60.0  # for a command's reply
+DATA_TIMEOUT = 600.0  # for the reply to the end of a message: RFC 5321 4.5.3.2.6
+WEBHOOK_TIMEOUT = 10.0
 RECONNECTS = 3
+CONNECTIONS = 8
+MAX_FAILURES = 5  # temporary failures in a row before a recipient is suppressed
+RETRY_FIRST = timedelta(minutes=5)
+RETRY_MOST = timedelta(hours=6)
+DOUBT_KEPT = timedelta(days=1)  # an in-doubt message can be resent this long
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
 
@@ -103,20 +127,66 @@ class SmtpSettings:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What the server said about one message."""
+class Result(StrEnum):
+    SENT = "sent"
+    TEMPORARY = "temporary"  # refused for now, or never handed over: retried later
+    PERMANENT = "permanent"  # refused for good: the recipient is suppressed
+    DOUBT = "doubt"  # handed over and never answered: maybe delivered
 
-    accepted: bool
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """What became of one message."""
+
+    result: Result
     code: int = 250
     reason: str = ""
 
+    @property
+    def accepted(self) -> bool:
+        return self.result is Result.SENT
 
-ACCEPTED = Outcome(True)
+
+class Pacer:
+    """At most `rate` messages a second over every connection together."""
+
+    def __init__(self, rate: float | None) -> None:
+        self.interval = 1.0 / rate if rate else 0.0
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        with self._lock:
+            now = time.monotonic()
+            at = max(now, self._next)
+            self._next = at + self.interval
+        if at > now:
+            time.sleep(at - now)
+
+
+def _dotted(data: bytes) -> bytes:
+    """The message as DATA sends it: CRLF line ends, leading dots doubled, the final dot."""
+    data = _LINE_END.sub(b"\r\n", data)
+    data = _LEADING_DOT.sub(b"..", data)
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    return data + b".\r\n"
+
+
+_LINE_END = re.compile(rb"\r\n|\n|\r(?!\n)")
+_LEADING_DOT = re.compile(rb"(?m)^\.")
 
 
 class Mailer:
-    """One SMTP connection, reused for every message, reopened when the server drops it."""
+    """One SMTP connection, reused for every message, reopened when the server drops it.
+
+    Commands wait `timeout` for their reply; the end of a message waits `data_timeout`,
+    ten minutes by default as RFC 5321 (4.5.3.2.6) asks, since a server may check the whole
+    message before it answers. A message whose end went out unanswered is "in doubt": the
+    server may have taken it, so it is never sent again on its own.
+    """
 
     def __init__(
         self,
@@ -124,18 +194,19 @@ class Mailer:
         *,
         context: ssl.SSLContext | None = None,
         timeout: float = TIMEOUT,
-        rate_limit: float | None = None,
+        data_timeout: float = DATA_TIMEOUT,
+        pacer: Pacer | None = None,
         reconnects: int = RECONNECTS,
         backoff: float = 1.0,
     ) -> None:
         self.settings = settings
         self.context = context or ssl.create_default_context()
         self.timeout = timeout
-        self.interval = 1.0 / rate_limit if rate_limit else 0.0
+        self.data_timeout = data_timeout
+        self.pacer = pacer or Pacer(None)
         self.reconnects = reconnects
         self.backoff = backoff
         self._smtp: smtplib.SMTP | None = None
-        self._next = 0.0
 
     def __enter__(self) -> Mailer:
         return self
@@ -211,51 +282,79 @@ class Mailer:
             f"lost the connection to {self.settings.shown} and could not reconnect: {last}"
         )
 
-    def _pace(self) -> None:
-        if not self.interval:
-            return
-        now = time.monotonic()
-        if self._next > now:
-            time.sleep(self._next - now)
-        self._next = max(now, self._next) + self.interval
+    def _reset(self) -> None:
+        """Abandon the transaction (after a refusal) so the next one starts clean."""
+        if self._smtp is not None:
+            try:
+                self._smtp.rset()
+            except (OSError, smtplib.SMTPException):
+                self._drop()
 
-    def send(self, sender: str, recipient: str, data: bytes) -> Outcome:
+    def send(
+        self,
+        sender: str,
+        recipient: str,
+        data: bytes,
+        *,
+        before_end: Callable[[], None] = lambda: None,
+    ) -> Attempt:
         """One message to one recipient; SmtpError if the server is gone for good.
 
-        A message whose transaction broke off is sent again on a new connection; if the
-        server had in fact taken it, that is the one duplicate a drop can cause.
+        `before_end` runs just before the end of the message goes out: from then on, a
+        broken connection leaves the message in doubt. Before it, a broken transaction
+        delivered nothing and is tried again on a new connection.
         """
-        self._pace()
-        for _ in range(2):
+        self.pacer.wait()
+        body = _dotted(data)
+        for _ in range(3):
             if self._smtp is None:
                 self._reconnect()
-            assert self._smtp is not None
+            smtp = self._smtp
+            assert smtp is not None
+            ending = False
             try:
-                self._smtp.sendmail(sender, [recipient], data)
-                return ACCEPTED
-            except smtplib.SMTPRecipientsRefused as exc:
-                code, reason = exc.recipients.get(recipient, (550, b"refused"))
+                code, reply = smtp.mail(sender)
+                if code == 250:
+                    code, reply = smtp.rcpt(recipient)
+                    if code in (250, 251):
+                        code, reply = smtp.docmd("data")
                 if code == 421:  # the server is closing the connection
                     self._drop()
                     continue
-                return Outcome(False, code, _text(reason))
-            except smtplib.SMTPSenderRefused as exc:
-                if exc.smtp_code == 421:
-                    self._drop()
-                    continue
-                raise SmtpError(
-                    f"{self.settings.shown} refuses the sender {sender}: "
-                    f"{exc.smtp_code} {_text(exc.smtp_error)}"
-                ) from None
-            except smtplib.SMTPDataError as exc:
-                if exc.smtp_code == 421:
-                    self._drop()
-                    continue
-                return Outcome(False, exc.smtp_code, _text(exc.smtp_error))
-            except (smtplib.SMTPServerDisconnected, smtplib.SMTPResponseException, OSError):
+                if code not in (250, 251, 354):
+                    self._reset()
+                    return Attempt(_result(code), code, _text(reply))
+                if code != 354:  # pragma: no cover - a server answering MAIL/RCPT oddly
+                    self._reset()
+                    return Attempt(Result.TEMPORARY, code, _text(reply))
+                ending = True
+                before_end()
+                sock = smtp.sock
+                if sock is not None:
+                    sock.settimeout(self.data_timeout)
+                smtp.send(body)
+                code, reply = smtp.getreply()
+                if sock is not None:
+                    sock.settimeout(self.timeout)
+            except (OSError, smtplib.SMTPException) as exc:
+                self._drop()
+                if ending:
+                    return Attempt(Result.DOUBT, 0, _reason(exc))
+                continue
+            if code == 250:
+                return ACCEPTED
+            if code == 421:  # refused, and closing: not delivered, so try again now
                 self._drop()
                 continue
+            return Attempt(_result(code), code, _text(reply))
         raise SmtpError(f"{self.settings.shown} keeps dropping the connection")
+
+
+ACCEPTED = Attempt(Result.SENT)
+
+
+def _result(code: int) -> Result:
+    return Result.PERMANENT if 500 <= code < 600 else Result.TEMPORARY
 
 
 def _quit(smtp: smtplib.SMTP) -> None:
@@ -266,33 +365,57 @@ def _quit(smtp: smtplib.SMTP) -> None:
 
 
 def _text(reason: bytes | str) -> str:
-    return reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
+    text = reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
+    return scrub(text)
 
 
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, socket.timeout | TimeoutError):
         return "timed out"
+    if isinstance(exc, smtplib.SMTPServerDisconnected) and "timed out" in str(exc):
+        return "timed out"
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
-    return str(exc) or type(exc).__name__
+    return scrub(str(exc)) or type(exc).__name__
 
 
 # -- what is owed --------------------------------------------------------------------------
 
 
+def retry_after(failures: int) -> timedelta:
+    """The pause after the n-th temporary failure: 5, 10, 20 minutes…, at most 6 hours."""
+    pause: timedelta = RETRY_FIRST * 2 ** min(max(failures - 1, 0), 16)
+    return min(pause, RETRY_MOST)
+
+
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """One message to one subscriber."""
+    """One message to one subscriber (for a webhook, maybe one component's change)."""
 
     notice: Notice
     subscriber: Subscriber
-    recipient: str  # the ledger's hash of the address
+    recipient: str  # the ledger's hash of the target
+    component: str | None = None  # a webhook's component_update body, else the notice
+
+
+@dataclass(slots=True)
+class Tally:
+    """One notice's line in the report."""
+
+    sent: int = 0
+    skipped: int = 0  # their components filter leaves it out
+    suppressed: int = 0  # on the suppression list (before this run or by it)
+    temporary: int = 0  # failed for now: retried on a later run
+    doubt: int = 0  # handed over and never answered: not sent again unless asked
+    owed: int = 0
 
 
 @dataclass(slots=True)
 class Plan:
-    eligible: list[Notice]  # past the cut-off and not baselined
+    eligible: list[Notice]  # past the cut-off, not baselined, not done
     owed: list[Delivery]
+    tallies: dict[str, Tally]
+    settled: list[str]  # eligible notices with nothing owed or waiting: done
 
 
 def plan(
@@ -302,36 +425,82 @@ def plan(
     keys: Keys,
     *,
     since: datetime | None,
+    suppressed: Collection[str] = (),
+    now: datetime | None = None,
+    resend_in_doubt: bool = False,
+    parts: Callable[[Notice, Subscriber], Sequence[str]] | None = None,
 ) -> Plan:
     """Every (notice, subscriber) still owed, oldest notice first.
 
     A notice is owed to a subscriber whose filter matches it, who subscribed before the
-    notice was first seen (so a new subscriber is not sent the past), and whom the ledger
-    does not list for it A correction is owed only to those the ledger lists for the
-    notice it corrects, sent before the edit (a later one already said it as corrected).
+    notice was first seen (so a new subscriber is not sent the past), who is not
+    suppressed, and for whom the ledger records no outcome that settles it: sent, refused
+    for good, in doubt (unless `resend_in_doubt`), or failed for now and still pausing.
+    A correction is owed only to those the ledger lists for the notice it corrects, sent
+    before the edit (a later one already said it as corrected).
     """
-    hashes = [(s, keys.recipient(s.email)) for s in subscribers]
+    moment = now or utc_now()
+    targets = [(s, keys.recipient(s.target)) for s in subscribers]
     eligible = [
         n
         for n in notices
-        if n.key not in state.baseline and (since is None or n.at is None or n.at > since)
+        if n.key not in state.baseline
+        and n.key not in state.done
+        and (since is None or n.at is None or n.at > since)
     ]
-    owed = []
+    owed: list[Delivery] = []
+    tallies: dict[str, Tally] = {}
+    settled: list[str] = []
     for notice in eligible:
+        tally = tallies[notice.key] = Tally()
         opened = state.opened.get(notice.key)
-        for subscriber, recipient in hashes:
-            if not subscriber.wants(notice.components):
-                continue
+        waiting = False
+        segment = state.segments.get(notice.key)
+        standings = segment.standing if segment is not None else {}
+        for subscriber, recipient in targets:
             if opened is not None and subscriber.added is not None and subscriber.added > opened:
                 continue
-            if (notice.key, recipient) in state.sent:
+            if not subscriber.wants(notice.components):
+                tally.skipped += 1
+                continue
+            if subscriber.target in suppressed or recipient in state.suppressed:
+                tally.suppressed += 1
                 continue
             if notice.corrects is not None:  # only to whoever got the original before
-                got = state.sent_at.get((notice.corrects, recipient))
+                got = state.sent_time(notice.corrects, recipient)
                 if got is None or (notice.at is not None and got >= notice.at):
                     continue
-            owed.append(Delivery(notice, subscriber, recipient))
-    return Plan(eligible, owed)
+            extra = parts(notice, subscriber) if parts is not None else ()
+            wanted = [
+                (recipient, None),
+                *((keys.recipient(f"{subscriber.target}\ncomponent {c}"), c) for c in extra),
+            ]
+            for hashed, component in wanted:
+                if (notice.key, hashed) in state.sent:
+                    continue
+                standing = standings.get(hashed)
+                if standing is not None:
+                    outcome = standing.outcome
+                    if outcome is Outcome.SENT:
+                        continue
+                    if outcome is Outcome.PERMANENT:
+                        tally.suppressed += 1
+                        continue
+                    if outcome is Outcome.DOUBT and not resend_in_doubt:
+                        tally.doubt += 1
+                        waiting = waiting or moment - standing.at < DOUBT_KEPT
+                        continue
+                    if outcome is Outcome.TEMPORARY and moment - standing.at < retry_after(
+                        standing.failures
+                    ):
+                        tally.temporary += 1
+                        waiting = True
+                        continue
+                owed.append(Delivery(notice, subscriber, hashed, component))
+                tally.owed += 1
+        if not tally.owed and not waiting:
+            settled.append(notice.key)
+    return Plan(eligible, owed, tallies, settled)
 
 
 # -- the run -------------------------------------------------------------------------------
@@ -340,8 +509,9 @@ def plan(
 @dataclass(frozen=True, slots=True)
 class Failure:
     notice: str
-    recipient: str  # masked address
+    recipient: str  # masked address, or the webhook's host
     reason: str
+    result: Result = Result.TEMPORARY
 
 
 @dataclass(slots=True)
@@ -352,14 +522,34 @@ class Report:
     written: int = 0  # .eml files of a dry run
     baselined: int = 0
     first_run: bool = False
-    failures: list[Failure] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)  # this run's, each said once
     unsent: int = 0  # owed but not attempted: the run stopped
     stopped: str | None = None  # why the run stopped early
+    tallies: dict[str, Tally] = field(default_factory=dict)  # by notice, those with work
+    connections: int = 0
     store: str = ""  # where the subscribers are: the file, or the database (no password)
 
     @property
     def ok(self) -> bool:
-        return not self.failures and not self.unsent and self.stopped is None
+        """A run fails only when it could not go on; one recipient's failure is reported."""
+        return not self.unsent and self.stopped is None
+
+    @property
+    def doubt(self) -> int:
+        return sum(t.doubt for t in self.tallies.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """How to deliver; the defaults suit a real relay."""
+
+    connections: int = CONNECTIONS
+    data_timeout: float = DATA_TIMEOUT
+    timeout: float = TIMEOUT
+    webhook_timeout: float = WEBHOOK_TIMEOUT
+    resend_in_doubt: bool = False
+    max_failures: int = MAX_FAILURES
+    reconnect_backoff: float = 1.0
 
 
 def notify(
@@ -372,7 +562,8 @@ def notify(
     context: ssl.SSLContext | None = None,
     clock: Callable[[], datetime] = utc_now,
     progress: Progress | None = None,
-    reconnect_backoff: float = 1.0,
+    reconnect_backoff: float | None = None,
+    options: Options | None = None,
     database: str | None = None,
 ) -> Report:
     """Send what is owed (or write it to `outbox` as .eml files with `dry_run`).
@@ -382,6 +573,9 @@ def notify(
     With a database (`database`, else $STATUSPAGE_DATABASE_URL or `subscriptions.database`)
     the subscribers, the ledger and the suppression list are there (design §8).
     """
+    options = options or Options(connections=site.config.notify.connections)
+    if reconnect_backoff is not None:
+        options = replace(options, reconnect_backoff=reconnect_backoff)
     config = site.config
     root = Path(site.root)
     store = SubscriberStore(root / config.notify.subscribers)
@@ -405,16 +599,20 @@ def notify(
                 context=context,
                 clock=clock,
                 progress=progress,
-                reconnect_backoff=reconnect_backoff,
+                reconnect_backoff=options.reconnect_backoff,
             )
     subscribers = store.load()
+    suppression = SuppressionList.beside(store.path)
     report = Report(subscribers=len(subscribers), store=config.notify.subscribers)
 
     if dry_run:
-        return _dry_run(site, notices, subscribers, ledger_path, private_dir, outbox, clock, report)
+        return _dry_run(
+            site, notices, subscribers, ledger_path, private_dir, outbox, clock, report, suppression
+        )
 
     settings = None
-    if not baseline:
+    mailing = any(s.webhook is None for s in subscribers)
+    if not baseline and mailing:
         url = smtp_url if smtp_url is not None else os.environ.get(SMTP_ENV, "")
         if not url.strip():
             raise SmtpError(f"set ${SMTP_ENV} (smtp://user:pass@host:587) to send notices")
@@ -442,46 +640,361 @@ def notify(
             ledger.record_start(now)
             timeless = (n.key for n in notices if n.at is None)
             report.baselined = ledger.record_baseline(timeless, now)
-        work = plan(notices, subscribers, ledger.state, keys, since=since)
+        ledger.load(n.key for n in notices if n.key not in ledger.state.baseline)
+        # A correction goes to whoever got the original: its record, even if settled.
+        ledger.load((n.corrects for n in notices if n.corrects is not None), settled=True)
+        renderer = Renderer(site, sender, date=now)
+        bodies = Bodies(site, renderer)
+        suppressed = set(suppression.load())
+
+        def parts(notice: Notice, subscriber: Subscriber) -> Sequence[str]:
+            if subscriber.webhook is None:
+                return ()
+            if webhook_format(subscriber.webhook, subscriber.format) != "statuspage":
+                return ()
+            return bodies.changed_components(notice)
+
+        def planned() -> Plan:
+            return plan(
+                notices,
+                subscribers,
+                ledger.state,
+                keys,
+                since=since,
+                suppressed=suppressed,
+                now=clock(),
+                resend_in_doubt=options.resend_in_doubt,
+                parts=parts,
+            )
+
+        work = planned()
         report.notices = len({d.notice.key for d in work.owed})
+        report.tallies = {k: t for k, t in work.tallies.items() if t.owed or t.doubt or t.temporary}
         if not work.owed:
             ledger.record_open((n.key for n in work.eligible), now)
+            ledger.record_done(work.settled, now)
             return report
-        assert settings is not None
-        renderer = Renderer(site, sender, date=now)
-        with Mailer(
+        run = _Run(
+            site=site,
+            ledger=ledger,
+            keys=keys,
+            renderer=renderer,
+            bodies=bodies,
+            sender=sender.address,
+            suppression=suppression,
+            suppressed=suppressed,
+            report=report,
+            clock=clock,
+            progress=progress,
+            options=options,
+            total=len(work.owed),
+        )
+        mailer = None
+        if any(d.subscriber.webhook is None for d in work.owed):
+            assert settings is not None
+            mailer = run.mailer(settings, context)
+            mailer.connect()  # a server that is down fails here, before anything is recorded
+        ledger.record_open((n.key for n in work.eligible), now)
+        run.deliver(work.owed, settings, context, mailer)
+        after = planned()
+        ledger.record_done(after.settled, clock())
+        for key, tally in after.tallies.items():
+            shown = report.tallies.get(key)
+            if shown is not None:
+                shown.doubt, shown.skipped = tally.doubt, tally.skipped
+                shown.suppressed = tally.suppressed
+    return report
+
+
+class _Run:
+    """The deliveries of one run, spread over several connections."""
+
+    def __init__(
+        self,
+        *,
+        site: Site,
+        ledger: Ledger,
+        keys: Keys,
+        renderer: Renderer,
+        bodies: Bodies,
+        sender: str,
+        suppression: SuppressionList,
+        suppressed: set[str],
+        report: Report,
+        clock: Callable[[], datetime],
+        progress: Progress | None,
+        options: Options,
+        total: int,
+    ) -> None:
+        self.site = site
+        self.ledger = ledger
+        self.keys = keys
+        self.renderer = renderer
+        self.bodies = bodies
+        self.sender = sender
+        self.suppression = suppression
+        self.suppressed = suppressed
+        self.report = report
+        self.clock = clock
+        self.progress = progress
+        self.options = options
+        self.total = total
+        self.done = 0
+        self.pacer = Pacer(site.config.notify.rate_limit)
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.queue: queue.SimpleQueue[list[Delivery]] = queue.SimpleQueue()
+        self.alive = 0
+        self.unsent = 0
+
+    def mailer(self, settings: SmtpSettings, context: ssl.SSLContext | None) -> Mailer:
+        return Mailer(
             settings,
             context=context,
-            rate_limit=config.notify.rate_limit,
-            backoff=reconnect_backoff,
-        ) as mailer:
-            mailer.connect()  # a server that is down fails here, before anything is recorded
-            ledger.record_open((n.key for n in work.eligible), now)
-            total = len(work.owed)
-            for number, delivery in enumerate(work.owed):
+            timeout=self.options.timeout,
+            data_timeout=self.options.data_timeout,
+            pacer=self.pacer,
+            backoff=self.options.reconnect_backoff,
+        )
+
+    def deliver(
+        self,
+        owed: Sequence[Delivery],
+        settings: SmtpSettings | None,
+        context: ssl.SSLContext | None,
+        first: Mailer | None,
+    ) -> None:
+        """Each subscriber's messages in order on one connection; subscribers in parallel."""
+        mail: dict[str, list[Delivery]] = {}
+        hooks: dict[str, list[Delivery]] = {}
+        for delivery in owed:
+            into = hooks if delivery.subscriber.webhook is not None else mail
+            into.setdefault(delivery.subscriber.target, []).append(delivery)
+        threads: list[threading.Thread] = []
+        width = max(1, self.options.connections)
+        if mail:
+            assert settings is not None and first is not None
+            mail_queue: queue.SimpleQueue[list[Delivery]] = queue.SimpleQueue()
+            for group in mail.values():
+                mail_queue.put(group)
+            count = min(width, len(mail))
+            self.report.connections = count
+            for number in range(count):
+                mailer = first if number == 0 else self.mailer(settings, context)
+                threads.append(
+                    threading.Thread(
+                        target=self._mail_worker,
+                        args=(mailer, mail_queue, number == 0),
+                        name=f"smtp-{number}",
+                    )
+                )
+        if hooks:
+            hook_queue: queue.SimpleQueue[list[Delivery]] = queue.SimpleQueue()
+            for group in hooks.values():
+                hook_queue.put(group)
+            for number in range(min(width * 2, len(hooks))):
+                threads.append(
+                    threading.Thread(
+                        target=self._hook_worker,
+                        args=(hook_queue, context),
+                        name=f"webhook-{number}",
+                    )
+                )
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if mail:
+            left = 0
+            while True:
                 try:
-                    message = _message(renderer, site, keys, delivery)
-                except HeaderError as exc:  # not sent, reported; later notices still go
-                    address = delivery.subscriber.email
-                    reason = str(exc).replace(address, mask(address))
-                    report.failures.append(Failure(delivery.notice.key, mask(address), reason))
-                    continue
-                try:
-                    outcome = mailer.send(sender.address, delivery.subscriber.email, message)
-                except SmtpError as exc:
-                    report.stopped = str(exc)
-                    report.unsent = total - number
+                    left += len(mail_queue.get_nowait())
+                except queue.Empty:
                     break
-                if outcome.accepted:
-                    ledger.record_sent(delivery.notice.key, delivery.recipient, clock())
-                    report.sent += 1
+            self.report.unsent += left
+
+    # -- e-mail --------------------------------------------------------------------------
+
+    def _mail_worker(
+        self, mailer: Mailer, jobs: queue.SimpleQueue[list[Delivery]], connected: bool
+    ) -> None:
+        try:
+            if not connected:
+                try:
+                    mailer.connect()
+                except SmtpError as exc:
+                    # A relay limiting connections: the others carry on.
+                    log.info("an extra SMTP connection failed: %s", exc)
+                    return
+            with self.lock:
+                self.alive += 1
+            while not self.stop.is_set():
+                try:
+                    group = jobs.get_nowait()
+                except queue.Empty:
+                    return
+                for index, delivery in enumerate(group):
+                    if self.stop.is_set():
+                        jobs.put(group[index:])
+                        return
+                    if self._skip(delivery):
+                        continue
+                    try:
+                        self._mail_one(mailer, delivery)
+                    except SmtpError as exc:
+                        jobs.put(group[index:])
+                        with self.lock:
+                            self.alive -= 1
+                            if self.alive == 0 or "refuses the sender" in str(exc):
+                                self.report.stopped = str(exc)
+                                self.stop.set()
+                        return
+            return
+        finally:
+            mailer.close()
+
+    def _mail_one(self, mailer: Mailer, delivery: Delivery) -> None:
+        subscriber = delivery.subscriber
+        try:
+            message = self.renderer.message_bytes(delivery.notice, self._recipient(subscriber))
+        except HeaderError as exc:  # not sent, reported; later notices still go
+            reason = str(exc).replace(subscriber.email, mask(subscriber.email))
+            self._settle(
+                delivery,
+                Attempt(Result.TEMPORARY, 0, scrub(reason)),
+                mask(subscriber.email),
+                record=False,
+            )
+            return
+        key, hashed = delivery.notice.key, delivery.recipient
+
+        def before_end() -> None:
+            self.ledger.record_attempt(key, hashed, self.clock())
+
+        attempt = mailer.send(self.sender, subscriber.email, message, before_end=before_end)
+        self._settle(delivery, attempt, mask(subscriber.email))
+
+    # -- webhooks ------------------------------------------------------------------------
+
+    def _hook_worker(
+        self, jobs: queue.SimpleQueue[list[Delivery]], context: ssl.SSLContext | None
+    ) -> None:
+        poster = Poster(timeout=self.options.webhook_timeout, context=context)
+        try:
+            while not self.stop.is_set():
+                try:
+                    group = jobs.get_nowait()
+                except queue.Empty:
+                    return
+                for delivery in group:
+                    if not self._skip(delivery):
+                        self._hook_one(poster, delivery)
+        finally:
+            poster.close()
+
+    def _hook_one(self, poster: Poster, delivery: Delivery) -> None:
+        subscriber = delivery.subscriber
+        url = subscriber.webhook
+        assert url is not None
+        kind = webhook_format(url, subscriber.format)
+        recipient = self._recipient(subscriber)
+        if kind == "statuspage":
+            document = self.bodies.statuspage(
+                delivery.notice, recipient.unsubscribe_url, delivery.component
+            )
+        else:
+            document = self.bodies.chat(kind, delivery.notice, recipient)
+        body = encode(document)
+        moment = self.clock()
+        extra = headers(self.keys.webhook_secret(url), body, moment, kind)
+        extra["X-Statuspage-Notice"] = delivery.notice.key
+        self.ledger.record_attempt(delivery.notice.key, delivery.recipient, moment)
+        answer = poster.post(url, body, extra)
+        shown = urlsplit(url).hostname or "?"
+        if answer.status is None:
+            result = Result.DOUBT if answer.sent else Result.TEMPORARY
+            attempt = Attempt(result, 0, answer.reason)
+        elif 200 <= answer.status < 300:
+            attempt = ACCEPTED
+        elif answer.status == 410 or (answer.status == 404 and kind != "statuspage"):
+            attempt = Attempt(Result.PERMANENT, answer.status, answer.reason or "Gone")
+        else:
+            attempt = Attempt(Result.TEMPORARY, answer.status, answer.reason)
+        self._settle(delivery, attempt, shown)
+
+    # -- outcomes ------------------------------------------------------------------------
+
+    def _recipient(self, subscriber: Subscriber) -> Recipient:
+        return _recipient(self.site, self.keys, subscriber)
+
+    def _skip(self, delivery: Delivery) -> bool:
+        """Suppressed earlier in this run (refused for good): say so once, send nothing."""
+        with self.lock:
+            if delivery.subscriber.target not in self.suppressed:
+                return False
+            tally = self.report.tallies.setdefault(delivery.notice.key, Tally())
+            tally.owed -= 1
+            tally.suppressed += 1
+            self.done += 1
+            if self.progress is not None:
+                self.progress("Sending notices", self.done, self.total)
+            return True
+
+    def _settle(
+        self, delivery: Delivery, attempt: Attempt, shown: str, *, record: bool = True
+    ) -> None:
+        key, hashed = delivery.notice.key, delivery.recipient
+        ledger, now = self.ledger, self.clock()
+        reason = f"{attempt.code} {attempt.reason}".strip() if attempt.code else attempt.reason
+        suppress: Suppression | None = None
+        if not record:  # the message could not be made: nothing went out, nothing to record
+            pass
+        elif attempt.result is Result.SENT:
+            ledger.record_sent(key, hashed, now)
+        elif attempt.result is Result.DOUBT:
+            ledger.record_doubt(key, hashed, now)
+        else:
+            permanent = attempt.result is Result.PERMANENT
+            ledger.record_failure(key, hashed, now, attempt.code, permanent=permanent)
+            standing = ledger.state.standing(key, hashed)
+            failures = standing.failures if standing is not None else 1
+            source = "webhook" if delivery.subscriber.webhook else "smtp"
+            if permanent:
+                suppress = Suppression(
+                    address=delivery.subscriber.target, reason=reason, source=source, at=now
+                )
+            elif failures >= self.options.max_failures:
+                suppress = Suppression(
+                    address=delivery.subscriber.target,
+                    reason=f"{failures} failures in a row, the last: {reason}",
+                    source="failures",
+                    at=now,
+                )
+        if suppress is not None:
+            # The ledger keeps it where CI commits it; the private list says who and why.
+            ledger.record_suppressed(
+                self.keys.recipient(delivery.subscriber.target), suppress.source, now
+            )
+            self.suppression.add([suppress])
+        with self.lock:
+            report = self.report
+            tally = report.tallies.setdefault(key, Tally())
+            tally.owed -= 1
+            if attempt.result is Result.SENT:
+                report.sent += 1
+                tally.sent += 1
+            else:
+                if attempt.result is Result.DOUBT:
+                    tally.doubt += 1
+                elif suppress is not None:
+                    tally.suppressed += 1
+                    self.suppressed.add(suppress.address)
                 else:
-                    address = delivery.subscriber.email
-                    reason = f"{outcome.code} {outcome.reason}".replace(address, mask(address))
-                    report.failures.append(Failure(delivery.notice.key, mask(address), reason))
-                if progress is not None:
-                    progress("Sending notices", number + 1, total)
-    return report
+                    tally.temporary += 1
+                report.failures.append(Failure(key, shown, reason, attempt.result))
+            self.done += 1
+            if self.progress is not None:
+                self.progress("Sending notices", self.done, self.total)
 
 
 # -- with the database (design §8) ---------------------------------------------------------
@@ -612,9 +1125,8 @@ def _notify_database(
     assert settings is not None
     sender = sender_of(config)
     renderer = Renderer(site, sender, date=now)
-    with Mailer(
-        settings, context=context, rate_limit=config.notify.rate_limit, backoff=reconnect_backoff
-    ) as mailer:
+    pacer = Pacer(config.notify.rate_limit)
+    with Mailer(settings, context=context, pacer=pacer, backoff=reconnect_backoff) as mailer:
         mailer.connect()  # a server that is down fails here, before anything is recorded
         db.record_open((n.key for n in work.eligible), now)
         total = len(work.owed)
@@ -630,13 +1142,22 @@ def _notify_database(
                 with db.delivery(delivery.notice.key, delivery.recipient, clock()) as claim:
                     if not claim.claimed:
                         continue  # another run sent it while this one was planning
-                    outcome = mailer.send(sender.address, address, data)
-                    if outcome.accepted:
+                    attempt = mailer.send(sender.address, address, data)
+                    if attempt.result is Result.SENT:
                         report.sent += 1
                     else:
-                        claim.abandon()
-                        reason = f"{outcome.code} {outcome.reason}".replace(address, mask(address))
-                        report.failures.append(Failure(delivery.notice.key, mask(address), reason))
+                        # In doubt: kept as sent (it may have arrived), reported. Refused for
+                        # good: kept, and the address suppressed. Refused for now: owed.
+                        if attempt.result is Result.TEMPORARY:
+                            claim.abandon()
+                        reason = (
+                            f"{attempt.code} {attempt.reason}" if attempt.code else attempt.reason
+                        )
+                        if attempt.result is Result.PERMANENT:
+                            db.suppress(delivery.recipient, reason, clock())
+                        report.failures.append(
+                            Failure(delivery.notice.key, mask(address), reason, attempt.result)
+                        )
             except SmtpError as exc:
                 report.stopped = str(exc)
                 report.unsent = total - number
@@ -650,7 +1171,7 @@ def _recipient(site: Site, keys: Keys, subscriber: Subscriber) -> Recipient:
     endpoint = site.config.notify.unsubscribe_url
     url = None
     if endpoint:
-        url = unsubscribe_link(endpoint, unsubscribe_token(keys.unsubscribe, subscriber.email))
+        url = unsubscribe_link(endpoint, unsubscribe_token(keys.unsubscribe, subscriber.target))
     return Recipient(
         address=subscriber.email,
         language=subscriber.language or site.config.language,
@@ -673,10 +1194,13 @@ def _dry_run(
     outbox: Path | None,
     clock: Callable[[], datetime],
     report: Report,
+    suppression: SuppressionList,
 ) -> Report:
     """What a real run would send now, as .eml files; changes nothing else."""
     config = site.config
-    state = read(ledger_path)
+    state = read(ledger_path, (n.key for n in notices))
+    originals = read(ledger_path, (n.corrects for n in notices if n.corrects), settled=True)
+    state.segments = {**originals.segments, **state.segments}
     keys = load_keys(private_dir, create=False)
     if keys is None:
         if not state.is_new:
@@ -695,14 +1219,26 @@ def _dry_run(
         return report
     if first:
         state.baseline.update(n.key for n in notices if n.at is None)
-    work = plan(notices, subscribers, state, keys, since=since)
+    work = plan(
+        notices,
+        subscribers,
+        state,
+        keys,
+        since=since,
+        suppressed=set(suppression.load()),
+        now=clock(),
+    )
     report.notices = len({d.notice.key for d in work.owed})
     if outbox is None:
         return report
     _check_outbox(site, outbox)
     outbox.mkdir(parents=True, exist_ok=True)
     renderer = Renderer(site, sender_of(config), date=clock())
-    for number, delivery in enumerate(work.owed, 1):
+    number = 0
+    for delivery in work.owed:
+        if delivery.subscriber.webhook is not None:
+            continue
+        number += 1
         (outbox / eml_name(delivery.notice, number)).write_bytes(
             _message(renderer, site, keys, delivery)
         )

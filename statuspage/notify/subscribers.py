@@ -86,6 +86,13 @@ class Subscriber:
     components: tuple[str, ...] = ()  # empty: every component
     language: str | None = None  # None: the site's language
     added: datetime | None = None  # UTC; notices first seen after this are owed to them
+    webhook: str | None = None  # a URL: notices go there as a JSON POST; email is the contact
+    format: str | None = None  # the webhook's body: statuspage, slack, teams, discord
+
+    @property
+    def target(self) -> str:
+        """Where notices go: what the ledger hashes and the suppression list names."""
+        return self.webhook or self.email
 
     def wants(self, components: Iterable[str]) -> bool:
         """An incident that names no component concerns everyone."""
@@ -108,16 +115,19 @@ def merge(old: Subscriber, new: Subscriber) -> Subscriber:
         components=components,
         language=new.language or old.language,
         added=added,
+        webhook=old.webhook,
+        format=new.format or old.format,
     )
 
 
 def merged(subscribers: Iterable[Subscriber]) -> tuple[Subscriber, ...]:
-    """Duplicates merged, sorted by address."""
-    found: dict[str, Subscriber] = {}
+    """Duplicates (the same address, or the same webhook) merged, sorted by address."""
+    found: dict[tuple[str, str], Subscriber] = {}
     for subscriber in subscribers:
-        old = found.get(subscriber.email)
-        found[subscriber.email] = merge(old, subscriber) if old else subscriber
-    return tuple(found[email] for email in sorted(found))
+        key = (subscriber.email, subscriber.webhook or "")
+        old = found.get(key)
+        found[key] = merge(old, subscriber) if old else subscriber
+    return tuple(found[key] for key in sorted(found))
 
 
 # -- the store -----------------------------------------------------------------------------
@@ -174,13 +184,18 @@ class SubscriberStore:
         return result
 
     def remove(self, email: str) -> Subscriber:
-        address = normalise_address(email)
+        try:
+            address = normalise_address(email)
+        except AddressError:
+            if not email.strip().startswith(("https://", "http://")):
+                raise
+            address = ""  # a webhook's URL
         current = self.load()
-        kept = [s for s in current if s.email != address]
+        kept = [s for s in current if s.email != address and s.webhook != email.strip()]
         if len(kept) == len(current):
             raise StatuspageError(f"{address} is not subscribed")
         self.save(kept)
-        return next(s for s in current if s.email == address)
+        return next(s for s in current if s.email == address or s.webhook == email.strip())
 
 
 def _to_json(subscriber: Subscriber) -> dict[str, object]:
@@ -189,6 +204,10 @@ def _to_json(subscriber: Subscriber) -> dict[str, object]:
         entry["components"] = list(subscriber.components)
     if subscriber.language:
         entry["language"] = subscriber.language
+    if subscriber.webhook:
+        entry["webhook"] = subscriber.webhook
+    if subscriber.format:
+        entry["format"] = subscriber.format
     if subscriber.added:
         entry["added"] = subscriber.added.astimezone(UTC).isoformat().replace("+00:00", "Z")
     return entry
@@ -208,6 +227,11 @@ def _from_json(entry: object) -> Subscriber:
         raise ValueError(f"components of {email} must be a list of ids")
     if language is not None and not isinstance(language, str):
         raise ValueError(f"language of {email} must be text")
+    webhook, format_ = entry.get("webhook"), entry.get("format")
+    if webhook is not None and (not isinstance(webhook, str) or webhook_problem(webhook)):
+        raise ValueError(f"webhook of {email}: {webhook_problem(str(webhook))}")
+    if format_ is not None and format_ not in WEBHOOK_FORMATS:
+        raise ValueError(f"format of {email} must be one of {', '.join(WEBHOOK_FORMATS)}")
     moment = None
     if added is not None:
         moment = datetime.fromisoformat(str(added).replace("Z", "+00:00"))
@@ -219,7 +243,29 @@ def _from_json(entry: object) -> Subscriber:
         components=tuple(sorted(set(components))),
         language=language,
         added=moment,
+        webhook=webhook,
+        format=format_,
     )
+
+
+WEBHOOK_FORMATS = ("statuspage", "slack", "teams", "discord")
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def webhook_problem(url: str) -> str | None:
+    """Why a webhook URL cannot be used, or None: https, or http to this machine."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        return f"{url!r} is not a URL"
+    if any(ord(c) < 33 or ord(c) == 127 for c in url) or not parts.hostname:
+        return f"{url!r} is not a URL"
+    if parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in _LOOPBACK):
+        return None
+    return f"{url!r} must be an https:// URL (http:// only to this machine)"
 
 
 # -- input from people ---------------------------------------------------------------------
@@ -233,6 +279,8 @@ def subscriber(
     known_components: Iterable[str],
     languages: Sequence[str],
     added: datetime,
+    webhook: str | None = None,
+    format: str | None = None,
 ) -> Subscriber:
     """A checked subscriber from command-line values; raises StatuspageError."""
     try:
@@ -240,6 +288,10 @@ def subscriber(
     except AddressError as exc:
         raise StatuspageError(str(exc)) from None
     problem = _check(components, language, known_components, languages)
+    if webhook is not None:
+        problem = problem or webhook_problem(webhook)
+    if format is not None and format not in WEBHOOK_FORMATS:
+        problem = problem or f"format {format!r} is not one of {', '.join(WEBHOOK_FORMATS)}"
     if problem:
         raise StatuspageError(problem)
     return Subscriber(
@@ -247,6 +299,8 @@ def subscriber(
         components=tuple(sorted(set(components))),
         language=language or None,
         added=added.astimezone(UTC),
+        webhook=webhook,
+        format=format if webhook is not None else None,
     )
 
 

@@ -191,6 +191,43 @@ def documents(site: Site) -> dict[str, JSON]:
     }
 
 
+class WebhookParts:
+    """The parts of a Statuspage webhook body, written as the API writes them."""
+
+    def __init__(self, site: Site) -> None:
+        self._api = _Api(site)
+        self._site = site
+
+    def page(self) -> JSON:
+        """`page` of a webhook: the id and the overall status, as Statuspage sends it."""
+        indicator = self._site.indicator
+        return {
+            "id": self._api.page_id,
+            "status_indicator": indicator.value,
+            "status_description": DESCRIPTIONS[indicator],
+        }
+
+    def incident(self, incident: Incident, through: int) -> JSON:
+        """The incident as in api/v2/incidents.json, with the updates up to `through`."""
+        document = self._api.incident(incident)
+        shown = {f"{incident.id}.{u.index}" for u in incident.updates[: through + 1]}
+        updates = [u for u in document["incident_updates"] if u["id"] in shown]
+        document = {**document, "incident_updates": updates}
+        if updates and incident.retracted is None:
+            document["status"] = updates[0]["status"]
+        return document
+
+    def component(self, component_id: str) -> JSON:
+        return self._api.component(self._site.config.component(component_id))
+
+    def component_changes(self, incident: Incident, index: int) -> Sequence[Change]:
+        """The components update `index` named or changed: (id, old state, new state)."""
+        return _component_changes(incident)[index]
+
+    def time(self, moment: datetime) -> str:
+        return timestamp(moment, self._site.config)
+
+
 def timestamp(moment: datetime, config: Config) -> str:
     """`2026-11-20T14:02:00.000+01:00`: the site's zone, milliseconds, like Statuspage."""
     return moment.astimezone(config.zone).isoformat(timespec="milliseconds")

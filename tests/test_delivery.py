@@ -1,0 +1,608 @@
+"""Delivery at scale and under faults: parallel SMTP, stalls, refusals, drops, webhooks,
+suppression, bounces and the ledger's per-notice files, against real servers on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import hmac
+import json
+import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from statuspage.cli import cli
+from statuspage.inputs.clock import utc_now
+from statuspage.inputs.load import load_site_or_raise
+from statuspage.notify.ledger import KEY_ENV, Keys, Ledger, read, segments_dir
+from statuspage.notify.send import Options, Report, notify
+from statuspage.notify.subscribers import Subscriber, SubscriberStore
+from statuspage.notify.suppression import SuppressionList, read_bounces
+from tests.mailserver import Recorder, smtp_server
+from tests.notify_sites import (
+    API_KEYS,
+    CHECKOUT_KEYS,
+    NOTIFY_CONFIG,
+    NOW,
+    NOW_TEXT,
+    SECRET,
+    UPGRADE_KEYS,
+    notify_site,
+)
+
+EVERY_KEY = [*CHECKOUT_KEYS, *UPGRADE_KEYS, *API_KEYS]
+
+
+@pytest.fixture(autouse=True)
+def ledger_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(KEY_ENV, SECRET)
+
+
+def subscribe(root: Path, *subscribers: Subscriber) -> None:
+    SubscriberStore(root / ".statuspage" / "subscribers.json").add(subscribers)
+
+
+def people(count: int) -> list[str]:
+    return [f"person{i:03d}@example.com" for i in range(count)]
+
+
+class Clock:
+    """A wall clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = utc_now()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def run(root: Path, port: int, clock: Clock | None = None, **options: Any) -> Report:
+    site = load_site_or_raise(root, now=NOW, check_git=False)
+    return notify(
+        site,
+        smtp_url=f"smtp://127.0.0.1:{port}",
+        clock=clock or utc_now,
+        options=Options(reconnect_backoff=0, **options),
+    )
+
+
+def keys() -> Keys:
+    return Keys.from_secret(SECRET.encode())
+
+
+# -- parallel SMTP -------------------------------------------------------------------------
+
+
+def test_several_connections_share_the_work_each_message_once(tmp_path: Path) -> None:
+    root = notify_site(tmp_path)
+    addresses = people(24)
+    subscribe(root, *(Subscriber(email=a) for a in addresses))
+    handler = Recorder(delay=0.05)
+    with smtp_server(handler) as (server, port):
+        report = run(root, port, connections=6)
+    assert report.ok and report.connections == 6
+    assert handler.connections == 6
+    counts = collections.Counter(server.pairs())
+    assert set(counts) == {(k, a) for k in EVERY_KEY for a in addresses}
+    assert set(counts.values()) == {1}
+    # Each subscriber's notices still arrive oldest first (one connection each).
+    for address in addresses:
+        order = [r.notice for r in server.received if r.recipient == address]
+        assert order == [*CHECKOUT_KEYS, *UPGRADE_KEYS, *API_KEYS]
+    # The run's lines: each notice sent to everyone.
+    assert {k: t.sent for k, t in report.tallies.items()} == {k: 24 for k in EVERY_KEY}
+    assert len(read(root / "notices.ledger", EVERY_KEY, settled=True).delivered) == len(counts)
+
+
+def test_the_rate_limit_holds_over_all_connections(tmp_path: Path) -> None:
+    config = NOTIFY_CONFIG.replace("notify:\n", "notify:\n  rate_limit: 40\n")
+    root = notify_site(tmp_path, config=config)
+    subscribe(root, *(Subscriber(email=a) for a in people(4)))
+    with smtp_server() as (server, port):
+        start = time.monotonic()
+        run(root, port, connections=4)
+        elapsed = time.monotonic() - start
+    assert len(server.received) == 20
+    assert elapsed >= 19 / 40  # twenty messages, forty a second: nineteen intervals at least
+
+
+# -- faults --------------------------------------------------------------------------------
+
+
+def test_a_slow_answer_to_the_end_of_a_message_is_waited_for(tmp_path: Path) -> None:
+    """A server that checks a message for longer than the command timeout still gets it
+    once: the end of a message has its own, long timeout (10 minutes by default)."""
+    root = notify_site(tmp_path)
+    subscribe(root, Subscriber(email="slow@example.com", components=("api",)))
+    handler = Recorder(stall={"slow@example.com": 1.5})
+    with smtp_server(handler) as (server, port):
+        report = run(root, port, timeout=0.5)
+        assert report.ok and report.sent == 1 and report.doubt == 0
+        assert run(root, port, timeout=0.5).sent == 0
+    assert server.pairs() == [(API_KEYS[0], "slow@example.com")]
+    assert Options().data_timeout == 600
+
+
+def test_an_unanswered_message_is_in_doubt_and_not_repeated(tmp_path: Path) -> None:
+    root = notify_site(tmp_path)
+    stalled, fine = "stalled@example.com", "fine@example.com"
+    subscribe(root, *(Subscriber(email=a, components=("api",)) for a in (stalled, fine)))
+    handler = Recorder(stall={stalled: 3.0})
+    command = ["notify", "--root", str(root), "--no-git", "--now", NOW_TEXT]
+    with smtp_server(handler) as (server, port):
+        report = run(root, port, data_timeout=0.5)
+        assert report.ok and report.sent == 1 and report.doubt == 1
+        [failure] = report.failures
+        assert (failure.result.value, failure.recipient, failure.reason) == (
+            "doubt",
+            "st…@example.com",
+            "timed out",
+        )
+        time.sleep(3)  # the server has it by now
+        # The next run says so again, and sends nothing.
+        env = {"STATUSPAGE_SMTP_URL": f"smtp://127.0.0.1:{port}"}
+        again = CliRunner().invoke(cli, command, env=env)
+        assert again.exit_code == 0
+        assert again.stderr.splitlines() == [
+            "2026-11-22-api-slow/0: 0 sent, 0 skipped (components), 0 suppressed, "
+            "0 failed for now, 1 in doubt",
+            "1 message in doubt: the server may have them; `statuspage notify "
+            "--resend-in-doubt` sends them again.",
+        ]
+        assert collections.Counter(server.pairs())[(API_KEYS[0], stalled)] == 1
+        # Asked to, it is sent again (and then arrives twice, as the operator accepted).
+        handler.stall.clear()
+        resend = CliRunner().invoke(cli, [*command, "--resend-in-doubt"], env=env)
+        assert resend.exit_code == 0, resend.output
+        assert resend.stderr.startswith("Sent 1 message for 1 notice, 2 subscribers.")
+    assert collections.Counter(server.pairs()) == {
+        (API_KEYS[0], stalled): 2,
+        (API_KEYS[0], fine): 1,
+    }
+
+
+def test_a_temporary_refusal_is_retried_after_a_pause(tmp_path: Path) -> None:
+    root = notify_site(tmp_path)
+    busy = "busy@example.com"
+    subscribe(root, Subscriber(email=busy, components=("api",)))
+    handler = Recorder(defer={busy})
+    clock = Clock()
+    with smtp_server(handler) as (server, port):
+        first = run(root, port, clock)
+        assert first.ok and first.sent == 0
+        assert [f.reason for f in first.failures] == [
+            "450 4.2.1 <address>: Mailbox busy, try again later"
+        ]
+        assert first.tallies[API_KEYS[0]].temporary == 1
+        # Right away: still pausing, nothing tried.
+        rcpts = handler.rcpts
+        assert run(root, port, clock).sent == 0
+        assert handler.rcpts == rcpts
+        # Five minutes later it is tried again, and the pauses double.
+        clock.now += timedelta(minutes=5)
+        assert run(root, port, clock).sent == 0
+        assert handler.rcpts == rcpts + 1
+        clock.now += timedelta(minutes=6)
+        assert run(root, port, clock).sent == 0
+        assert handler.rcpts == rcpts + 1
+        handler.defer.clear()
+        clock.now += timedelta(minutes=5)
+        assert run(root, port, clock).sent == 1
+    assert server.pairs() == [(API_KEYS[0], busy)]
+
+
+def test_too_many_temporary_failures_suppress(tmp_path: Path) -> None:
+    root = notify_site(tmp_path)
+    busy = "busy@example.com"
+    subscribe(root, Subscriber(email=busy, components=("api",)))
+    clock = Clock()
+    with smtp_server(Recorder(defer={busy})) as (server, port):
+        for _ in range(5):
+            report = run(root, port, clock, max_failures=3)
+            clock.now += timedelta(hours=7)
+    assert server.pairs() == []
+    [entry] = SuppressionList.beside(root / ".statuspage" / "subscribers.json").load().values()
+    assert (entry.address, entry.source) == (busy, "failures")
+    assert entry.reason == (
+        "3 failures in a row, the last: 450 4.2.1 <address>: Mailbox busy, try again later"
+    )
+    assert report.notices == 0  # settled: nothing more is tried
+    assert API_KEYS[0] in read(root / "notices.ledger").done
+
+
+def test_a_dropped_connection_is_reopened_and_nothing_repeats(tmp_path: Path) -> None:
+    root = notify_site(tmp_path)
+    addresses = people(6)
+    subscribe(root, *(Subscriber(email=a) for a in addresses))
+    # The connection breaks while the server checks these recipients: nothing delivered.
+    handler = Recorder(drop={addresses[1], addresses[4]})
+    with smtp_server(handler) as (server, port):
+        report = run(root, port, connections=2)
+    assert report.ok and report.doubt == 0
+    counts = collections.Counter(server.pairs())
+    assert set(counts) == {(k, a) for k in EVERY_KEY for a in addresses}
+    assert set(counts.values()) == {1}
+    assert handler.connections >= 4  # two reconnections
+
+
+# -- the ledger ----------------------------------------------------------------------------
+
+
+def test_a_run_reads_only_the_notices_still_open(tmp_path: Path) -> None:
+    root = notify_site(tmp_path)
+    subscribe(root, *(Subscriber(email=a) for a in people(3)))
+    with smtp_server() as (_, port):
+        run(root, port)
+    state = read(root / "notices.ledger")
+    assert set(state.done) == set(EVERY_KEY)  # everyone has everything: all settled
+    folder = segments_dir(root / "notices.ledger")
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        k.replace("/", ".") for k in EVERY_KEY
+    )
+    # A settled notice's file is never read again: even a damaged one does not matter.
+    (folder / CHECKOUT_KEYS[0].replace("/", ".")).write_text("garbage\n")
+    with smtp_server() as (server, port):
+        assert run(root, port).sent == 0
+    assert server.pairs() == []
+
+
+def test_compaction_keeps_exactly_once(tmp_path: Path) -> None:
+    root = notify_site(tmp_path)
+    addresses = people(3)
+    subscribe(root, *(Subscriber(email=a) for a in addresses))
+    path = root / "notices.ledger"
+    # A ledger written by an earlier version: `sent` lines in the one file.
+    k = keys()
+    lines = [
+        f"key\t{k.check}",
+        "start\t2026-11-23T07:00:00Z",
+        *(f"open\t2026-11-23T07:00:00Z\t{key}" for key in EVERY_KEY),
+        *(
+            f"sent\t2026-11-23T07:00:01Z\t{CHECKOUT_KEYS[0]}\t{k.recipient(a)}"
+            for a in addresses[:2]
+        ),
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    with Ledger.open(path, k) as ledger:
+        assert ledger.compact() == 0
+    text = path.read_text()
+    assert "\nsent\t" not in text  # moved to the notice's own file
+    assert read(path, [CHECKOUT_KEYS[0]], settled=True).delivered == {
+        (CHECKOUT_KEYS[0], k.recipient(a)) for a in addresses[:2]
+    }
+    with smtp_server() as (server, port):
+        run(root, port)
+        result = CliRunner().invoke(
+            cli,
+            ["notify", "--root", str(root), "--no-git", "--now", NOW_TEXT, "--compact"],
+            env={"STATUSPAGE_SMTP_URL": f"smtp://127.0.0.1:{port}"},
+        )
+        assert result.exit_code == 0, result.output
+        assert "Compacted notices.ledger: 5 settled notice files removed." in result.stderr
+        assert run(root, port).sent == 0
+    expected = {(key, a) for key in EVERY_KEY for a in addresses}
+    expected -= {(CHECKOUT_KEYS[0], a) for a in addresses[:2]}
+    assert collections.Counter(server.pairs()) == dict.fromkeys(expected, 1)
+    assert not any(segments_dir(path).iterdir())
+
+
+# -- suppression and bounces ---------------------------------------------------------------
+
+SES_BOUNCE = {
+    "notificationType": "Bounce",
+    "bounce": {
+        "bounceType": "Permanent",
+        "bounceSubType": "General",
+        "bouncedRecipients": [
+            {
+                "emailAddress": "Gone@Example.com",
+                "action": "failed",
+                "status": "5.1.1",
+                "diagnosticCode": "smtp; 550 5.1.1 <gone@example.com>... User unknown",
+            }
+        ],
+        "timestamp": "2026-11-23T08:00:00.000Z",
+    },
+    "mail": {"messageId": "0100018c-example", "destination": ["gone@example.com"]},
+}
+SES_COMPLAINT = {
+    "notificationType": "Complaint",
+    "complaint": {
+        "complainedRecipients": [{"emailAddress": "angry@example.com"}],
+        "complaintFeedbackType": "abuse",
+        "timestamp": "2026-11-23T08:00:00.000Z",
+    },
+    "mail": {"messageId": "0100018c-example2"},
+}
+SES_SOFT = {
+    "eventType": "Bounce",
+    "bounce": {
+        "bounceType": "Transient",
+        "bounceSubType": "MailboxFull",
+        "bouncedRecipients": [{"emailAddress": "full@example.com"}],
+    },
+}
+
+
+def sns(message: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Type": "Notification",
+        "MessageId": "22b80b92-fdea-4c2c-8f9d-bdfb0c7bf324",
+        "TopicArn": "arn:aws:sns:eu-west-1:123456789012:ses-bounces",
+        "Message": json.dumps(message),
+        "Timestamp": "2026-11-23T08:00:01.000Z",
+        "SignatureVersion": "1",
+    }
+
+
+def test_bounce_notifications_suppress(tmp_path: Path) -> None:
+    root = notify_site(tmp_path)
+    subscribe(
+        root,
+        *(
+            Subscriber(email=a)
+            for a in ("gone@example.com", "angry@example.com", "full@example.com", "ok@x.org")
+        ),
+    )
+    notifications = tmp_path / "n.jsonl"
+    notifications.write_text(
+        "\n".join(
+            json.dumps(n)
+            for n in (
+                sns(SES_BOUNCE),
+                SES_COMPLAINT,
+                SES_SOFT,
+                {"type": "bounce", "email": "gone@example.com", "reason": "again"},
+            )
+        )
+        + "\n"
+    )
+    command = ["subscribers", "bounces", str(notifications), "--root", str(root)]
+    result = CliRunner().invoke(cli, command)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        "4 notifications: 2 newly suppressed, 1 already suppressed, 1 soft bounce "
+        "(not suppressed)\n"
+    )
+    listed = CliRunner().invoke(cli, ["subscribers", "suppressed", "--root", str(root)])
+    rows = [line.split("\t")[:3] for line in listed.stdout.splitlines()]
+    assert rows == [
+        ["angry@example.com", "complaint", "complaint (abuse)"],
+        [
+            "gone@example.com",
+            "bounce",
+            "bounce Permanent/General smtp; 550 5.1.1 <address>... User unknown",
+        ],
+    ]
+    with smtp_server() as (server, port):
+        run(root, port)
+    assert {r for _, r in server.pairs()} == {"full@example.com", "ok@x.org"}
+    # Lifted, the address is sent to again (new notices only: these are settled).
+    lifted = CliRunner().invoke(
+        cli, ["subscribers", "unsuppress", "Gone@example.com", "--root", str(root)]
+    )
+    assert lifted.exit_code == 0 and lifted.stderr == "No longer suppressed: gone@example.com\n"
+    assert (
+        "gone@example.com"
+        not in CliRunner().invoke(cli, ["subscribers", "suppressed", "--root", str(root)]).stdout
+    )
+
+
+def test_suppression_survives_without_the_private_list(tmp_path: Path) -> None:
+    """In CI the private folder is made afresh each run: the committed ledger remembers."""
+    root = notify_site(tmp_path)
+    refused = "refused@example.com"
+    subscribe(root, Subscriber(email=refused), Subscriber(email="ok@example.com"))
+    with smtp_server(Recorder(refuse={refused})) as (server, port):
+        run(root, port)
+        (root / ".statuspage" / "suppressed.json").unlink()
+        (root / "incidents" / "2026-11-23-new.yaml").write_text(
+            "title: New\nimpact: minor\ncomponents: {web: degraded_performance}\nupdates:\n"
+            "  - at: 2026-11-23T08:00:00+01:00\n    status: investigating\n    message: New.\n"
+        )
+        rcpts = len(server.pairs())
+        report = run(root, port)
+    assert report.sent == 1 and len(server.pairs()) == rcpts + 1
+    assert all(r != refused for _, r in server.pairs())
+    listed = CliRunner().invoke(cli, ["subscribers", "suppressed", "--root", str(root)])
+    assert listed.stdout.startswith(f"{refused}\tsmtp\trecorded in the ledger\t")
+
+
+def test_bad_bounce_input_is_reported() -> None:
+    with pytest.raises(Exception, match=r"n.json:2:2: error: not JSON"):
+        read_bounces("n.json", b'{"type": "bounce", "email": "a@example.com"}\n{oops\n')
+    with pytest.raises(Exception, match="SNS subscription confirmation"):
+        read_bounces(
+            "n.json", json.dumps({"Type": "SubscriptionConfirmation", "Message": "x"}).encode()
+        )
+    with pytest.raises(Exception, match="not an e-mail address"):
+        read_bounces("n.json", b'{"type": "complaint", "email": "nobody"}')
+
+
+# -- webhooks ------------------------------------------------------------------------------
+
+
+class Receiver(BaseHTTPRequestHandler):
+    """A webhook endpoint: keeps every request; answers `status` (or per path)."""
+
+    requests: list[tuple[str, dict[str, str], bytes]]
+    statuses: dict[str, int]
+    delay: float = 0.0
+
+    def do_POST(self) -> None:
+        length = int(self.headers["Content-Length"])
+        body = self.rfile.read(length)
+        self.requests.append((self.path, dict(self.headers.items()), body))
+        if self.delay:
+            time.sleep(self.delay)
+        status = self.statuses.get(self.path, 200)
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[type[Receiver], str]]:
+    handler = type("R", (Receiver,), {"requests": [], "statuses": {}})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield handler, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def check_signature(secret: str, headers: dict[str, str], body: bytes) -> bool:
+    """What docs/notices.md tells receivers to do, written independently here."""
+    fields = dict(part.split("=", 1) for part in headers["X-Statuspage-Signature"].split(","))
+    timestamp = int(fields["t"])
+    if abs(time.time() - timestamp) > 300:
+        return False
+    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return hmac.compare_digest(expected.hexdigest(), fields["v1"])
+
+
+def test_webhooks_in_statuspage_shape_signed(
+    tmp_path: Path, receiver: tuple[type[Receiver], str]
+) -> None:
+    handler, base = receiver
+    root = notify_site(tmp_path)
+    url = f"{base}/hooks/status"
+    result = CliRunner().invoke(
+        cli,
+        ["subscribers", "add", "ops@example.com", "--webhook", url, "-c", "checkout",
+         "--root", str(root)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    secret = result.stderr.splitlines()[-1].rpartition(": ")[2]
+    assert secret.startswith("whsec_")
+    shown = CliRunner().invoke(cli, ["subscribers", "secret", url, "--root", str(root)])
+    assert shown.stdout.strip() == secret
+    # No SMTP needed when nobody is mailed.
+    site = load_site_or_raise(root, now=NOW, check_git=False)
+    report = notify(site, smtp_url="")
+    assert report.ok
+    bodies = [(json.loads(body), headers, body) for _, headers, body in handler.requests]
+    assert all(check_signature(secret, h, raw) for _, h, raw in bodies)
+    assert not check_signature("whsec_wrong", bodies[0][1], bodies[0][2])
+    incidents = [b for b, _, _ in bodies if "incident" in b]
+    components = [b for b, _, _ in bodies if "component_update" in b]
+    assert [b["incident"]["incident_updates"][0]["id"] for b in incidents] == [
+        "2026-11-20-checkout-errors.0",
+        "2026-11-20-checkout-errors.1",
+        "2026-11-20-checkout-errors.3",
+        "2026-12-03-db-upgrade.0",
+    ]
+    # What a Statuspage webhook consumer reads (Statuspage's documented fields).
+    first = incidents[0]
+    assert set(first) == {"meta", "page", "incident"}
+    assert set(first["meta"]) == {"unsubscribe", "documentation"}
+    assert first["meta"]["unsubscribe"].startswith("https://test.example/unsubscribe?token=")
+    assert set(first["page"]) == {"id", "status_indicator", "status_description"}
+    assert first["page"]["status_indicator"] in ("none", "minor", "major", "critical")
+    incident = first["incident"]
+    for name in ("id", "name", "status", "impact", "created_at", "updated_at", "shortlink",
+                 "incident_updates", "components", "resolved_at", "page_id"):  # fmt: skip
+        assert name in incident
+    assert incident["status"] == "investigating"
+    assert [u["status"] for u in incident["incident_updates"]] == ["investigating"]
+    assert incidents[2]["incident"]["status"] == "resolved"
+    assert [u["status"] for u in incidents[2]["incident"]["incident_updates"]] == [
+        "resolved",
+        "identified",
+        "identified",
+        "investigating",
+    ]
+    # A component change has its own body.
+    change = components[0]
+    assert set(change) == {"meta", "page", "component_update", "component"}
+    assert change["component_update"]["component_id"] == "checkout"
+    assert change["component_update"]["old_status"] == "operational"
+    assert change["component_update"]["new_status"] == "major_outage"
+    assert change["component"]["id"] == "checkout"
+    assert {h["X-Statuspage-Notice"] for _, h, _ in bodies} >= set(CHECKOUT_KEYS)
+    # Exactly once: a second run posts nothing.
+    count = len(handler.requests)
+    assert notify(load_site_or_raise(root, now=NOW, check_git=False), smtp_url="").sent == 0
+    assert len(handler.requests) == count
+
+
+def test_a_gone_webhook_is_suppressed_and_a_failing_one_retried(
+    tmp_path: Path, receiver: tuple[type[Receiver], str]
+) -> None:
+    handler, base = receiver
+    handler.statuses = {"/gone": 410, "/broken": 503}
+    root = notify_site(tmp_path)
+    subscribe(
+        root,
+        *(
+            Subscriber(email="ops@example.com", webhook=f"{base}/{name}", components=("api",))
+            for name in ("gone", "broken", "fine")
+        ),
+    )
+    clock = Clock()
+    site = load_site_or_raise(root, now=NOW, check_git=False)
+    report = notify(site, smtp_url="", clock=clock)
+    # Each gets the incident and the component's change: two bodies.
+    assert report.ok and report.sent == 2
+    assert sorted((f.result.value, f.reason) for f in report.failures) == [
+        ("permanent", "410 Gone"),  # then nothing more to it
+        ("temporary", "503 Service Unavailable"),
+        ("temporary", "503 Service Unavailable"),
+    ]
+    entries = SuppressionList.beside(root / ".statuspage" / "subscribers.json").load()
+    assert list(entries) == [f"{base}/gone"]
+    handler.statuses = {}
+    clock.now += timedelta(minutes=5)
+    again = notify(site, smtp_url="", clock=clock)
+    assert again.sent == 2
+    paths = collections.Counter(path for path, _, _ in handler.requests)
+    assert paths == {"/gone": 1, "/broken": 4, "/fine": 2}
+
+
+def test_slack_body(tmp_path: Path, receiver: tuple[type[Receiver], str]) -> None:
+    handler, base = receiver
+    root = notify_site(
+        tmp_path,
+        **{
+            "2026-11-23-mention": "title: Login <!channel> & more\nimpact: minor\n"
+            "components: {api: degraded_performance}\nupdates:\n"
+            "  - at: 2026-11-23T08:00:00+01:00\n    status: investigating\n"
+            "    message: Logins are *slow* <@U123>.\n"
+        },
+    )
+    subscribe(
+        root,
+        Subscriber(
+            email="ops@example.com", webhook=f"{base}/services/T1/B2/x", format="slack",
+            components=("api",),
+        ),
+    )  # fmt: skip
+    report = notify(load_site_or_raise(root, now=NOW, check_git=False), smtp_url="")
+    assert report.ok and report.sent == 2
+    path, headers, raw = handler.requests[-1]
+    assert path == "/services/T1/B2/x"
+    assert "X-Statuspage-Signature" not in headers  # Slack checks the secret in its URL
+    body = json.loads(raw)
+    assert body["text"] == "[Test Shop Status] Investigating: Login &lt;!channel&gt; &amp; more"
+    section = body["blocks"][0]
+    assert section["type"] == "section" and section["text"]["type"] == "mrkdwn"
+    assert section["text"]["text"].startswith(
+        "*<https://status.test.example/incidents/2026-11-23-mention/|"
+        "Investigating: Login &lt;!channel&gt; &amp; more>*\n"
+    )
+    assert "&lt;@U123&gt;" in section["text"]["text"]
+    assert body["blocks"][1]["elements"][0]["text"].startswith("Public API: ")
