@@ -99,3 +99,38 @@ def test_a_request_dripping_in_is_cut_off(server: PreviewServer) -> None:
     host, port = server.server_address[:2]
     with urllib.request.urlopen(f"http://{host}:{port}/", timeout=30) as response:
         assert response.read().startswith(b"<body>home")
+
+
+def test_a_redirect_cannot_split_the_response_headers(tmp_path: Path) -> None:
+    """A folder's address without its `/` is redirected; the name goes into Location
+    percent-encoded, so a CR LF in a request (or a file name) adds no header."""
+    files = {
+        "index.html": b"<body>home</body>",
+        "a b/index.html": b"<body>a b</body>",
+        "x\r\nX-Injected: 1/index.html": b"<body>x</body>",
+    }
+    preview = Preview(lambda changed: Build(files))
+    preview.rebuild()
+    server = make_server(preview, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
+    thread.start()
+    try:
+        answers = []
+        for path in ("/a%20b", "/x%0D%0AX-Injected:%201"):
+            with connect(server) as sock:
+                sock.sendall(f"GET {path} HTTP/1.0\r\n\r\n".encode())
+                answer = b""
+                while chunk := sock.recv(4096):
+                    answer += chunk
+            answers.append(answer.partition(b"\r\n\r\n")[0].split(b"\r\n"))
+    finally:
+        preview.close()
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+    for head, location in zip(
+        answers, (b"Location: /a%20b/", b"Location: /x%0D%0AX-Injected:%201/"), strict=True
+    ):
+        assert head[0] == b"HTTP/1.0 301 Moved Permanently"
+        assert location in head
+        assert not [line for line in head if line.startswith(b"X-Injected")]

@@ -36,7 +36,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
 from typing import Any, Protocol
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from statuspage.inputs.config import CONFIG_NAME
 from statuspage.inputs.diagnostics import InputError, StatuspageError
@@ -55,6 +55,7 @@ DEBOUNCE = 0.2  # seconds of quiet after the last event before rebuilding
 MAX_DELAY = 2.0  # rebuild at the latest this long after the first event of a burst
 CLOCK_TICK = 60.0  # without --now, rebuild this often so clock-driven states move on
 KEEPALIVE = 15.0  # seconds between comments on an idle event stream
+_PATH_SAFE = "/!$&'()*+,;=:@~"  # what a URL path may hold as it is (RFC 3986)
 # A client gets this long to send its whole request (and each later read or write of the
 # answer), and at most this many connections are served at once; more wait to be accepted.
 # So 500 half-sent requests hold a few threads for a few seconds, not 500 threads for ever.
@@ -491,7 +492,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
         data = snapshot.files.get(name)
         if data is None and f"{name}/index.html" in snapshot.files:
             self.send_response(HTTPStatus.MOVED_PERMANENTLY)
-            self.send_header("Location", path + "/")
+            # Percent-encoded as it came: no decoded CR or LF can end the header early.
+            self.send_header("Location", quote(path, safe=_PATH_SAFE) + "/")
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
