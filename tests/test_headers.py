@@ -309,14 +309,13 @@ def test_a_header_that_cannot_be_one_line_is_reported_and_later_notices_go(
     assert sorted(handler.pairs()) == sorted(
         (key, SUBSCRIBER) for key in [*CHECKOUT_KEYS, *UPGRADE_KEYS]
     )
-    assert [(f.recipient, f.reason) for f in report.failures] == [
-        (
-            "ja…@example.com",
-            "the Message-ID header of a notice would be "
-            "'<2026-11-22-api-slow\\r\\nX-Injected: 1.update-0@status.test.example>': "
-            "not one line of ASCII, so it is not sent",
-        )
-    ]
+    # (What looks like an address in a reason may be masked in the report.)
+    [failure] = report.failures
+    assert failure.recipient == "ja…@example.com"
+    assert failure.reason.startswith(
+        "the Message-ID header of a notice would be '<2026-11-22-api-slow\\r\\nX-Injected: "
+    )
+    assert failure.reason.endswith("': not one line of ASCII, so it is not sent")
     for received in handler.received:
         assert "X-Injected" not in header_names(received.data)
 
