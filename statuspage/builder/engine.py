@@ -37,7 +37,7 @@ from typing import Any
 
 from statuspage.builder import parallel
 from statuspage.inputs.config import CONFIG_NAME
-from statuspage.inputs.diagnostics import Diagnostic, InputError, Problems
+from statuspage.inputs.diagnostics import Diagnostic, InputError, Problems, StatuspageError
 from statuspage.inputs.fingerprint import digest
 from statuspage.inputs.history import History, head_commit
 from statuspage.inputs.load import INCIDENTS_DIR, Parsed, ParseJob, load_site
@@ -420,6 +420,18 @@ class _Manifest:
     warnings: tuple[Diagnostic, ...]
 
 
+class OutputError(StatuspageError, OSError):
+    """The output folder cannot be written; the site there was left as it was. An OSError
+    too, as what the machine refused."""
+
+    def __init__(self, out: Path, exc: OSError) -> None:
+        where = exc.filename or out
+        super().__init__(
+            f"cannot write the site into {out}: {exc.strerror or exc} ({where}); "
+            "the site there was left as it was"
+        )
+
+
 class Builder:
     """Builds one site again and again, each time doing only what changed.
 
@@ -509,7 +521,10 @@ class Builder:
         if self.out is None:
             outcome = self._in_memory(files, build_key, progress, laps)
         else:
-            outcome, records = self._on_disk(files, build_key, progress, laps)
+            try:
+                outcome, records = self._on_disk(files, build_key, progress, laps)
+            except OSError as exc:  # a full disk, a read-only or foreign folder: the user's
+                raise OutputError(self.out, exc) from exc
             self.manifest = _Manifest(
                 files=records,
                 dirs=_folders(self.out, records),

@@ -60,6 +60,12 @@ class LazyGroup(click.Group):
                 raise
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(1)
+        except OSError as exc:  # what the machine refused: a full disk, a permission, ...
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            where = f": {exc.filename}" if exc.filename else ""
+            click.echo(f"Error: {exc.strerror or exc}{where}", err=True)
+            ctx.exit(1)
 
 
 @click.group(

@@ -232,8 +232,13 @@ def incident_files(root: Path, problems: Problems) -> list[Path]:
         problems.error(INCIDENTS_DIR, 1, 1, refusal(folder, mode) or "")
         return []
     found = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError as exc:
+        problems.error(INCIDENTS_DIR, 1, 1, unreadable(exc))
+        return []
     # Names as strings (the same order as Paths), to keep a big history quick to list.
-    for entry in sorted(os.scandir(folder), key=lambda entry: entry.name):
+    for entry in sorted(entries, key=lambda entry: entry.name):
         if entry.name.startswith("."):
             continue
         shown = f"{INCIDENTS_DIR}/{entry.name}"

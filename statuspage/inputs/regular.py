@@ -115,7 +115,7 @@ def check_tree(root: Path, folder: str, problems: Problems) -> list[str]:
         problems.error(folder, 1, 1, refusal(top, mode) or "")
         return []
     found = []
-    for relative, entry_mode in _walk(top, folder):
+    for relative, entry_mode in _walk(top, folder, problems):
         reason = refusal(root / relative, entry_mode)
         if reason is None:
             found.append(relative)
@@ -124,12 +124,13 @@ def check_tree(root: Path, folder: str, problems: Problems) -> list[str]:
     return found
 
 
-def _walk(top: Path, shown: str) -> Iterator[tuple[str, int]]:
+def _walk(top: Path, shown: str, problems: Problems) -> Iterator[tuple[str, int]]:
     """Files and links under `top` as (shown path, lstat mode), sorted; folders are entered,
-    links to folders are not."""
+    links to folders are not. A folder that cannot be listed is an error."""
     try:
         entries = sorted(os.scandir(top), key=lambda entry: entry.name)
-    except OSError:
+    except OSError as exc:
+        problems.error(shown, 1, 1, f"cannot be read: {exc.strerror or exc}")
         return
     for entry in entries:
         if entry.name.startswith("."):
@@ -140,6 +141,6 @@ def _walk(top: Path, shown: str) -> Iterator[tuple[str, int]]:
         except OSError:
             continue
         if stat.S_ISDIR(mode):
-            yield from _walk(Path(entry.path), relative)
+            yield from _walk(Path(entry.path), relative, problems)
         else:
             yield relative, mode

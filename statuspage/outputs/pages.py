@@ -33,6 +33,7 @@ from statuspage.inputs.fingerprint import Fingerprints, digest
 from statuspage.inputs.model import Component, ComponentStatus, Incident, Site, Text, UpdateStatus
 from statuspage.inputs.regular import NotRegularError, read_regular
 from statuspage.inputs.sealed import Seal, user_cache_dir
+from statuspage.inputs.yamlmarks import unreadable
 from statuspage.outputs import links, uptime
 from statuspage.outputs.markup import to_html
 from statuspage.outputs.output import OutputFile
@@ -187,6 +188,8 @@ def theme_file(path: Path) -> bytes:
         return read_regular(path)
     except NotRegularError as exc:
         raise ThemeError(f"{path}: {exc.reason}") from None
+    except OSError as exc:
+        raise ThemeError(f"{path}: {unreadable(exc)}") from None
 
 
 def _theme_paths(folder: Path) -> Iterator[Path]:

@@ -1,0 +1,50 @@
+"""Themes are code (design §9): a template can run anything, so `validate`, the pull-request
+check, renders nothing. Shown with a template that writes a marker file when rendered."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.sites import REPO_ROOT, write_site
+
+NOW = "2026-11-23T10:00:00+01:00"
+INCIDENT = (
+    "title: Checkout errors\nimpact: minor\nupdates:\n  - at: 2026-11-20T14:02:00+01:00\n"
+    "    status: resolved\n    message: Fixed.\n"
+)
+# Jinja is not sandboxed: any global's module reaches `os`.
+HOSTILE = (
+    '{% extends "default:index.html" %}\n'
+    "{% set ran = cycler.__init__.__globals__.os.system('touch " + "{marker}" + "') %}\n"
+)
+
+
+def statuspage(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "statuspage", *args, "--root", str(root), "--now", NOW],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        check=False,
+    )
+
+
+def test_validate_renders_no_template(tmp_path: Path) -> None:
+    root = write_site(tmp_path / "site", {"2026-11-20-checkout": INCIDENT})
+    marker = tmp_path / "marker"
+    theme = root / "themes" / "default"
+    theme.mkdir(parents=True)
+    (theme / "index.html").write_text(HOSTILE.replace("{marker}", str(marker)))
+    (theme / "email").mkdir()
+    (theme / "email" / "notice.txt").write_text(HOSTILE.replace("{marker}", str(marker)))
+    for args in (("validate",), ("validate", "--strict"), ("validate", "--format", "github")):
+        done = statuspage(root, *args, "--no-git")
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert not marker.exists(), f"{args} rendered a template"
+    # The same template does run when the site is built: it is code, and the docs say so.
+    assert statuspage(root, "build", "--no-git").returncode == 0
+    assert marker.exists()
