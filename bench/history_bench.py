@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import random
 import shutil
 import statistics
 import subprocess
@@ -51,9 +50,8 @@ def versions(text: str) -> list[str]:
     return ["".join(lines[:end]) for end in starts[1:]] + [text]
 
 
-def stream(root: Path, commits: int, seed: int = 11) -> Iterator[bytes]:
+def stream(root: Path, commits: int) -> Iterator[bytes]:
     """A fast-import stream: every incident file as it grew, then filler commits."""
-    rng = random.Random(seed)
     files = sorted((root / "incidents").iterdir())
     config = (root / "statuspage.yaml").read_bytes()
     moment = END - timedelta(days=365 * 5 + 30)
@@ -74,10 +72,11 @@ def stream(root: Path, commits: int, seed: int = 11) -> Iterator[bytes]:
         return b"".join(parts)
 
     yield commit([("statuspage.yaml", config), ("README", b"bench\n")], "Site")
-    for path in files:
+    every = round(1 / EDIT_SHARE)
+    for number, path in enumerate(files):
         grown = versions(path.read_text(encoding="utf-8"))
         name = f"incidents/{path.name}"
-        if rng.random() < EDIT_SHARE:
+        if number % every == every // 2:
             typo = grown[0].replace("We are", "We ar", 1).replace("We will", "We wil", 1)
             if typo != grown[0]:
                 yield commit([(name, typo.encode())], f"Publish {path.stem}")

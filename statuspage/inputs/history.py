@@ -336,7 +336,8 @@ class History:
             handle, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=self.folder)
             try:
                 with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                    json.dump({"format": FORMAT, **value}, stream, separators=(",", ":"))
+                    # dumps, not dump: json.dump encodes in Python, piece by piece.
+                    stream.write(json.dumps({"format": FORMAT, **value}, separators=(",", ":")))
                 os.replace(temporary, self.folder / name)
             except BaseException:
                 os.unlink(temporary)
