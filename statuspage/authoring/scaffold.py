@@ -139,6 +139,16 @@ jobs:
         with:
           python-version: "3.12"
       - run: python -m pip install "statuspage-git==$STATUSPAGE_VERSION"
+      - name: Keep the walk of the history between runs
+        # Plain JSON data (edits of published updates, deleted files), written by runs on
+        # main only; a run walks just the commits since. Never the build caches (pickles).
+        uses: actions/cache@v4
+        with:
+          path: |
+            .statuspage/cache/history-state.json
+            .statuspage/cache/history-edits.json
+          key: statuspage-history-${{ github.sha }}
+          restore-keys: statuspage-history-
       - name: Git identity for the commits below
         run: |
           git config user.name "github-actions[bot]"
