@@ -23,6 +23,7 @@ from statuspage.inputs.load import load_site, load_site_or_raise
 from statuspage.inputs.model import Site
 from statuspage.notify.ledger import KEY_ENV
 from statuspage.notify.send import Report, notify
+from statuspage.notify.store import Store
 from statuspage.notify.subscribers import Subscriber, SubscriberStore
 from tests.mailserver import smtp_server
 from tests.notify_sites import NOTIFY_CONFIG, SECRET
@@ -439,3 +440,39 @@ def test_demo_shows_one_edited_update_and_no_stale_notice() -> None:
         assert "About half of our checkout servers are already back" in before
         now_text = result.site.by_id[incident].updates[1].message.get("en")
         assert "About a third of our checkout servers are already back" in now_text
+
+
+def test_correction_with_the_subscription_database(
+    database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(KEY_ENV, SECRET)
+    config = NOTICES + "subscriptions:\n  url: https://status.test.example/subscriptions\n"
+    root = tmp_path / "site"
+    write_site(root, {"checkout": CHECKOUT}, config=config)
+    (root / ".gitignore").write_text("/site/\n/.statuspage/\n")
+    git(root, "init", "-q", "-b", "main")
+    commit_all(root, "Checkout errors", "2026-03-10T09:05:00+01:00")
+    with Store.open(database) as store:
+        early = at("2026-03-01T00:00:00+01:00")
+        store.add_confirmed(
+            [Subscriber(email="all@example.com", added=early)], consent="test", now=early
+        )
+
+    def run(now: str, port: int) -> Report:
+        site = load_site_or_raise(root, now=at(now))
+        return notify(
+            site,
+            smtp_url=f"smtp://127.0.0.1:{port}",
+            clock=lambda: at(now),
+            reconnect_backoff=0,
+            database=database,
+        )
+
+    with smtp_server() as (recorder, port):
+        assert run("2026-03-10T09:10:00+01:00", port).sent == 1
+        edit(root, "Orders were not charged.", "Some orders were charged twice.")
+        commit_all(root, "Correct the first update", "2026-03-10T10:15:00+01:00")
+        assert run("2026-03-10T10:20:00+01:00", port).sent == 1
+        assert run("2026-03-10T10:25:00+01:00", port).sent == 0
+        notices = [notice for notice, _ in recorder.pairs()]
+    assert notices[0] == "checkout/0" and notices[1].startswith("checkout/0/correction/")

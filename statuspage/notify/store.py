@@ -598,14 +598,20 @@ class Store:
                 moment = _utc(at)
                 assert moment is not None
                 state.opened[notice] = moment
-            query = sa.select(deliveries.c.notice, deliveries.c.recipient)
+            query = sa.select(deliveries.c.notice, deliveries.c.recipient, deliveries.c.at)
+            rows: list[Any] = []
             if notices is not None:
                 wanted = list(dict.fromkeys(notices))
                 for start in range(0, len(wanted), 500):
                     chunk = query.where(deliveries.c.notice.in_(wanted[start : start + 500]))
-                    state.sent.update((n, r) for n, r in connection.execute(chunk).all())
+                    rows += connection.execute(chunk).all()
             else:
-                state.sent.update((n, r) for n, r in connection.execute(query).all())
+                rows = list(connection.execute(query).all())
+            for notice, recipient, at in rows:
+                state.sent.add((notice, recipient))
+                moment = _utc(at)
+                if moment is not None:  # corrections go to those who got the original before
+                    state.sent_at[(notice, recipient)] = moment
         return state
 
     def record_start(self, moment: datetime) -> None:

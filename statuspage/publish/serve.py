@@ -80,10 +80,13 @@ def full_builder(root: Path, *, now: datetime | None = None, check_git: bool = T
     from statuspage.builder.pipeline import render
     from statuspage.builder.write import checked_files
     from statuspage.inputs.clock import utc_now
+    from statuspage.inputs.history import History
     from statuspage.inputs.load import load_site
 
+    history = History(root)  # says once, not on every rebuild, when edits cannot be checked
+
     def build(changed: frozenset[Path]) -> Build:
-        result = load_site(root, now=now or utc_now(), check_git=check_git)
+        result = load_site(root, now=now or utc_now(), check_git=check_git, history=history)
         if result.site is None:
             raise InputError(result.errors)
         files = checked_files(render(result.site))  # the writer's checks, without writing
