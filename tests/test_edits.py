@@ -316,7 +316,13 @@ def test_the_walk_goes_on_from_its_cache(tmp_path: Path, monkeypatch: pytest.Mon
     assert second[1] == [("2026-03-10T08:55:00+00:00", "A faulty certificate.", False)]
     assert edits_of(load(root)) == second and len(walked) == 1  # same HEAD: nothing walked
     # A damaged cache is walked again, never trusted.
-    (cache / history.STATE_FILE).write_text('{"format": 1, "head": 3}')
+    damaged = {
+        "format": history.FORMAT,
+        "head": state["head"],
+        "files": {"incidents/checkout.yaml": {"versions": [], "updates": [[["x", 5, False]]]}},
+        "deleted": {},
+    }
+    (cache / history.STATE_FILE).write_text(json.dumps(damaged))
     (cache / history.EDITS_FILE).write_text("not json")
     assert edits_of(load(root)) == second and walked[-1] == ""
     # Rewritten history (the cached HEAD is gone): walked again from the start.
@@ -325,6 +331,25 @@ def test_the_walk_goes_on_from_its_cache(tmp_path: Path, monkeypatch: pytest.Mon
         ("2026-03-10T08:56:00+00:00", "A faulty certificate.", False)
     ]
     assert walked[-1] == ""
+
+
+def test_a_cache_committed_to_the_repository_is_never_trusted(tmp_path: Path) -> None:
+    root = published(tmp_path)
+    parent = git(root, "rev-parse", "HEAD")
+    # A pull request that rewords a published update and commits a cache saying that the
+    # history up to its parent holds nothing: walking on from it would miss the edit.
+    edit(root, "Orders were not charged.", "No order was charged.")
+    forged = root / history.CACHE_DIR / history.STATE_FILE
+    forged.parent.mkdir(parents=True)
+    forged.write_text(
+        json.dumps({"format": history.FORMAT, "head": parent, "files": {}, "deleted": {}})
+    )
+    git(root, "add", "-f", str(forged))
+    commit_all(root, "Reword, with a cache", "2026-03-10T09:45:00+01:00")
+    assert edits_of(load(root)) == [
+        [("2026-03-10T08:45:00+00:00", "Some payments fail. Orders were not charged.", False)]
+    ]
+    assert json.loads(forged.read_text())["files"] == {}  # not written over either
 
 
 def test_incremental_build_follows_a_commit_of_the_same_bytes(tmp_path: Path) -> None:

@@ -178,6 +178,7 @@ class History:
         self.note: str | None = None  # why edits could not be checked, if they could not
         self._noted = False  # the note is logged once per History
         self._known: tuple[str, Found, dict[str, str]] | None = None  # as of one HEAD
+        self._untracked: bool | None = None  # whether git tracks nothing in the cache folder
 
     # ------------------------------------------------------------------ the public part
 
@@ -269,9 +270,15 @@ class History:
             was_shallow != key.partition(" ")[2] or not _is_ancestor(self.root, since, head)
         ):
             state, since = _State(), ""  # history rewritten or fetched: walk it all again
-        _walk(self.root, state, since, head)
+        try:
+            _walk(self.root, state, since, head)
+            found = _edits(self.root, state)
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+            log.debug("history cache unusable (%s); walking the history again", exc)
+            state = _State()
+            _walk(self.root, state, "", head)
+            found = _edits(self.root, state)
         state.head = key
-        found = _edits(self.root, state)
         self._write(STATE_FILE, state.to_json())
         edits = _found_to_json(found)
         self._write(EDITS_FILE, {"head": key, "edits": edits, "deleted": state.deleted})
@@ -317,7 +324,7 @@ class History:
     # ------------------------------------------------------------------ the cache files
 
     def _read(self, name: str) -> dict[str, Any] | None:
-        if self.folder is None:
+        if self.folder is None or not self._trusted():
             return None
         try:
             with open(self.folder / name, encoding="utf-8") as stream:
@@ -329,7 +336,7 @@ class History:
         return value
 
     def _write(self, name: str, value: dict[str, Any]) -> None:
-        if self.folder is None:
+        if self.folder is None or not self._trusted():
             return
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -344,6 +351,14 @@ class History:
                 raise
         except OSError as exc:  # a read-only checkout: the next build walks again
             log.debug("cannot write the history cache %s: %s", name, exc)
+
+    def _trusted(self) -> bool:
+        """The cache folder is ours only if git tracks nothing in it: a cache committed in
+        a pull request could claim that nothing was edited (design §9)."""
+        if self._untracked is None:
+            tracked = _git(self.root, "ls-files", "--", CACHE_DIR)
+            self._untracked = tracked is not None and not tracked.strip()
+        return self._untracked
 
     def _say(self, note: str) -> None:
         self.note = note
