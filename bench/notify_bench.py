@@ -1,12 +1,20 @@
-"""Benchmark: one update mailed to 10,000 subscribers through a local SMTP server.
+"""Benchmark: one update sent to 10,000 subscribers through a local SMTP server.
 
-    python bench/notify_bench.py [--subscribers 10000] [--runs 3]
+    python bench/notify_bench.py [--subscribers 10000] [--runs 3] [--delay 0.05]
+                                 [--connections 10]
+    python bench/notify_bench.py --webhooks 1000
+    python bench/notify_bench.py --database 100000
 
-Starts aiosmtpd (its Sink handler, which accepts and discards) in its own process on
-127.0.0.1, then times `statuspage notify` as a user runs it, from process start to exit:
-loading the site, rendering one personalised message per subscriber, one SMTP transaction
-each over one connection, and an fsynced ledger line after each. Each run starts from a
-fresh ledger. Prints every run and the median. The target is 60 s for 10,000.
+Starts a sink in its own process on 127.0.0.1 (aiosmtpd accepting and discarding, after
+`--delay` seconds per message, as a real relay takes), then times `statuspage notify` as a
+user runs it, from process start to exit: loading the site, rendering one personalised
+message per subscriber, one SMTP transaction each over `--connections` connections, and
+fsynced ledger lines. Each run starts from a fresh ledger. Prints every run and the median.
+Targets: 10,000 in 60 s with a 50 ms sink, in 3 minutes with a 200 ms sink.
+
+`--webhooks N` times N webhook subscribers against a local HTTP receiver (target 30 s for
+1,000). `--database N` times the preparation (who gets what) for N subscribers in a SQLite
+subscription database, and its peak memory (targets 10 s and 300 MB for 100,000).
 """
 
 from __future__ import annotations
@@ -78,9 +86,10 @@ def wait_for(port: int, timeout: float = 10.0) -> None:
     raise RuntimeError("the SMTP server did not start")
 
 
-def make_site(root: Path, subscribers: int) -> None:
+def make_site(root: Path, subscribers: int, config: str = CONFIG, webhooks: int = 0) -> None:
+    """`webhooks`: the receiver's port; every subscriber is then a webhook."""
     (root / "incidents").mkdir(parents=True)
-    (root / "statuspage.yaml").write_text(CONFIG)
+    (root / "statuspage.yaml").write_text(config)
     (root / "incidents" / "2026-11-20-checkout-errors.yaml").write_text(INCIDENT)
     languages = ("en", "fr", "ru", "zh")
     SubscriberStore(root / ".statuspage" / "subscribers.json").save(
@@ -88,27 +97,124 @@ def make_site(root: Path, subscribers: int) -> None:
             email=f"customer{i:05d}@example.com",
             components=("checkout",) if i % 3 == 0 else (),
             language=languages[i % 4],
+            webhook=f"http://127.0.0.1:{webhooks}/hooks/{i}" if webhooks else None,
         )
         for i in range(subscribers)
     )
+
+
+def database_bench(count: int) -> None:
+    """Preparation with N subscribers in SQLite: load them and plan who gets what."""
+    import resource
+
+    from statuspage.inputs.clock import parse_now
+    from statuspage.inputs.load import load_site_or_raise
+    from statuspage.notify.ledger import Keys
+    from statuspage.notify.notices import site_notices
+    from statuspage.notify.send import plan
+    from statuspage.notify.store import Store
+
+    work = Path(tempfile.mkdtemp(prefix="notify-bench-db-"))
+    try:
+        root = work / "site-src"
+        make_site(root, 0)
+        url = f"sqlite:///{work / 'subscriptions.db'}"
+        people = [
+            Subscriber(
+                email=f"customer{i:06d}@example.com",
+                components=("checkout",) if i % 3 == 0 else (),
+                language=("en", "fr", "ru", "zh")[i % 4],
+            )
+            for i in range(count)
+        ]
+        from statuspage.inputs.clock import utc_now
+
+        with Store.open(url) as db:
+            db.add_confirmed(people, consent="bench", now=utc_now())
+        del people
+        keys = Keys.from_secret(b"bench-secret-0123456789abcdef")
+        start = time.perf_counter()
+        site = load_site_or_raise(root, now=parse_now(NOW), check_git=False)
+        notices = site_notices(site)
+        with Store.open(url) as db:
+            db.check_key(keys)
+            suppressed = db.suppressed()
+            subscribers = [
+                s.subscriber for s in db.confirmed("email")
+                if keys.recipient(s.email) not in suppressed
+            ]  # fmt: skip
+            state = db.state(n.key for n in notices)
+        work_plan = plan(notices, subscribers, state, keys, since=None, now=utc_now())
+        elapsed = time.perf_counter() - start
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(
+            f"database preparation: {len(subscribers)} subscribers, {len(work_plan.owed)} "
+            f"messages owed, in {elapsed:.1f} s; peak memory {peak:.0f} MB"
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+SINK = """
+import asyncio, sys, time
+from aiosmtpd.controller import Controller
+
+class Slow:
+    async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(float(sys.argv[2]))
+        return "250 2.0.0 OK: queued"
+
+controller = Controller(Slow(), hostname="127.0.0.1", port=int(sys.argv[1]))
+controller.start()
+while True:
+    time.sleep(3600)
+"""
+
+RECEIVER = """
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+class Receiver(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+
+ThreadingHTTPServer.daemon_threads = True
+ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Receiver).serve_forever()
+"""
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscribers", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds per message")
+    parser.add_argument("--connections", type=int, default=None)
+    parser.add_argument("--webhooks", type=int, default=0)
+    parser.add_argument("--database", type=int, default=0)
     args = parser.parse_args()
+    if args.database:
+        database_bench(args.database)
+        return
 
     work = Path(tempfile.mkdtemp(prefix="notify-bench-"))
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
-         "-c", "aiosmtpd.handlers.Sink"],
-    )  # fmt: skip
+    if args.webhooks:
+        server = subprocess.Popen([sys.executable, "-c", RECEIVER, str(port)])
+    else:
+        server = subprocess.Popen([sys.executable, "-c", SINK, str(port), str(args.delay)])
     try:
         wait_for(port)
         root = work / "site-src"
-        make_site(root, args.subscribers)
+        config = CONFIG
+        if args.connections:
+            config += f"  connections: {args.connections}\n"
+        make_site(root, args.webhooks or args.subscribers, config, port if args.webhooks else 0)
         env = {
             **os.environ,
             "PYTHONPATH": str(REPO_ROOT),
@@ -123,24 +229,27 @@ def main() -> None:
         times = []
         for run in range(1, args.runs + 1):
             (root / "notices.ledger").unlink(missing_ok=True)
+            shutil.rmtree(root / "notices.ledger.d", ignore_errors=True)
             start = time.perf_counter()
             result = subprocess.run(command, env=env, capture_output=True, text=True)
             elapsed = time.perf_counter() - start
             if result.returncode != 0:
                 raise SystemExit(f"notify failed:\n{result.stderr}")
             sent = sum(
-                1 for line in (root / "notices.ledger").read_text().splitlines()
-                if line.startswith("sent\t")
+                1 for path in (root / "notices.ledger.d").iterdir()
+                for line in path.read_text().splitlines() if line.startswith("sent\t")
             )  # fmt: skip
-            if sent != args.subscribers:
-                raise SystemExit(f"expected {args.subscribers} messages, the ledger has {sent}")
+            expected = args.webhooks * 2 if args.webhooks else args.subscribers
+            if sent != expected:
+                raise SystemExit(f"expected {expected} messages, the ledger has {sent}")
             times.append(elapsed)
             print(
                 f"run {run}: {sent} messages in {elapsed:.1f} s "
                 f"({sent / elapsed:.0f} messages/s)  [{result.stderr.strip()}]"
             )
         median = statistics.median(times)
-        print(f"median of {len(times)}: {median:.1f} s for {args.subscribers} subscribers")
+        who = f"{args.webhooks} webhooks" if args.webhooks else f"{args.subscribers} subscribers"
+        print(f"median of {len(times)}: {median:.1f} s for {who}")
     finally:
         server.terminate()
         server.wait()

@@ -606,3 +606,50 @@ def test_slack_body(tmp_path: Path, receiver: tuple[type[Receiver], str]) -> Non
     )
     assert "&lt;@U123&gt;" in section["text"]["text"]
     assert body["blocks"][1]["elements"][0]["text"].startswith("Public API: ")
+
+
+# -- long incidents ------------------------------------------------------------------------
+
+
+def long_incident(count: int) -> str:
+    start = datetime(2026, 11, 1, 8, 0)
+    lines = [
+        "title: A very long incident",
+        "impact: minor",
+        "components: {api: degraded_performance}",
+        "updates:",
+    ]
+    for index in range(count):
+        at = (start + timedelta(minutes=5 * index)).strftime("%Y-%m-%dT%H:%M:00+01:00")
+        status = "investigating" if index == 0 else "identified"
+        lines += [
+            f"  - at: {at}",
+            f"    status: {status}",
+            f"    message: Update number {index} with some words in it. " + "More. " * 20,
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_long_incident_sends_small_notices_and_validate_says_so(tmp_path: Path) -> None:
+    root = notify_site(tmp_path, **{"2026-11-01-long": long_incident(400)})
+    subscribe(root, Subscriber(email="reader@example.com", components=("api",)))
+    with smtp_server() as (server, port):
+        run(root, port)
+    messages = [r for r in server.received if r.notice.startswith("2026-11-01-long/")]
+    assert len(messages) == 400
+    biggest = max(len(r.data) for r in messages)
+    assert biggest < 40_000, biggest  # every earlier update would make the last ~1 MB
+    last = next(r for r in messages if r.notice == "2026-11-01-long/399").message
+    text = last.get_body(("plain",)).get_content()
+    shown = [n for n in range(400) if f"Update number {n} with" in text]
+    assert shown == [394, 395, 396, 397, 398, 399]  # the update and the five before it
+    assert "https://status.test.example/incidents/2026-11-01-long/" in text
+    result = CliRunner().invoke(
+        cli, ["validate", "--root", str(root), "--now", NOW_TEXT, "--no-git"]
+    )
+    line = 4 + 3 * 100 + 1
+    assert (
+        f"incidents/2026-11-01-long.yaml:{line}:5: warning: updates: 400 updates in one "
+        "incident; notices show only the latest 5 earlier ones and link to the rest. Resolve "
+        "it and open a new incident for what is still going on"
+    ) in result.stdout

@@ -570,8 +570,22 @@ class _IncidentReader:
 # -- checks across files and against the clock --------------------------------------------
 
 
+LONG_INCIDENT = 100  # updates; a notice carries only the latest few earlier ones
+
+
 def check_clock(incident: Incident, config: Config, now: datetime, problems: Problems) -> None:
-    """Errors for updates from the future; warnings for promises and postmortems overdue."""
+    """Errors for updates from the future; warnings for promises and postmortems overdue,
+    and for an incident unusually long."""
+    if len(incident.updates) > LONG_INCIDENT:
+        first = incident.updates[LONG_INCIDENT]
+        problems.warning(
+            incident.path,
+            first.line,
+            first.column,
+            f"updates: {len(incident.updates):,} updates in one incident; notices show only "
+            "the latest 5 earlier ones and link to the rest. Resolve it and open a new "
+            "incident for what is still going on",
+        )
     for update in incident.updates:
         if update.at > now + FUTURE_TOLERANCE:
             problems.error(

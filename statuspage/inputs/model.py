@@ -593,7 +593,7 @@ class NotifyConfig:
     unsubscribe_url: str | None = None  # https one-click endpoint (RFC 8058)
     reminder_minutes: int | None = None  # remind this long before a maintenance starts
     rate_limit: float | None = None  # messages per second
-    connections: int = 8  # SMTP connections at once
+    connections: int = 10  # SMTP connections at once
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -62,6 +62,9 @@ EMAIL_FOLDER = "email"
 TEMPLATES = ("notice.txt", "notice.html")
 
 
+EARLIER_LIMIT = 5  # earlier updates shown in a notice, newest first
+
+
 class NoticeKind(StrEnum):
     UPDATE = "update"
     POSTMORTEM = "postmortem"
@@ -704,7 +707,8 @@ class _NoticeContext:
                     **self._moment(u.at),
                     **self._text(u.message),
                 }
-                for u in reversed(earlier_updates)
+                # The latest few: a long incident's notices stay small; the link has the rest.
+                for u in reversed(earlier_updates[-EARLIER_LIMIT:])
             ],
             "contact": {
                 "email": config.contact.email,

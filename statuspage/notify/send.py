@@ -72,7 +72,7 @@ TIMEOUT = 60.0  # for a command's reply
 DATA_TIMEOUT = 600.0  # for the reply to the end of a message: RFC 5321 4.5.3.2.6
 WEBHOOK_TIMEOUT = 10.0
 RECONNECTS = 3
-CONNECTIONS = 8
+CONNECTIONS = 10
 MAX_FAILURES = 5  # temporary failures in a row before a recipient is suppressed
 RETRY_FIRST = timedelta(minutes=5)
 RETRY_MOST = timedelta(hours=6)
