@@ -287,8 +287,8 @@ def test_notify_config_errors() -> None:
         "site/, which is published",
         "statuspage.yaml:25:20: error: notify.unsubscribe_url: 'http://test.example/u' is not "
         "an absolute https:// URL",
-        "statuspage.yaml:26:21: error: notify.reminder_minutes: expected a whole number of at "
-        "least 1, got '0'",
+        "statuspage.yaml:26:21: error: notify.reminder_minutes: expected a whole number from 1 "
+        "to 10,080, got '0'",
         "statuspage.yaml:27:13: error: notify.reply_to: 'nobody' is not one e-mail address like "
         "status@example.com or Example Status <status@example.com>",
     ]
