@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -73,6 +74,8 @@ def test_the_wheel_ships_the_compiled_catalogs(wheel: Path) -> None:
 def test_an_installed_wheel_builds_the_demo(wheel: Path, tmp_path: Path) -> None:
     """Installed in a fresh environment (dependencies from this one), run outside the
     repository: the pages come from the packaged theme."""
+    # Nothing may lead the installed copy back to this checkout.
+    outside = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
     env = tmp_path / "venv"
     venv.create(env, with_pip=True)
     python = env / "bin" / "python"
@@ -104,6 +107,7 @@ def test_an_installed_wheel_builds_the_demo(wheel: Path, tmp_path: Path) -> None
         capture_output=True,
         text=True,
         cwd=tmp_path,
+        env=outside,
     ).stdout.strip()
     assert where.startswith(str(env)), where
     subprocess.run(
@@ -117,6 +121,7 @@ def test_an_installed_wheel_builds_the_demo(wheel: Path, tmp_path: Path) -> None
         check=True,
         capture_output=True,
         cwd=site,
+        env=outside,
         timeout=600,
     )
     index = (site / "site" / "index.html").read_text(encoding="utf-8")

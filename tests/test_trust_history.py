@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from statuspage.cli import cli
 from tests.sites import write_site
 
-NOW = "2026-11-23T10:00:00+01:00"
+NOW = "2026-11-20T15:00:00+01:00"  # within stale_after of the open incident's update
 INCIDENT = (
     "title: Published\nimpact: minor\nupdates:\n  - at: 2026-11-20T14:02:00+01:00\n"
     "    status: investigating\n    message: Looking.\n"
