@@ -3,6 +3,9 @@ real PostgreSQL server (tests/databases.py)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,6 +25,7 @@ from statuspage.notify.store import (
 )
 from statuspage.notify.subscribers import Subscriber
 from tests.mailserver import free_port
+from tests.sites import REPO_ROOT
 
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 KEYS = Keys.from_secret(b"0123456789abcdef0123456789abcdef")
@@ -225,3 +229,17 @@ def test_sqlite_paths_are_relative_to_the_site(
     )
     monkeypatch.setenv(DATABASE_ENV, "postgresql://db/x")
     assert database_url("sqlite:///s.db", tmp_path) == "postgresql://db/x"
+
+
+def test_instances_starting_together_on_an_empty_database(database: str) -> None:
+    """Several service workers open a new database at once: one creates the schema."""
+    code = "import sys; from statuspage.notify.store import Store; Store.open(sys.argv[1]).close()"
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    runs = [
+        subprocess.Popen([sys.executable, "-c", code, database], env=env, stderr=subprocess.PIPE)
+        for _ in range(4)
+    ]
+    errors = [run.communicate(timeout=120)[1] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0, 0], errors
+    with Store.open(database) as store, store.engine.connect() as connection:
+        assert current_revision(connection) == head_revision()

@@ -51,9 +51,11 @@ New schema revisions go in `migrations/versions/` with `down_revision` set to th
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
 import os
 import secrets
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -324,20 +326,21 @@ class Store:
         engine = _engine(url)
         store = cls(engine, url)
         head = head_revision()
-        try:
-            with engine.begin() as connection:
-                current = current_revision(connection)
-                empty = current is None and not sa.inspect(connection).get_table_names()
-                if current != head and (migrate or empty):
-                    command.upgrade(_alembic_config(connection), "head")
-                    log.info("database %s: schema %s -> %s", store.shown, current, head)
-                    current = head
-        except OperationalError as exc:
-            engine.dispose()
-            raise _down(url, exc) from None
-        except SQLAlchemyError as exc:
-            engine.dispose()
-            raise StoreError(f"the database {store.shown} failed: {exc}") from None
+        for attempt in range(10):
+            try:
+                current = store._prepare(head, migrate=migrate)
+                break
+            except SQLAlchemyError as exc:
+                # Several workers starting on an empty database race to create the schema:
+                # the losers find it made and look again.
+                text = str(getattr(exc, "orig", None) or exc).lower()
+                if attempt < 9 and ("already exists" in text or "duplicate" in text):
+                    time.sleep(0.1 * (attempt + 1))
+                    continue
+                engine.dispose()
+                if isinstance(exc, OperationalError):
+                    raise _down(url, exc) from None
+                raise StoreError(f"the database {store.shown} failed: {exc}") from None
         if current != head:
             engine.dispose()
             known = {rev.revision for rev in ScriptDirectory(str(MIGRATIONS)).walk_revisions()}
@@ -352,6 +355,35 @@ class Store:
                 f"knows ({head}); upgrade statuspage"
             )
         return store
+
+    @contextlib.contextmanager
+    def _schema_lock(self) -> Iterator[None]:
+        """SQLite runs DDL outside transactions: a lock file beside the database keeps two
+        processes from creating its schema at once (PostgreSQL takes an advisory lock)."""
+        database = self.engine.url.database if self.engine.dialect.name == "sqlite" else None
+        if not database or database == ":memory:":
+            yield
+            return
+        fd = os.open(f"{database}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+    def _prepare(self, head: str, *, migrate: bool) -> str | None:
+        """The schema's revision, after creating it in an empty database (or migrating)."""
+        with self._schema_lock(), self.engine.begin() as connection:
+            if self.engine.dialect.name == "postgresql":
+                # One instance at a time creates or migrates the schema.
+                connection.execute(sa.text("SELECT pg_advisory_xact_lock(7355608)"))
+            current = current_revision(connection)
+            empty = current is None and not sa.inspect(connection).get_table_names()
+            if current != head and (migrate or empty):
+                command.upgrade(_alembic_config(connection), "head")
+                log.info("database %s: schema %s -> %s", self.shown, current, head)
+                current = head
+        return current
 
     def close(self) -> None:
         self.engine.dispose()
@@ -717,10 +749,11 @@ def migrate(url: str) -> tuple[str | None, str]:
     """Bring the schema up to date; (revision before, revision now)."""
     engine = _engine(url)
     try:
-        with engine.begin() as connection:
+        with engine.connect() as connection:
             before = current_revision(connection)
-            command.upgrade(_alembic_config(connection), "head")
-            return before, head_revision()
+        after = Store(engine, url)._prepare(head_revision(), migrate=True)
+        assert after is not None
+        return before, after
     except OperationalError as exc:
         raise _down(url, exc) from None
     finally:

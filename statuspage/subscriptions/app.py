@@ -33,7 +33,7 @@ import jinja2
 from flask import Flask, Response, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from statuspage.authoring.edit import read_config
@@ -99,11 +99,16 @@ class Service:
         self.smtp_url = smtp_url
         self.clock = clock
         folders = _theme_folders(root, config.theme)
-        self.stylesheet = b""
-        for folder in folders:
-            if (folder / "static" / "style.css").is_file():
-                self.stylesheet = theme_file(folder / "static" / "style.css")
-                break
+        self.stylesheets = {
+            name: next(
+                (theme_file(folder / where) for folder in folders if (folder / where).is_file()),
+                b"",
+            )
+            for name, where in (
+                ("style.css", "static/style.css"),
+                ("service.css", "service/service.css"),
+            )
+        }
         self.env = jinja2.Environment(
             loader=ThemeLoader(folders),
             autoescape=jinja2.select_autoescape(["html"]),
@@ -254,7 +259,7 @@ def create_app(
 
     @app.after_request
     def headers(response: Response) -> Response:
-        response.headers["Cache-Control"] = "no-store"
+        response.headers.setdefault("Cache-Control", "no-store")
         response.headers["Referrer-Policy"] = "no-referrer"  # links carry tokens
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Content-Security-Policy"] = (
@@ -283,9 +288,12 @@ def create_app(
             answer = Answer(code, "message.html", {"kind": "bad-request"})
         return service.render(answer, page_language())
 
-    @app.get("/static/style.css")
-    def stylesheet() -> Response:
-        response = Response(service.stylesheet, mimetype="text/css")
+    @app.get("/static/<name>")
+    def stylesheet(name: str) -> Response:
+        if name not in service.stylesheets:
+            raise NotFound()
+        response = Response(service.stylesheets[name], mimetype="text/css")
+        response.headers["Cache-Control"] = "public, max-age=3600"
         return response
 
     @app.get("/")
