@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import fcntl
 import os
+import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +22,7 @@ from statuspage.publish.deploy import (
     deploy_directory,
     versions_dir,
 )
+from tests.sites import REPO_ROOT
 
 IDENTITY = {
     "GIT_AUTHOR_NAME": "Test Operator",
@@ -218,3 +222,42 @@ def test_one_run_at_a_time(tmp_path: Path) -> None:
     assert (target.path / "index.html").read_text() == "v1"
     deploy_directory(site, target)
     assert (target.path / "index.html").read_text() == "v2"
+
+
+def test_a_deploy_killed_while_copying_is_cleaned_up_by_the_next(tmp_path: Path) -> None:
+    """A real `statuspage deploy` process, killed (SIGKILL) while it copies the site; the
+    next deploy has nothing new to ship, and still removes the half copy."""
+    site = tmp_path / "site"
+    for number in range(3000):
+        page = site / "incidents" / f"i{number}" / "index.html"
+        page.parent.mkdir(parents=True)
+        page.write_text(f"<p>{number}</p>" * 50)
+    (site / "index.html").write_text("v1")
+    target = DirectoryTarget(tmp_path / "www" / "status")
+    target.path.parent.mkdir()
+    deploy_directory(site, target)
+    versions = versions_dir(target)
+
+    (site / "index.html").write_text("v2")
+    command = [sys.executable, "-m", "statuspage", "deploy", f"dir:{target.path}"]
+    command += ["--site", str(site)]
+    environment = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    process = subprocess.Popen(command, env=environment, cwd=tmp_path)
+    try:
+        for _ in range(3000):  # until its copy shows up (or it is done)
+            if any(p.name.startswith(".incoming-") for p in versions.iterdir()):
+                break
+            if process.poll() is not None:
+                break
+            time.sleep(0.005)
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.wait(30)
+    if not any(p.name.startswith(".incoming-") for p in versions.iterdir()):
+        pytest.skip("the deploy finished before it could be killed")
+    assert (target.path / "index.html").read_text() == "v1"  # killed before switching
+
+    (site / "index.html").write_text("v1")
+    result = deploy_directory(site, target)
+    assert result.detail == f"dir:{target.path} is up to date"
+    assert [p.name for p in versions.iterdir() if p.name.startswith(".")] == []
