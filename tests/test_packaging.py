@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import email.parser
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import tomllib
 import venv
 import zipfile
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 from tests.sites import REPO_ROOT
 
@@ -29,24 +35,68 @@ def test_every_subpackage_is_listed_in_pyproject() -> None:
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A wheel built by pip from a clean copy of the sources."""
-    source = tmp_path_factory.mktemp("source")
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for name in ("pyproject.toml", "README.md", "LICENSE"):
-        if (REPO_ROOT / name).is_file():
-            shutil.copy(REPO_ROOT / name, source)
-    for name in ("statuspage", "themes"):
-        shutil.copytree(REPO_ROOT / name, source / name, ignore=ignore)
-    dist = tmp_path_factory.mktemp("dist")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sdist and, built from it, the wheel: `python -m build` as a release would."""
+    out = tmp_path_factory.mktemp("dist")
+    done = subprocess.run(
+        [sys.executable, "-m", "build", "--outdir", str(out), str(REPO_ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    # Data folders unlisted in [tool.setuptools] packages make setuptools warn (and one day fail).
+    assert "absent from the `packages` configuration" not in done.stdout + done.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def wheel(dist: Path) -> Path:
+    (built,) = dist.glob("*.whl")
+    return built
+
+
+@pytest.fixture(scope="module")
+def sdist(dist: Path) -> Path:
+    (built,) = dist.glob("*.tar.gz")
+    return built
+
+
+@pytest.fixture(scope="module")
+def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh virtual environment outside the repository holding the wheel alone; its
+    dependencies come from the environment running the tests. Returns its bin folder."""
+    env = tmp_path_factory.mktemp("venv")
+    venv.create(env, with_pip=True)
+    python = env / "bin" / "python"
+    # The dependencies come from the environment running the tests, which may itself be a
+    # virtual environment (system_site_packages would reach past it to the base Python).
+    # Plain path lines: the .pth files there (such as this checkout's editable install) are
+    # not processed, so statuspage can only come from the wheel.
+    inner = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    outer = [path for path in sys.path if path.endswith(("site-packages", "dist-packages"))]
+    Path(inner, "_test_dependencies.pth").write_text("\n".join(outer) + "\n", encoding="utf-8")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(source)],
+        [str(python), "-m", "pip", "install", "-q", "--no-deps", str(wheel)],
         check=True,
         capture_output=True,
         timeout=600,
+        env=outside(env / "bin"),  # with PYTHONPATH, pip could take a checkout for the wheel
     )
-    (built,) = dist.glob("*.whl")
-    return built
+    return env / "bin"
+
+
+def outside(bin_dir: Path) -> dict[str, str]:
+    """The environment of a command run as a user would: no PYTHONPATH to this checkout."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    return env
 
 
 def test_the_wheel_ships_the_builtin_themes(wheel: Path) -> None:
@@ -71,59 +121,142 @@ def test_the_wheel_ships_the_compiled_catalogs(wheel: Path) -> None:
         assert f"statuspage/locale/{language}/LC_MESSAGES/statuspage.mo" in names
 
 
-def test_an_installed_wheel_builds_the_demo(wheel: Path, tmp_path: Path) -> None:
-    """Installed in a fresh environment (dependencies from this one), run outside the
-    repository: the pages come from the packaged theme."""
-    # Nothing may lead the installed copy back to this checkout.
-    outside = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
-    env = tmp_path / "venv"
-    venv.create(env, with_pip=True)
-    python = env / "bin" / "python"
-    # The dependencies come from the environment running the tests, which may itself be a
-    # virtual environment (system_site_packages would reach past it to the base Python).
-    # Plain path lines: the .pth files there (such as this checkout's editable install) are
-    # not processed, so statuspage can only come from the wheel.
-    inner = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    outer = [path for path in sys.path if path.endswith(("site-packages", "dist-packages"))]
-    Path(inner, "_test_dependencies.pth").write_text("\n".join(outer) + "\n", encoding="utf-8")
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", "--no-deps", str(wheel)],
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
+def test_an_installed_wheel_builds_the_demo(installed: Path, tmp_path: Path) -> None:
+    """Installed in a fresh environment, run outside the repository: the pages come from the
+    packaged theme."""
     site = tmp_path / "demo"
     site.mkdir()
     shutil.copy(REPO_ROOT / "statuspage.yaml", site)
     shutil.copytree(REPO_ROOT / "incidents", site / "incidents")
     where = subprocess.run(
-        [str(python), "-c", "import statuspage.outputs.pages as p; print(p.builtin_themes())"],
+        [
+            str(installed / "python"),
+            "-c",
+            "import statuspage.outputs.pages as p; print(p.builtin_themes())",
+        ],
         check=True,
         capture_output=True,
         text=True,
         cwd=tmp_path,
-        env=outside,
+        env=outside(installed),
     ).stdout.strip()
-    assert where.startswith(str(env)), where
+    assert where.startswith(str(installed.parent)), where
     subprocess.run(
-        [
-            str(env / "bin" / "statuspage"),
-            "build",
-            "--now",
-            "2026-11-23T09:00:00+01:00",
-            "--no-git",
-        ],
+        ["statuspage", "build", "--now", "2026-11-23T09:00:00+01:00", "--no-git"],
         check=True,
         capture_output=True,
         cwd=site,
-        env=outside,
         timeout=600,
+        env=outside(installed),
     )
     index = (site / "site" / "index.html").read_text(encoding="utf-8")
     assert "All systems operational" in index
     assert list((site / "site" / "assets").glob("style.*.css"))
+
+
+def test_an_installed_wheel_inits_validates_and_builds(installed: Path, tmp_path: Path) -> None:
+    """What a new user types first, with the `statuspage` command of the wheel."""
+    env = outside(installed)
+
+    def run(*args: str, cwd: Path = tmp_path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["statuspage", *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=600
+        )
+
+    bare = run()
+    assert bare.returncode == 2, bare  # a usage error, as for any unknown command
+    assert "Usage: statuspage" in bare.stderr
+    made = run("init", "status", "--timezone", "Europe/Paris")
+    assert made.returncode == 0, made.stderr
+    site = tmp_path / "status"
+    for args in (["validate"], ["build"], ["new", "incident", "Checkout errors", "-m", "Oops"]):
+        done = run(*args, cwd=site)
+        assert done.returncode == 0, f"statuspage {' '.join(args)}: {done.stderr}"
+    assert (site / "site" / "index.html").is_file()
+
+
+def test_the_sdist_holds_the_tests_and_what_they_read(sdist: Path) -> None:
+    """Every file git tracks under tests/ (conftest and corpus included), the demo site, the
+    docs and the licence; nothing of a local build."""
+    with tarfile.open(sdist) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    for name in ("LICENSE", "README.md", "pyproject.toml", "statuspage.yaml", "MANIFEST.in"):
+        assert name in names
+    assert "tests/conftest.py" in names and "docs/commands.md" in names
+    assert not [name for name in names if "__pycache__" in name or name.startswith("site/")]
+    if (REPO_ROOT / ".git").exists() and shutil.which("git"):
+        tracked = subprocess.run(
+            ["git", "ls-files", "-z", "tests", "incidents", "docs", "schemas"],
+            cwd=REPO_ROOT, capture_output=True, text=True, check=True,
+        ).stdout.split("\0")  # fmt: skip
+        assert sorted(set(tracked) - names - {""}) == []
+
+
+def test_tests_run_from_the_unpacked_sdist(sdist: Path, installed: Path, tmp_path: Path) -> None:
+    """A distributor's check: unpack the sdist and run (part of) its tests against the
+    installed wheel."""
+    with tarfile.open(sdist) as archive:
+        archive.extractall(tmp_path, filter="data")
+    (root,) = tmp_path.iterdir()
+    tests = ["tests/test_corpus.py", "tests/test_docs.py", "tests/test_layout.py"]
+    done = subprocess.run(
+        [str(installed / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=outside(installed) | {"STATUSPAGE_REQUIRE_TOOLS": ""},
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert " passed" in done.stdout and " failed" not in done.stdout
+
+
+def test_metadata(wheel: Path) -> None:
+    """Licence, URLs, classifiers and the Python versions, as a package index shows them."""
+    with zipfile.ZipFile(wheel) as archive:
+        (meta,) = [name for name in archive.namelist() if name.endswith(".dist-info/METADATA")]
+        metadata = email.parser.Parser().parsestr(archive.read(meta).decode("utf-8"))
+        licences = [name for name in archive.namelist() if "/licenses/" in name]
+    assert metadata["License-Expression"] == "Apache-2.0"
+    assert [name.rsplit("/", 1)[1] for name in licences] == ["LICENSE"]
+    urls = dict(value.split(", ", 1) for value in metadata.get_all("Project-URL") or [])
+    assert {"Homepage", "Documentation", "Changelog", "Issues", "Source"} <= urls.keys()
+    classifiers = metadata.get_all("Classifier") or []
+    assert "Operating System :: POSIX" in classifiers  # fcntl (ledger) and fork (workers)
+    python = {c.rsplit(" ", 1)[1] for c in classifiers if re.fullmatch(r".*:: 3\.\d+", c)}
+    assert python == {"3.11", "3.12", "3.13"}
+    assert metadata["Requires-Python"] == ">=3.11"
+
+
+def test_readme_links_work_on_a_package_index() -> None:
+    """The README is the package's page on the index, where relative links lead nowhere."""
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(([^)\s]+)\)", readme)
+    assert targets
+    assert [t for t in targets if not t.startswith(("https://", "#"))] == []
+
+
+def test_constraints_pin_every_dependency() -> None:
+    """.ci/constraints.txt (what CI installs) has a pin satisfying every requirement of
+    pyproject.toml, extras included: after changing a dependency, run `bash .ci/lock`."""
+    config = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    project = config["project"]
+    wanted = [
+        *project["dependencies"],
+        *(spec for extra in project["optional-dependencies"].values() for spec in extra),
+        *(
+            line.strip()
+            for line in (REPO_ROOT / ".ci" / "requirements-ci.in").read_text().splitlines()
+            if line.strip() and not line.startswith("#")
+        ),
+    ]
+    pins = {}
+    for line in (REPO_ROOT / ".ci" / "constraints.txt").read_text(encoding="utf-8").splitlines():
+        if match := re.match(r"([A-Za-z0-9._-]+)==(\S+)", line):
+            pins[canonicalize_name(match.group(1))] = Version(match.group(2))
+    problems = []
+    for spec in map(Requirement, wanted):
+        pin = pins.get(canonicalize_name(spec.name))
+        if pin is None or not spec.specifier.contains(pin, prereleases=True):
+            problems.append(f"{spec}: pinned {pin}")
+    assert problems == [], "run `bash .ci/lock`: " + "; ".join(problems)
