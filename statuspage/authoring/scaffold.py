@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from statuspage import __version__
+from statuspage.authoring.source import WHEELS_DIR, InstallSource, detect
 from statuspage.inputs.clock import isoformat_local
 from statuspage.inputs.config import CONFIG_NAME
 from statuspage.inputs.diagnostics import StatuspageError
@@ -76,73 +78,117 @@ notices.ledger.d/* merge=union
 """
 
 WORKFLOW_PATH = ".github/workflows/statuspage.yml"
+DEPENDABOT_PATH = ".github/dependabot.yml"
+REQUIREMENTS_PATH = "requirements.txt"
+DEFAULT_SCHEDULE = "*/15 * * * *"
+DEPLOYS = ("branch", "pages")
 
-# The GitHub Actions loop (docs/workflow.md). `{version}` is this statuspage's version, so CI
-# runs what the operator tried locally; the rest is literal (GitHub's own ${{ }} syntax).
+# The actions the workflow uses, pinned by commit (a tag can be moved; a commit cannot), with
+# the release each commit is. All run on Node 24. Dependabot (DEPENDABOT_PATH) proposes updates.
+ACTIONS = {
+    "checkout": ("actions/checkout", "3d3c42e5aac5ba805825da76410c181273ba90b1", "v7.0.1"),
+    "setup-python": ("actions/setup-python", "5fda3b95a4ea91299a34e894583c3862153e4b97", "v7.0.0"),
+    "cache": ("actions/cache", "27d5ce7f107fe9357f9df03efb73ab90386fccae", "v5.0.5"),
+    "upload-artifact": (
+        "actions/upload-artifact",
+        "bbbca2ddaa5d8feaa63e36b76fdaad77386f024f",
+        "v7.0.0",
+    ),
+    "upload-pages-artifact": (
+        "actions/upload-pages-artifact",
+        "fc324d3547104276b827a68afc52ff2a11cc49c9",
+        "v5.0.0",
+    ),
+    "deploy-pages": ("actions/deploy-pages", "cd2ce8fcbc39b97be8ca5fce6e763baed58fa128", "v5.0.0"),
+}
+
+_DEPENDABOT = """\
+# Proposes updates of the actions the workflow pins by commit, and of the statuspage
+# release in requirements.txt (made by `statuspage init`; docs/workflow.md).
+version: 2
+updates:
+  - package-ecosystem: github-actions
+    directory: /
+    schedule:
+      interval: weekly
+  - package-ecosystem: pip
+    directory: /
+    schedule:
+      interval: weekly
+"""
+
+_REQUIREMENTS = """\
+# The statuspage CI installs (made by `statuspage init`: {reason}).
+# The same as on your machine, so CI publishes what you previewed.
+{requirement}
+"""
+
+# The GitHub Actions loop (docs/workflow.md). Words in <angle brackets> are filled in by
+# `workflow`; the rest is literal (GitHub's own ${{ }} syntax).
 _WORKFLOW = """\
 # The status page's CI loop (made by `statuspage init`; docs/workflow.md):
 #   pull request -> validate, errors shown on the lines of the changed files;
-#   push to main, every 15 minutes, or by hand -> validate, build, deploy to GitHub Pages,
+#   push to main, <when>by hand -> validate, build, deploy to GitHub Pages,
 #   e-mail notices, and commit the notice ledger back.
-# The schedule moves maintenance windows on the clock (in progress, completed) without a
-# commit, and warns of stale notices (an open incident without an update for longer than
-# stale_after); GitHub may start scheduled runs some minutes late.
-#
-# Settings > Pages: "Deploy from a branch", branch gh-pages, folder / (root).
+<schedule-comment>#
+# <deploy-comment>
 # Secrets for e-mail (Settings > Secrets and variables > Actions), all optional:
 #   STATUSPAGE_SMTP_URL      smtp://user:password@smtp.example.com:587
 #   STATUSPAGE_LEDGER_KEY    a long random string, e.g. from: openssl rand -hex 32
 #   STATUSPAGE_SUBSCRIBERS   the subscriber list (.statuspage/subscribers.json), never committed
+# requirements.txt says which statuspage runs; actions are pinned by commit, with their
+# version in a comment; .github/dependabot.yml proposes updates of both.
 name: statuspage
 
 on:
   pull_request:
   push:
     branches: [main]
-  schedule:
-    - cron: "*/15 * * * *"
-  workflow_dispatch:
-
-env:
-  STATUSPAGE_VERSION: "{version}"
+<schedule>  workflow_dispatch:
 
 jobs:
   validate:
     if: github.event_name == 'pull_request'
     runs-on: ubuntu-latest
+    timeout-minutes: 10
     permissions:
       contents: read
     steps:
-      - uses: actions/checkout@v4
+      - uses: <checkout>
         with:
           fetch-depth: 0  # history: a deleted incident file is an error
-      - uses: actions/setup-python@v5
+          persist-credentials: false
+      - uses: <setup-python>
         with:
-          python-version: "3.12"
-      - run: python -m pip install "statuspage-git==$STATUSPAGE_VERSION"
+          python-version: "3.13"
+          cache: pip
+          cache-dependency-path: requirements.txt
+      - run: python -m pip install -r requirements.txt
       - name: Validate
         run: statuspage validate --format github
 
   publish:
     if: github.event_name != 'pull_request'
     runs-on: ubuntu-latest
+    timeout-minutes: 20
     permissions:
-      contents: write  # push gh-pages and the notice ledger
-    concurrency:
+<permissions>    concurrency:
       group: statuspage-publish  # one at a time: never two senders of the same notice
       cancel-in-progress: false
-    steps:
-      - uses: actions/checkout@v4
+<environment>    steps:
+      - uses: <checkout>
         with:
           fetch-depth: 0  # history: deleted incident files, edits of published updates
-      - uses: actions/setup-python@v5
+      - uses: <setup-python>
         with:
-          python-version: "3.12"
-      - run: python -m pip install "statuspage-git==$STATUSPAGE_VERSION"
+          python-version: "3.13"
+          cache: pip
+          cache-dependency-path: requirements.txt
+      - run: python -m pip install -r requirements.txt
       - name: Keep the walk of the history between runs
         # Plain JSON data (edits of published updates, deleted files), written by runs on
         # main only; a run walks just the commits since. Never the build caches (pickles).
-        uses: actions/cache@v4
+        uses: <cache>
         with:
           path: |
             .statuspage/cache/history-state.json
@@ -157,9 +203,7 @@ jobs:
         run: statuspage validate --format github
       - name: Build
         run: statuspage build
-      - name: Deploy to GitHub Pages
-        run: statuspage deploy git:gh-pages
-      - name: Send e-mail notices
+<deploy>      - name: Send e-mail notices
         id: notify
         env:
           STATUSPAGE_SMTP_URL: ${{ secrets.STATUSPAGE_SMTP_URL }}
@@ -195,7 +239,7 @@ jobs:
           exit 1
       - name: Keep the ledger that could not be pushed
         if: ${{ failure() && steps.ledger.outcome == 'failure' }}
-        uses: actions/upload-artifact@v4
+        uses: <upload-artifact>
         with:
           name: notices-ledger
           path: |
@@ -203,19 +247,128 @@ jobs:
             notices.ledger.d/
 """
 
+_DEPLOY_BRANCH = """\
+      - name: Deploy to GitHub Pages
+        run: statuspage deploy git:gh-pages
+"""
 
-def init_site(directory: Path, *, now: datetime, timezone: str = "UTC") -> list[Path]:
-    """Write a new site into `directory`; refuses to touch an existing one."""
+_DEPLOY_PAGES = """\
+      - name: Hand the site to GitHub Pages
+        uses: <upload-pages-artifact>
+        with:
+          path: site/
+      - name: Deploy to GitHub Pages
+        id: pages
+        uses: <deploy-pages>
+"""
+
+_PERMISSIONS = {
+    "branch": """\
+      contents: write  # push gh-pages and the notice ledger
+""",
+    "pages": """\
+      contents: write  # push the notice ledger
+      pages: write  # deploy to GitHub Pages
+      id-token: write  # which GitHub Pages checks
+""",
+}
+
+_DEPLOY_COMMENT = {
+    "branch": 'Settings > Pages: "Deploy from a branch", branch gh-pages, folder / (root).',
+    "pages": 'Settings > Pages: Source "GitHub Actions" (upload-pages-artifact, deploy-pages).',
+}
+
+_CRON_FIELD = re.compile(r"[0-9*/,-]+")
+_EVERY_N_MINUTES = re.compile(r"\*/([0-9]+) \* \* \* \*")
+
+
+def check_schedule(schedule: str) -> str:
+    """A cron line of five fields, or "" for no schedule; raises ValueError otherwise."""
+    schedule = " ".join(schedule.split())
+    if schedule in ("", "off", "none"):
+        return ""
+    fields = schedule.split(" ")
+    if len(fields) != 5 or not all(_CRON_FIELD.fullmatch(field) for field in fields):
+        raise ValueError(f"{schedule!r} is not a cron line of five fields, such as '*/15 * * * *'")
+    return schedule
+
+
+def _schedule_comment(schedule: str) -> str:
+    if not schedule:
+        return (
+            "# No schedule: maintenance windows change state on the page at the next push\n"
+            "# (statuspage init --schedule '*/15 * * * *' writes one).\n"
+        )
+    every = _EVERY_N_MINUTES.fullmatch(schedule)
+    cost = ""
+    if every and int(every.group(1)) > 0:
+        minutes = 30 * 24 * 60 // int(every.group(1))
+        cost = f"# At this schedule that is about {minutes:,} runner minutes a month.\n"
+    return (
+        f"# The schedule ({schedule}) moves maintenance windows on the clock (in progress,\n"
+        "# completed) without a commit, and warns of stale notices (an open incident without an\n"
+        "# update for longer than stale_after). Each run bills at least one minute: free in public\n"
+        "# repositories, while a private one gets 2,000 free minutes a month.\n"
+        f"{cost}"
+        "# GitHub may start scheduled runs some minutes late, and disables the schedule of a\n"
+        "# public repository after 60 days without activity. Change it here or with\n"
+        "# statuspage init --schedule (docs/workflow.md).\n"
+    )
+
+
+def workflow(*, schedule: str = DEFAULT_SCHEDULE, deploy: str = "branch") -> str:
+    """The text of the CI workflow: `schedule` a cron line ("" for none), `deploy` one of
+    DEPLOYS (a gh-pages branch, or GitHub's Pages actions)."""
+    if deploy not in DEPLOYS:
+        raise ValueError(f"deploy must be one of {', '.join(DEPLOYS)}, not {deploy!r}")
+    schedule = check_schedule(schedule)
+    parts = {
+        "<when>": "on a schedule, or " if schedule else "or ",
+        "<schedule-comment>": _schedule_comment(schedule),
+        "<deploy-comment>": _DEPLOY_COMMENT[deploy],
+        "<schedule>": f'  schedule:\n    - cron: "{schedule}"\n' if schedule else "",
+        "<permissions>": _PERMISSIONS[deploy],
+        "<environment>": (
+            "    environment:\n"
+            "      name: github-pages\n"
+            "      url: ${{ steps.pages.outputs.page_url }}\n"
+            if deploy == "pages"
+            else ""
+        ),
+        "<deploy>": _DEPLOY_PAGES if deploy == "pages" else _DEPLOY_BRANCH,
+    }
+    text = _WORKFLOW
+    for marker, value in parts.items():
+        text = text.replace(marker, value)
+    for name, (repository, commit, version) in ACTIONS.items():
+        text = text.replace(f"<{name}>", f"{repository}@{commit}  # {version}")
+    return text
+
+
+def init_site(
+    directory: Path,
+    *,
+    now: datetime,
+    timezone: str = "UTC",
+    schedule: str = DEFAULT_SCHEDULE,
+    deploy: str = "branch",
+    install: InstallSource | None = None,
+) -> list[Path]:
+    """Write a new site into `directory`; refuses to touch an existing one. `install` is
+    where its CI gets statuspage from (default: as `source.detect` finds)."""
     from zoneinfo import ZoneInfo
 
     config_path = directory / CONFIG_NAME
     if config_path.exists():
         raise StatuspageError(f"{config_path} already exists; not overwriting it")
+    workflow_text = workflow(schedule=schedule, deploy=deploy)
+    if install is None:
+        install = detect(__version__)
     zone = ZoneInfo(timezone)
     start = (now - timedelta(days=1)).replace(second=0, microsecond=0)
     resolved = start + timedelta(minutes=75)
     example_name = f"{start.astimezone(zone).date().isoformat()}-slow-api.yaml"
-    files = {
+    files: dict[Path, str | bytes] = {
         config_path: _CONFIG.format(timezone=timezone),
         directory / INCIDENTS_DIR / example_name: _EXAMPLE.format(
             started=isoformat_local(start - timedelta(minutes=8), zone),
@@ -225,16 +378,22 @@ def init_site(directory: Path, *, now: datetime, timezone: str = "UTC") -> list[
             resolved_local=resolved.astimezone(zone).strftime("%H:%M"),
         ),
     }
-    gitignore = directory / ".gitignore"
-    if not gitignore.exists():
-        files[gitignore] = _GITIGNORE
-    gitattributes = directory / ".gitattributes"
-    if not gitattributes.exists():
-        files[gitattributes] = _GITATTRIBUTES
-    workflow = directory / WORKFLOW_PATH
-    if not workflow.exists():
-        files[workflow] = _WORKFLOW.replace("{version}", __version__)
-    for path, text in files.items():
+    optional: dict[Path, str | bytes] = {
+        directory / ".gitignore": _GITIGNORE,
+        directory / ".gitattributes": _GITATTRIBUTES,
+        directory / WORKFLOW_PATH: workflow_text,
+        directory / DEPENDABOT_PATH: _DEPENDABOT,
+        directory / REQUIREMENTS_PATH: _REQUIREMENTS.format(
+            reason=install.reason, requirement=install.requirement
+        ),
+    }
+    if install.wheel is not None:
+        optional[directory / WHEELS_DIR / install.wheel.name] = install.wheel.read_bytes()
+    files.update({path: text for path, text in optional.items() if not path.exists()})
+    for path, content in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
     return sorted(files)

@@ -21,10 +21,32 @@ _IMPACTS = ("none", "minor", "major", "critical")
 @click.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
 @click.option("--timezone", default="UTC", show_default=True, help="IANA time zone of the site.")
-def init(directory: Path, timezone: str) -> None:
+@click.option(
+    "--schedule",
+    default="*/15 * * * *",
+    show_default=True,
+    metavar="CRON",
+    help="When CI also runs without a push, so maintenance windows change state on time "
+    "(about 2,900 runner minutes a month at the default); 'off' for never.",
+)
+@click.option(
+    "--deploy",
+    type=click.Choice(["branch", "pages"]),
+    default="branch",
+    show_default=True,
+    help="How CI publishes to GitHub Pages: push a gh-pages branch, or GitHub's Pages actions.",
+)
+@click.option(
+    "--install",
+    metavar="REQUIREMENT",
+    help="What CI installs with pip (requirements.txt)  [default: this statuspage: its "
+    "release, the git commit or the wheel it was installed from]",
+)
+def init(directory: Path, timezone: str, schedule: str, deploy: str, install: str | None) -> None:
     """Create a new status site in DIRECTORY (default: here).
 
-    Writes statuspage.yaml, an example incident and a .gitignore.
+    Writes statuspage.yaml, an example incident, a .gitignore, and a GitHub Actions workflow
+    with the requirements.txt it installs from.
 
     \b
     Example:
@@ -32,7 +54,9 @@ def init(directory: Path, timezone: str) -> None:
     """
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    from statuspage.authoring.scaffold import init_site
+    from statuspage import __version__
+    from statuspage.authoring.scaffold import check_schedule, init_site
+    from statuspage.authoring.source import detect, from_requirement
     from statuspage.inputs.clock import utc_now
 
     try:
@@ -41,8 +65,23 @@ def init(directory: Path, timezone: str) -> None:
         raise click.BadParameter(
             f"{timezone!r} is not an IANA time zone", param_hint="--timezone"
         ) from exc
-    for path in init_site(directory, now=utc_now(), timezone=timezone):
+    try:
+        schedule = check_schedule(schedule)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--schedule") from exc
+    source = detect(__version__) if install is None else from_requirement(install)
+    written = init_site(
+        directory,
+        now=utc_now(),
+        timezone=timezone,
+        schedule=schedule,
+        deploy=deploy,
+        install=source,
+    )
+    for path in written:
         click.echo(path)
+    if source.warning is not None:
+        click.echo(f"warning: {source.warning}", err=True)
 
 
 @click.group()
