@@ -111,6 +111,8 @@ def test_the_wheel_ships_the_builtin_themes(wheel: Path) -> None:
     missing = [path for path in theme_files if f"statuspage/{path}" not in names]
     assert not missing
     assert "statuspage/py.typed" in names
+    assert "statuspage/schemas/statuspage.schema.json" in names
+    assert "statuspage/schemas/incident.schema.json" in names
     assert "statuspage/outputs/pages.py" in names and "statuspage/cli/__init__.py" in names
 
 

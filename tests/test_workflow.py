@@ -272,7 +272,7 @@ def test_pre_commit_hook_runs_validate(tmp_path: Path) -> None:
     done = subprocess.run(command, cwd=site, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 1, done.stdout + done.stderr
     assert (
-        f"{example.relative_to(site)}:15:13: error: updates[1].status: 'identifed'" in done.stdout
+        f"{example.relative_to(site)}:16:13: error: updates[1].status: 'identifed'" in done.stdout
     )
     example.write_text(example.read_text().replace("identifed", "identified"))
     git(site, "add", ".")

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import yaml
 
+from statuspage.authoring.scaffold import INCIDENT_SCHEMA, modeline
 from statuspage.inputs.clock import isoformat_local
 from statuspage.inputs.config import CONFIG_NAME, parse_config
 from statuspage.inputs.diagnostics import InputError, Problems, StatuspageError
@@ -105,8 +106,8 @@ def new_incident(
         lines += [f"  {component}: {state}" for component, state in components]
     lines.append("updates:")
     lines += _update_lines(first, now, config, indent="  ")
-    text = "\n".join(lines) + "\n"
     path = folder / f"{incident_id}.yaml"
+    text = modeline(path, root, INCIDENT_SCHEMA) + "\n".join(lines) + "\n"
     _check(root, path, incident_id, text, config, now)
     folder.mkdir(parents=True, exist_ok=True)
     _write_atomic(path, text)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime, timedelta
+from importlib import resources
 from pathlib import Path
 
 from statuspage import __version__
@@ -13,7 +15,31 @@ from statuspage.inputs.config import CONFIG_NAME
 from statuspage.inputs.diagnostics import StatuspageError
 from statuspage.inputs.load import INCIDENTS_DIR
 
+# Editors that read `yaml-language-server` modelines (VS Code's YAML extension, Neovim, Helix,
+# JetBrains) complete keys and flag typos from these JSON Schemas, which `init` copies into
+# the site. `statuspage validate` stays the authority.
+SCHEMAS_DIR = "schemas"
+CONFIG_SCHEMA = "statuspage.schema.json"
+INCIDENT_SCHEMA = "incident.schema.json"
+
+
+def schema_text(name: str) -> str:
+    """A JSON Schema shipped in the package (statuspage/schemas/)."""
+    return (resources.files("statuspage") / "schemas" / name).read_text(encoding="utf-8")
+
+
+def modeline(path: Path, root: Path, schema: str) -> str:
+    """The first line of a file written at `path`, naming the site's copy of `schema` for
+    editors; empty if the site has no copy (made before there were schemas)."""
+    target = root / SCHEMAS_DIR / schema
+    if not target.is_file():
+        return ""
+    relative = Path(os.path.relpath(target, path.parent)).as_posix()
+    return f"# yaml-language-server: $schema={relative}\n"
+
+
 _CONFIG = """\
+# yaml-language-server: $schema=schemas/statuspage.schema.json
 # The configuration of your status page. Reference: docs/configuration.md
 title: Example Status
 base_url: https://status.example.com     # where the site is published (absolute)
@@ -39,6 +65,7 @@ stale_after: 24h                          # an open incident without an update f
 """
 
 _EXAMPLE = """\
+# yaml-language-server: $schema=../schemas/incident.schema.json
 # An example incident, to show the format (docs/incidents.md).
 # Delete this file before your first commit: once published, incidents are never deleted,
 # only retracted with `retracted: <reason>`.
@@ -379,6 +406,8 @@ def init_site(
         ),
     }
     optional: dict[Path, str | bytes] = {
+        directory / SCHEMAS_DIR / CONFIG_SCHEMA: schema_text(CONFIG_SCHEMA),
+        directory / SCHEMAS_DIR / INCIDENT_SCHEMA: schema_text(INCIDENT_SCHEMA),
         directory / ".gitignore": _GITIGNORE,
         directory / ".gitattributes": _GITATTRIBUTES,
         directory / WORKFLOW_PATH: workflow_text,
