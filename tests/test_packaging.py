@@ -156,7 +156,9 @@ def test_an_installed_wheel_builds_the_demo(installed: Path, tmp_path: Path) -> 
     assert list((site / "site" / "assets").glob("style.*.css"))
 
 
-def test_an_installed_wheel_inits_validates_and_builds(installed: Path, tmp_path: Path) -> None:
+def test_an_installed_wheel_inits_validates_and_builds(
+    installed: Path, wheel: Path, tmp_path: Path
+) -> None:
     """What a new user types first, with the `statuspage` command of the wheel."""
     env = outside(installed)
 
@@ -175,6 +177,19 @@ def test_an_installed_wheel_inits_validates_and_builds(installed: Path, tmp_path
         done = run(*args, cwd=site)
         assert done.returncode == 0, f"statuspage {' '.join(args)}: {done.stderr}"
     assert (site / "site" / "index.html").is_file()
+
+    # Installed from a wheel file: CI installs that wheel, committed with the site.
+    requirement = (site / "requirements.txt").read_text(encoding="utf-8").splitlines()[-1]
+    assert requirement == f"./.github/wheels/{wheel.name}"
+    assert (site / ".github" / "wheels" / wheel.name).read_bytes() == wheel.read_bytes()
+    runner = tmp_path / "runner"
+    venv.create(runner, with_pip=True)
+    pip = [str(runner / "bin" / "python"), "-m", "pip", "install", "-q", "--no-deps"]
+    installed_there = subprocess.run(
+        [*pip, "-r", "requirements.txt"], cwd=site, capture_output=True, text=True, env=env
+    )
+    assert installed_there.returncode == 0, installed_there.stderr
+    assert (runner / "bin" / "statuspage").is_file()
 
 
 def test_the_sdist_holds_the_tests_and_what_they_read(sdist: Path) -> None:
