@@ -91,6 +91,7 @@ def test_schemas_know_every_key_and_value_of_the_validator() -> None:
     assert set(top["contact"]["properties"]) == set(config.CONTACT_KEYS)
     assert set(top["components"]["items"]["properties"]) == set(config.COMPONENT_KEYS)
     assert set(top["notify"]["properties"]) == set(config.NOTIFY_KEYS)
+    assert set(top["subscriptions"]["properties"]) == set(config.SUBSCRIPTIONS_KEYS)
     assert top["language"]["enum"] == list(config.LANGUAGES)
 
     defs = INCIDENT.schema["$defs"]

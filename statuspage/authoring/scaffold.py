@@ -333,9 +333,9 @@ def _schedule_comment(schedule: str) -> str:
         cost = f"# At this schedule that is about {minutes:,} runner minutes a month.\n"
     return (
         f"# The schedule ({schedule}) moves maintenance windows on the clock (in progress,\n"
-        "# completed) without a commit, and warns of stale notices (an open incident without an\n"
-        "# update for longer than stale_after). Each run bills at least one minute: free in public\n"
-        "# repositories, while a private one gets 2,000 free minutes a month.\n"
+        "# completed) without a commit, and warns of stale notices (an open incident without\n"
+        "# an update for longer than stale_after). Each run bills at least one minute: free in\n"
+        "# public repositories, while a private one gets 2,000 free minutes a month.\n"
         f"{cost}"
         "# GitHub may start scheduled runs some minutes late, and disables the schedule of a\n"
         "# public repository after 60 days without activity. Change it here or with\n"
