@@ -7,9 +7,11 @@ a retracted incident.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
+from statuspage.outputs.output import OutputFile
 from tests.sites import at, write_site
 
 NOW = at("2026-03-10T12:00:00+01:00")
@@ -139,7 +141,6 @@ def build_machine_site(tmp_path: Path, name: str = "site", *, now: datetime = NO
     into tmp_path/<name> with the real loader and writer; returns the output folder."""
     import importlib
 
-    from statuspage.builder.write import write_site
     from statuspage.inputs.load import load_site_or_raise
 
     src = tmp_path / "src"
@@ -151,5 +152,16 @@ def build_machine_site(tmp_path: Path, name: str = "site", *, now: datetime = NO
         module, _, function = spec.partition(":")
         files.extend(getattr(importlib.import_module(module), function)(site))
     out = tmp_path / name
-    write_site(files, out)
+    write_output(files, out)
     return out
+
+
+def write_output(files: Iterable[OutputFile], out: Path) -> None:
+    """Write generated files as they are into `out` (what the builder's writer does, for
+    a test that runs some generators only)."""
+    from statuspage.builder.write import checked_files
+
+    for file in checked_files(files):
+        target = out / file.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(file.data)

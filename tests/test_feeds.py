@@ -247,9 +247,9 @@ def test_site_under_a_path_gets_its_own_ids(tmp_path: Path) -> None:
 
 
 def test_feeds_hold_the_newest_50_incidents_and_200_updates(tmp_path: Path) -> None:
-    from statuspage.builder.write import write_site
     from statuspage.inputs.load import load_site_or_raise
     from statuspage.outputs import feeds
+    from tests.machine_site import write_output
     from tests.sites import write_site as write_source
 
     incidents = {}
@@ -268,7 +268,7 @@ def test_feeds_hold_the_newest_50_incidents_and_200_updates(tmp_path: Path) -> N
         )
     src = write_source(tmp_path / "src", incidents)
     site = load_site_or_raise(src, now=datetime(2026, 3, 10, tzinfo=UTC), check_git=False)
-    write_site(feeds.generate(site), tmp_path / "out")
+    write_output(feeds.generate(site), tmp_path / "out")
     history = parse(tmp_path / "out" / "history.atom")
     assert len(history.entries) == 50
     assert history.entries[0].id.endswith("incident-59")

@@ -10,7 +10,7 @@ import pytest
 
 from statuspage.inputs.load import load_site_or_raise
 from statuspage.inputs.model import Site
-from statuspage.outputs import pages
+from statuspage.outputs import pages, themes
 from tests.sites import at, write_site
 
 INDEX_BUDGET = 40 * 1024
@@ -381,12 +381,12 @@ class VisibleText(HTMLParser):
 
 
 @pytest.mark.parametrize(
-    "template", sorted(p.name for p in pages.builtin_themes().joinpath("default").glob("*.html"))
+    "template", sorted(p.name for p in themes.builtin_themes().joinpath("default").glob("*.html"))
 )
 def test_every_ui_string_goes_through_gettext(template: str) -> None:
     """Outside Jinja code the templates hold no words, so the languages issue only adds
     catalogs: every word a reader sees comes from `_()`, `ngettext()` or the data."""
-    source = (pages.builtin_themes() / "default" / template).read_text(encoding="utf-8")
+    source = (themes.builtin_themes() / "default" / template).read_text(encoding="utf-8")
     code = re.sub(r"\{#.*?#\}|\{%.*?%\}|\{\{.*?\}\}", " ", source, flags=re.DOTALL)
     parser = VisibleText()
     parser.feed(code)
@@ -431,7 +431,7 @@ def test_a_named_theme_falls_back_to_the_builtin_templates(tmp_path: Path) -> No
 def test_missing_theme_is_a_clear_error(tmp_path: Path) -> None:
     config = write_site(tmp_path) / "statuspage.yaml"
     config.write_text(config.read_text() + "theme: nope\n")
-    with pytest.raises(pages.ThemeError, match="theme 'nope' not found: there is no themes/nope/"):
+    with pytest.raises(themes.ThemeError, match="theme 'nope' not found: there is no themes/nope/"):
         list(pages.generate(load(tmp_path, "2026-03-01T12:00:00")))
 
 
@@ -451,7 +451,7 @@ def test_template_errors_fail_the_build(tmp_path: Path, template: str, message: 
     theme = tmp_path / "themes" / "default"
     theme.mkdir(parents=True)
     (theme / "index.html").write_text(template)
-    with pytest.raises(pages.ThemeError, match=message):
+    with pytest.raises(themes.ThemeError, match=message):
         [f.data for f in pages.generate(load(tmp_path, "2026-03-01T12:00:00"))]  # rendered
 
 

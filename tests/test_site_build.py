@@ -17,7 +17,7 @@ from statuspage.builder.pipeline import build_site
 from statuspage.cli import cli
 from statuspage.inputs.diagnostics import InputError
 from statuspage.inputs.places import SITE_MARKER
-from statuspage.outputs.pages import ThemeError
+from statuspage.outputs.themes import ThemeError
 from tests.sites import DEMO_NOW, REPO_ROOT
 
 NOW_TEXT = "2026-11-23T09:00:00+01:00"

@@ -50,15 +50,6 @@ def checked_files(files: Iterable[OutputFile]) -> list[OutputFile]:
     return result
 
 
-def write_site(files: Iterable[OutputFile], out: Path) -> int:
-    """Replace the folder `out` with exactly `files`; returns how many were written."""
-    out = out.resolve()
-    checked = checked_files(files)
-    with staged(out) as staging:
-        write_staged(staging, checked)
-    return len(checked)
-
-
 @contextlib.contextmanager
 def staged(out: Path) -> Iterator[Path]:
     """A fresh folder to write a whole new site into; when the block ends without an

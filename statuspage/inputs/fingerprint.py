@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from enum import Enum
 from typing import Any
 
-from statuspage.inputs.model import Incident
+from statuspage.inputs.model import Incident, Site
 
 
 def digest(*parts: str | bytes) -> str:
@@ -78,6 +78,12 @@ class Fingerprints:
             for item in value:
                 self._write(item, out)
             out.append(")")
+        elif isinstance(value, Site):  # the whole history: every incident's digest
+            known = self._memo.get(id(value))
+            if known is None:
+                whole = digest(*(f"{k} {v}" for k, v in sorted(value.sources.items())))
+                known = self._memo[id(value)] = (value, whole)
+            out.append(f"S{known[1]}")
         elif isinstance(value, Incident):
             source = self.sources.get(value.id)
             if source is None:

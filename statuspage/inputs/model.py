@@ -173,9 +173,6 @@ class Window:
     start: datetime
     end: datetime
 
-    def contains(self, moment: datetime) -> bool:
-        return self.start <= moment < self.end
-
 
 ComponentStates = tuple[tuple[str, ComponentStatus], ...]
 
@@ -667,7 +664,6 @@ class Site:
     incidents: tuple[Incident, ...]  # newest first, by `filed_at` then id
     now: datetime
     root: str = "."
-    extra: Mapping[str, object] = field(default_factory=dict)
     # A digest of each incident's file by id (load fills it), so that an incremental build
     # can tell what changed; empty for a site made in code, which is then rendered in full.
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)

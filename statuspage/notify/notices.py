@@ -32,7 +32,6 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, getaddresses, parseaddr
 from enum import StrEnum
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -54,12 +53,11 @@ from statuspage.inputs.model import (
 )
 from statuspage.outputs import ical, links
 from statuspage.outputs.markup import to_html, to_text
-from statuspage.outputs.pages import ThemeLoader
+from statuspage.outputs.themes import theme_loader
 from statuspage.text.i18n import Formatter, language_tag, translations
 from statuspage.text.words import component_status_word, update_status_word
 
 EMAIL_FOLDER = "email"
-TEMPLATES = ("notice.txt", "notice.html")
 
 
 EARLIER_LIMIT = 5  # earlier updates shown in a notice, newest first
@@ -295,25 +293,6 @@ def thread_id(config: Config, incident: Incident) -> str | None:
 # -- messages ------------------------------------------------------------------------------
 
 
-def template_dirs(site: Site) -> tuple[Path, ...]:
-    """Where `email/` templates are looked up, first match wins: the site's own theme, a
-    built-in theme of that name, then the built-in default (as for pages)."""
-    from statuspage.outputs.pages import BUILTIN_THEME, builtin_themes
-
-    name = site.config.theme
-    builtin = builtin_themes()
-    candidates = (
-        Path(site.root) / "themes" / name / EMAIL_FOLDER,
-        builtin / name / EMAIL_FOLDER,
-        builtin / BUILTIN_THEME / EMAIL_FOLDER,
-    )
-    found: list[Path] = []
-    for folder in candidates:
-        if folder.is_dir() and all(folder.resolve() != f.resolve() for f in found):
-            found.append(folder)
-    return tuple(found)
-
-
 class Renderer:
     """Turns notices into messages for one site; caches what recipients share.
 
@@ -325,14 +304,8 @@ class Renderer:
         self.site = site
         self.sender = sender
         self.date = format_datetime(date)
-        dirs = template_dirs(site)
-        # `{% extends "default:notice.html" %}` reaches the built-in template, as for pages.
-        self._loader = jinja2.ChoiceLoader(
-            [
-                jinja2.PrefixLoader({"default": ThemeLoader(str(dirs[-1]))}, delimiter=":"),
-                ThemeLoader([str(d) for d in dirs]),  # regular files only, links refused
-            ]
-        )
+        # The theme's `email/` templates, as pages find theirs (`default:notice.html` too).
+        self._loader = theme_loader(site, EMAIL_FOLDER, required=False)
         self._environments: dict[str, jinja2.Environment] = {}
         self._shared: dict[tuple[str, str], dict[str, Any]] = {}
         self._calendars: dict[tuple[str, str], bytes] = {}

@@ -19,7 +19,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -419,7 +419,3 @@ def verify_unsubscribe_token(key: bytes, token: str) -> str | None:
         return None
     expected = unsubscribe_token(key, address)
     return address if hmac.compare_digest(expected, token.strip()) else None
-
-
-def with_added(subscriber: Subscriber, moment: datetime) -> Subscriber:
-    return replace(subscriber, added=moment)

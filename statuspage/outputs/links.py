@@ -51,12 +51,3 @@ def _prefix(config: Config) -> str:
 def tag(config: Config, specific: str) -> str:
     """A stable `tag:` URI for something on the site, e.g. `incident/<id>`."""
     return f"tag:{host(config)},{TAG_DATE}:{_prefix(config)}{specific}"
-
-
-def incident_tag(config: Config, incident_id: str) -> str:
-    return tag(config, f"incident/{incident_id}")
-
-
-def update_tag(config: Config, incident_id: str, index: int) -> str:
-    """One update; `index` is its place in the file, which is append-only."""
-    return tag(config, f"incident/{incident_id}/update/{index}")

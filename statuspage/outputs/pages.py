@@ -14,11 +14,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import math
-import os
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -28,15 +27,19 @@ from xml.sax.saxutils import escape as xml_escape
 import jinja2
 from markupsafe import Markup, escape
 
-from statuspage.inputs.diagnostics import StatuspageError
 from statuspage.inputs.fingerprint import Fingerprints, digest
 from statuspage.inputs.model import Component, ComponentStatus, Incident, Site, Text, UpdateStatus
-from statuspage.inputs.regular import NotRegularError, read_regular
 from statuspage.inputs.sealed import Seal, user_cache_dir
-from statuspage.inputs.yamlmarks import unreadable
 from statuspage.outputs import links, uptime
 from statuspage.outputs.markup import to_html
 from statuspage.outputs.output import OutputFile
+from statuspage.outputs.themes import (
+    ThemeError,
+    theme_assets,
+    theme_files,
+    theme_folders,
+    theme_loader,
+)
 from statuspage.text.i18n import AUTONYMS, Formatter, language_tag, translations
 from statuspage.text.words import (
     COMPONENT_STATUS_WORDS,
@@ -45,7 +48,6 @@ from statuspage.text.words import (
     UPDATE_STATUS_WORDS,
 )
 
-BUILTIN_THEME = "default"
 HISTORY_PAGE_SIZE = 25  # incidents per history page
 COMPONENT_PAGE_SIZE = 25  # incidents per page of a component's history
 BAR_DAYS = 90
@@ -60,9 +62,6 @@ SUBSCRIBE_LINKS = {
     "calendar": "maintenance.ics",
     "json": "api/v2/summary.json",
 }
-
-
-AUTO: Any = object()  # `render`'s key: a fingerprint of the page's context
 
 
 class TemplateCode(jinja2.BytecodeCache):
@@ -108,150 +107,6 @@ class TemplateCode(jinja2.BytecodeCache):
 
 
 BYTECODE = TemplateCode()
-
-
-class ThemeError(StatuspageError):
-    """A theme is missing, or one of its templates is broken."""
-
-
-# -- themes ----------------------------------------------------------------------------------
-
-
-def builtin_themes() -> Path:
-    """The folder of the built-in themes: inside the installed package, or in a checkout."""
-    package = Path(__file__).resolve().parent.parent
-    packaged = package / "themes"
-    if packaged.is_dir():
-        return packaged
-    return package.parent / "themes"
-
-
-def theme_folders(site: Site) -> list[Path]:
-    """The folders a template is looked up in, first match wins."""
-    name = site.config.theme
-    local = Path(site.root) / "themes" / name
-    builtin = builtin_themes()
-    folders = [folder for folder in (local, builtin / name) if folder.is_dir()]
-    if not folders:
-        raise ThemeError(
-            f"theme {name!r} not found: there is no themes/{name}/ in the site and no "
-            f"built-in theme of that name (built-in: {', '.join(_builtin_names())})"
-        )
-    if name != BUILTIN_THEME:
-        folders.append(builtin / BUILTIN_THEME)
-    return folders
-
-
-def _builtin_names() -> list[str]:
-    return sorted(p.name for p in builtin_themes().iterdir() if p.is_dir())
-
-
-class ThemeLoader(jinja2.FileSystemLoader):
-    """Jinja's loader from folders, reading only regular files: a template that is a link
-    (or a FIFO, a device) is an error, never followed or opened (design §9)."""
-
-    def get_source(
-        self, environment: jinja2.Environment, template: str
-    ) -> tuple[str, str, Callable[[], bool]]:
-        pieces = jinja2.loaders.split_template_path(template)
-        for folder in self.searchpath:
-            filename = os.path.join(folder, *pieces)
-            if os.path.lexists(filename):
-                break
-        else:
-            raise jinja2.TemplateNotFound(template)
-        source = theme_file(Path(filename)).decode(self.encoding)
-        mtime = _mtime(filename)
-        return source, os.path.normpath(filename), lambda: _mtime(filename) == mtime
-
-
-def _mtime(path: str) -> int:
-    try:
-        return os.lstat(path).st_mtime_ns
-    except OSError:
-        return -1
-
-
-def theme_loader(site: Site) -> jinja2.BaseLoader:
-    default = ThemeLoader(builtin_themes() / BUILTIN_THEME)
-    return jinja2.ChoiceLoader(
-        [
-            jinja2.PrefixLoader({BUILTIN_THEME: default}, delimiter=":"),
-            ThemeLoader(theme_folders(site)),
-        ]
-    )
-
-
-def theme_file(path: Path) -> bytes:
-    """A theme file's bytes; a link or a special file is a ThemeError, never followed."""
-    try:
-        return read_regular(path)
-    except NotRegularError as exc:
-        raise ThemeError(f"{path}: {exc.reason}") from None
-    except OSError as exc:
-        raise ThemeError(f"{path}: {unreadable(exc)}") from None
-
-
-def _theme_paths(folder: Path) -> Iterator[Path]:
-    """The files under `folder`, sorted, without entering linked folders or hidden ones."""
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(name for name in dirnames if not name.startswith("."))
-        for name in sorted(filenames):
-            if not name.startswith("."):
-                yield Path(dirpath, name)
-
-
-def theme_assets(site: Site) -> dict[str, bytes]:
-    """Files under the themes' `static/`, by path; the site's own theme wins."""
-    found: dict[str, bytes] = {}
-    for folder in reversed(theme_folders(site)):
-        static = folder / "static"
-        if not static.is_dir() or static.is_symlink():
-            continue
-        for path in _theme_paths(static):
-            found[path.relative_to(static).as_posix()] = theme_file(path)
-    return found
-
-
-def _theme_files(folders: Sequence[Path]) -> list[str]:
-    """Every file of the themes, as `folder/path digest`, in lookup order: what a page's
-    key needs to know of the templates and static files it is made from."""
-    found = []
-    for folder in folders:
-        for path in _theme_paths(folder):
-            found.append(f"{path.relative_to(folder.parent)} {digest(theme_file(path))}")
-    return found
-
-
-_SITE_USERS: dict[str, bool] = {}
-
-
-def _uses_site(folders: Sequence[Path]) -> bool:
-    """Whether a page template looks at the global `site` (the whole history) rather than
-    at the values its page is given: then every page depends on every incident.
-
-    Found with Jinja's lexer: a name `site` that is not a keyword argument (`site=…`).
-    E-mail templates (`email/`) and static files are not pages.
-    """
-    sources = []
-    for folder in folders:
-        for path in _theme_paths(folder):
-            if path.relative_to(folder).parts[0] not in ("static", "email"):
-                sources.append(theme_file(path).decode("utf-8", errors="replace"))
-    known = digest(*sources)
-    if known not in _SITE_USERS:
-        lexer = jinja2.Environment(extensions=["jinja2.ext.i18n"])
-        found = False
-        for source in sources:
-            try:
-                tokens = [(k, v) for _, k, v in lexer.lex(source) if k != "whitespace"]
-            except jinja2.TemplateSyntaxError:
-                continue  # reported when the page renders
-            for token, following in zip(tokens, [*tokens[1:], ("", "")], strict=True):
-                if token == ("name", "site") and following != ("operator", "="):
-                    found = True
-        _SITE_USERS[known] = found
-    return _SITE_USERS[known]
 
 
 def _fast_gettext(catalog: Any) -> dict[str, Any]:
@@ -366,6 +221,36 @@ def _bar(days: Sequence[uptime.DayUptime], column: int, site: Site) -> Bar:
         incidents=tuple(site.by_id[i] for i in summed.incidents),
         state=state,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Overall:
+    """What any page may show of the whole site (the template global `overall`): its state
+    now. Every page's key holds it, so a template that starts showing it needs no other
+    change to stay correct."""
+
+    indicator: str  # none, minor, major, critical, maintenance
+    statuses: tuple[tuple[str, ComponentStatus], ...]  # each component's state, by id
+    active: tuple[Incident, ...]  # incidents and maintenance in progress
+    upcoming: tuple[Incident, ...]  # maintenance to come
+
+    @classmethod
+    def of(cls, site: Site) -> Overall:
+        return cls(
+            indicator=site.indicator,
+            statuses=tuple(site.component_statuses.items()),
+            active=site.active,
+            upcoming=site.upcoming,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MonthRow:
+    """A row of a component page's table: a month's uptime and how many incidents (not
+    maintenances) it had."""
+
+    month: uptime.MonthUptime
+    incidents: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -511,7 +396,7 @@ class Renderer:
         )
         env.globals.update(_fast_gettext(translations(self.language)))
         env.globals.update(
-            site=self.site,
+            overall=self.overall,
             config=self.config,
             now=self.site.now,
             lang=self.fmt.tag,
@@ -529,7 +414,6 @@ class Renderer:
             impact_word=lambda i: IMPACT_WORDS[i],
             indicator_word=INDICATOR_WORDS.__getitem__,
             component=self.config.component,
-            incident_count=self.incident_count,
             uptime_percent=self.uptime_percent,
             minutes=lambda span: self.memo.number(round(span.total_seconds() / 60)),
         )
@@ -567,10 +451,6 @@ class Renderer:
             Markup(element), self.fmt.gettext("Not yet translated")
         )
 
-    def incident_count(self, ids: Iterable[str]) -> int:
-        """How many of `ids` are incidents (not maintenances)."""
-        return sum(1 for i in ids if not self.site.by_id[i].is_maintenance)
-
     def uptime_percent(self, fraction: float | None) -> str:
         """`99.96%`, rounded down so a figure never looks better than it was."""
         if fraction is None:
@@ -579,30 +459,36 @@ class Renderer:
 
     # -- pages -------------------------------------------------------------------------------
 
-    def render(
-        self, path: str, template: str, *, key: Any = AUTO, depends: object = None, **context: Any
-    ) -> OutputFile:
-        """The page `path` (under this language's root), rendered from `template` when its
-        bytes are first asked for.
+    # -- what a page depends on: one rule -----------------------------------------------------
+    #
+    # A page renders from its template, the globals (the config, the clock, the language, pure
+    # functions of them, and `overall`) and its context. The build's key holds the config and
+    # the clock (builder/engine.py); `key_prefix` the theme's files and the language; every
+    # page's key adds `overall` and a fingerprint of its context, or of the arguments its
+    # view makes the context from. Nothing else reaches a template: the whole `Site` is not
+    # a global, so no page can show what its key does not name.
 
-        Its key (docs/performance.md) is a fingerprint of the context, plus `depends`: what
-        else the page shows that the context does not hold (what a global function looks
-        up). `key` gives one directly instead, None for none.
-        """
-        if key is AUTO:
-            key = self.fingerprints(template, context, depends)
-        return self.lazy(path, template, key, lambda: context)
+    def render(self, path: str, template: str, **context: Any) -> OutputFile:
+        """The page `path` (under this language's root), rendered from `template` and
+        `context` when its bytes are first asked for; keyed on the context."""
+        return self.page(path, template, _given, context)
 
-    def lazy(
-        self, path: str, template: str, key: str | None, context: Callable[[], dict[str, Any]]
+    def page(
+        self, path: str, template: str, view: Callable[..., dict[str, Any]], *args: Any
     ) -> OutputFile:
-        """Like `render`, with the context made only when the page is rendered."""
+        """The page `path`, rendered from `template` and the context `view(*args)`, made
+        only when the page is rendered. `view` is a module-level function that reads only
+        its arguments: its key is a fingerprint of them (with `view`'s name)."""
         full = self.root + path
-        # The build adds the path, the code, the config and the clock (builder/engine.py).
-        file_key = None if key is None else f"{self.key_prefix} {template} {key}"
+        values = self.fingerprints(view.__qualname__, *args)
+        key = None if values is None else f"{self.key_prefix} {template} {values}"
         return OutputFile(
-            full, key=file_key, render=lambda: self.render_now(path, template, context())
+            full, key=key, render=lambda: self.render_now(path, template, view(*args))
         )
+
+    @cached_property
+    def overall(self) -> Overall:
+        return Overall.of(self.site)
 
     @cached_property
     def fingerprints(self) -> Fingerprints:
@@ -611,13 +497,11 @@ class Renderer:
     @cached_property
     def key_prefix(self) -> str:
         """What every page's key shares: the theme's files, the language and its folder,
-        and the whole history if a template looks at `site` itself."""
+        and what every page may show of the whole site (`overall`)."""
         folders = theme_folders(self.site)
-        parts = [self.language, self.root, *_theme_files(folders)]
-        if _uses_site(folders):
-            everything = self.fingerprints(self.site.incidents)
-            parts.append("site " + (everything or secrets.token_hex(16)))  # none: no reuse
-        return digest(*parts)
+        # Without a fingerprint (an incident of unknown source), no page is ever reused.
+        overall = self.fingerprints(self.overall) or secrets.token_hex(16)
+        return digest(self.language, self.root, *theme_files(folders), overall)
 
     def render_now(self, path: str, template: str, context: dict[str, Any]) -> bytes:
         """In the template, `url("history/")` links another page of the same language and
@@ -739,21 +623,14 @@ class Renderer:
         )
 
     def incident(self, incident: Incident) -> OutputFile:
-        now = self.site.now
-
-        def context() -> dict[str, Any]:
-            return {
-                "incident": incident,
-                "status": incident.status_at(now),
-                "states": _component_states(incident),
-                "resolved_at": incident.resolved_at(now),
-                "postmortem_due": incident.postmortem_due(now, self.config.postmortem_due_days),
-            }
-
-        # The context is the incident's and the clock's alone: its file's digest is its key.
-        source = self.site.sources.get(incident.id)
-        key = None if source is None else f"incident {source}"
-        return self.lazy(f"incidents/{incident.id}/index.html", "incident.html", key, context)
+        return self.page(
+            f"incidents/{incident.id}/index.html",
+            "incident.html",
+            incident_view,
+            incident,
+            self.site.now,
+            self.config.postmortem_due_days,
+        )
 
     def history_pages(self) -> Iterator[OutputFile]:
         # Everything ever filed, newest first (upcoming maintenance on top).
@@ -769,31 +646,27 @@ class Renderer:
         view = self.component_views[component.id]
         months = self.records[component.id].months(REPORT_MONTHS)
         mine = [i for i in self.site.incidents if component.id in i.affected_components]
-        counts = [self.incident_count(month.incidents) for month in months]
-        newest_first = tuple(reversed(months))  # one value for all pages: fingerprinted once
+        rows = tuple(  # one value for all pages: fingerprinted once
+            MonthRow(
+                month, sum(1 for i in month.incidents if not self.site.by_id[i].is_maintenance)
+            )
+            for month in reversed(months)
+        )
         base = f"components/{component.id}/"
         for page in paginate(mine, COMPONENT_PAGE_SIZE, base):
             yield self.render(
                 f"{page.path(page.number)}index.html",
                 "component.html",
                 view=view,
-                months=newest_first,
+                months=rows,
                 page=page,
                 entries=by_month(page.items, self.fmt),
-                depends=counts,  # what incident_count() says of the months' incidents
             )
 
     def uptime_page(self) -> OutputFile:
-        def context() -> dict[str, Any]:
-            return {
-                "report": uptime.transparency_report(self.site, self.records),
-                "weight": ComponentStatus.PARTIAL_OUTAGE.downtime_weight,
-            }
-
-        # The report covers every incident ever: keyed on them all, it is only computed
-        # when the page is rendered (fingerprinting it would cost as much).
-        key = self.fingerprints(self.site.incidents)
-        return self.lazy("uptime/index.html", "uptime.html", key, context)
+        # The report covers every incident ever: keyed on the whole site, it is only
+        # computed when the page is rendered (fingerprinting it would cost as much).
+        return self.page("uptime/index.html", "uptime.html", uptime_view, self.site)
 
     def sitemap(self, paths: Iterable[str]) -> OutputFile:
         """Every HTML page but the 404, with absolute addresses."""
@@ -816,6 +689,31 @@ class Renderer:
         if "favicon.ico" in self.assets:
             # Browsers ask for /favicon.ico by themselves, whatever the page says.
             yield OutputFile("favicon.ico", self.assets["favicon.ico"])
+
+
+def _given(context: dict[str, Any]) -> dict[str, Any]:
+    """The view of a page whose context is made up front."""
+    return context
+
+
+def incident_view(incident: Incident, now: datetime, postmortem_due_days: int) -> dict[str, Any]:
+    """What an incident's page shows: its state at `now`, decided here, not in the theme."""
+    return {
+        "incident": incident,
+        "status": incident.status_at(now),
+        "states": _component_states(incident),
+        "resolved_at": incident.resolved_at(now),
+        "postmortem_due": incident.postmortem_due(now, postmortem_due_days),
+    }
+
+
+def uptime_view(site: Site) -> dict[str, Any]:
+    """The transparency report: every incident ever."""
+    records = {c.id: uptime.component_record(site, c.id) for c in site.config.components}
+    return {
+        "report": uptime.transparency_report(site, records),
+        "weight": ComponentStatus.PARTIAL_OUTAGE.downtime_weight,
+    }
 
 
 def _component_states(incident: Incident) -> list[tuple[str, ComponentStatus, ComponentStatus]]:

@@ -360,10 +360,6 @@ def monthly_uptime(site: Site, component_id: str, months: int = 12) -> tuple[Mon
     return component_record(site, component_id).months(months)
 
 
-def uptime_between(site: Site, component_id: str, start: datetime, end: datetime) -> Uptime:
-    return component_record(site, component_id).between(start, end)
-
-
 # -- transparency report --------------------------------------------------------------------
 
 

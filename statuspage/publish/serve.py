@@ -8,8 +8,8 @@ site, and nothing is written to disk, so there is no output folder that the watc
                                                                     └─> /__statuspage/events
 
 A builder is any callable from the set of changed input paths (empty: "everything", or the
-clock moved) to the site's files; `full_builder` renders everything each time, and
-`incremental_builder` (the one `preview` uses) only what the changes touch.
+clock moved) to the site's files; `incremental_builder` (the one `preview` uses) renders only
+what the changes touch.
 
 Served HTML gets one `<script>` before `</body>`; built files never do. The script listens
 to an EventSource that reports the build generation and the current error: a new generation
@@ -75,31 +75,11 @@ class Builder(Protocol):
     def __call__(self, changed: frozenset[Path]) -> Build: ...
 
 
-def full_builder(root: Path, *, now: datetime | None = None, check_git: bool = True) -> Builder:
-    """Loads and renders the whole site on every call, at `now` or at the current time."""
-    from statuspage.builder.pipeline import render
-    from statuspage.builder.write import checked_files
-    from statuspage.inputs.clock import utc_now
-    from statuspage.inputs.history import History
-    from statuspage.inputs.load import load_site
-
-    history = History(root)  # says once, not on every rebuild, when edits cannot be checked
-
-    def build(changed: frozenset[Path]) -> Build:
-        result = load_site(root, now=now or utc_now(), check_git=check_git, history=history)
-        if result.site is None:
-            raise InputError(result.errors)
-        files = checked_files(render(result.site))  # the writer's checks, without writing
-        return Build({f.path: f.data for f in files}, tuple(str(w) for w in result.warnings))
-
-    return build
-
-
 def incremental_builder(
     root: Path, *, now: datetime | None = None, check_git: bool = True
 ) -> Builder:
     """Keeps the last build in memory and renders only what changed (statuspage/builder/engine.py);
-    the files are the same as `full_builder`'s at the same clock.
+    the files are the same as a clean build's at the same clock.
 
     Pages show the build's clock, so a new clock means every page anew. Without a fixed
     `now`, the clock is therefore taken on the first build and on each clock tick (no

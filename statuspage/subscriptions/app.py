@@ -47,7 +47,7 @@ from statuspage.notify.send import SMTP_ENV, Mailer, SmtpError, SmtpSettings
 from statuspage.notify.store import Store, StoreError, Subscription, database_url
 from statuspage.notify.subscribers import AddressError, normalise_address
 from statuspage.notify.tokens import TokenError, TokenExpired, Tokens
-from statuspage.outputs.pages import ThemeLoader, builtin_themes, theme_file
+from statuspage.outputs.themes import ThemeLoader, builtin_themes, theme_file
 from statuspage.text.i18n import AUTONYMS, Formatter, language_tag, translations
 
 log = logging.getLogger(__name__)
