@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import socket
 import subprocess
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -134,6 +138,257 @@ EXPECTED = {
     "yes-as-message.yaml": (
         "6:14: error: updates[0].message: 'yes' is read by YAML as a boolean, not text; put it in quotes: \"yes\""
     ),
+    # Hostile input (design §9): control characters and line breaks, extreme values, tags,
+    # nesting that would crash YAML's composer.
+    "hostile-component-line-break.yaml": (
+        "4:3: error: components: 'web\\nX-Injected: yes' is not a valid component id (use a-z, 0-9 and -)"
+    ),
+    "hostile-deep-block.yaml": (
+        "4:128: error: lists or mappings nested more than 64 deep; write it flatter"
+    ),
+    "hostile-deep-flow.yaml": (
+        "6:78: error: lists or mappings nested more than 64 deep; write it flatter"
+    ),
+    "hostile-february-30.yaml": (
+        "4:9: error: updates[0].at: '2026-02-30T10:00:00+01:00' is not a valid date and time (day is out of range for month)"
+    ),
+    "hostile-hour-24.yaml": (
+        "4:9: error: updates[0].at: '2026-11-20T24:00:00+01:00' is not a valid date and time (hour must be in 0..23)"
+    ),
+    "hostile-message-delete.yaml": (
+        "6:14: error: updates[0].message: contains the control character U+007F, which feeds, e-mail and XML cannot carry; remove it"
+    ),
+    "hostile-message-escape-sequence.yaml": (
+        "6:14: error: updates[0].message: contains the control character U+001B, which feeds, e-mail and XML cannot carry; remove it"
+    ),
+    "hostile-message-form-feed.yaml": (
+        "6:14: error: updates[0].message: contains the control character U+000C, which feeds, e-mail and XML cannot carry; remove it"
+    ),
+    "hostile-message-noncharacter.yaml": (
+        "6:14: error: updates[0].message: contains the control character U+FFFE, which feeds, e-mail and XML cannot carry; remove it"
+    ),
+    "hostile-message-nul.yaml": (
+        "6:14: error: updates[0].message: contains the control character U+0000, which feeds, e-mail and XML cannot carry; remove it"
+    ),
+    "hostile-month-13.yaml": (
+        "4:9: error: updates[0].at: '2026-13-01T10:00:00+01:00' is not a valid date and time (month must be in 1..12)"
+    ),
+    "hostile-next-update-31d.yaml": (
+        "7:18: error: updates[0].next_update: '31d' is too long; at most 30 days"
+    ),
+    "hostile-next-update-huge.yaml": (
+        "7:18: error: updates[0].next_update: '99999999999999999999d' is too long; at most 30 days"
+    ),
+    "hostile-next-update-zero.yaml": (
+        "7:18: error: updates[0].next_update: '0m' is not a duration like 30m, 2h or 1h30m"
+    ),
+    "hostile-offset-24h.yaml": (
+        "4:9: error: updates[0].at: '2026-11-20T14:02:00+24:00' is not a valid date and time (the offset must be less than 24 hours)"
+    ),
+    "hostile-postmortem-control.yaml": (
+        "3:13: error: postmortem: contains the control character U+001B, which feeds, e-mail and XML cannot carry; remove it"
+    ),
+    "hostile-python-tag.yaml": ("6:14: error: updates[0].message: expected text, got a list"),
+    "hostile-retracted-control.yaml": (
+        "3:12: error: retracted: contains the control character U+0008, which feeds, e-mail and XML cannot carry; remove it"
+    ),
+    "hostile-started-year-0001.yaml": (
+        "3:10: error: started: '0001-01-01T00:00:00+14:00' is out of range; times must fall between the years 1970 and 2999"
+    ),
+    "hostile-status-control.yaml": (
+        "5:13: error: updates[0].status: 'resolved\\x07' is not one of investigating, identified, monitoring, resolved, postmortem"
+    ),
+    "hostile-title-bell.yaml": (
+        "1:8: error: title: contains the control character U+0007, which feeds, e-mail and XML cannot carry; remove it"
+    ),
+    "hostile-title-cr.yaml": (
+        "1:8: error: title: contains a line break (U+000D); it must be one line, as it can reach e-mail headers"
+    ),
+    "hostile-title-escape-sequence.yaml": (
+        "1:8: error: title: contains the control character U+001B, which feeds, e-mail and XML cannot carry; remove it"
+    ),
+    "hostile-title-lf-bcc.yaml": (
+        "1:8: error: title: contains a line break (U+000A); it must be one line, as it can reach e-mail headers"
+    ),
+    "hostile-title-line-separator.yaml": (
+        "1:8: error: title: contains a line break (U+2028); it must be one line, as it can reach e-mail headers"
+    ),
+    "hostile-title-nel.yaml": (
+        "1:8: error: title: contains a line break (U+0085); it must be one line, as it can reach e-mail headers"
+    ),
+    "hostile-title-paragraph-separator.yaml": (
+        "1:8: error: title: contains a line break (U+2029); it must be one line, as it can reach e-mail headers"
+    ),
+    "hostile-title-tab.yaml": (
+        "1:8: error: title: contains the control character (U+0009); it must be one line, as it can reach e-mail headers"
+    ),
+    "hostile-title-translation-lf.yaml": (
+        "1:36: error: title.fr: contains a line break (U+000A); it must be one line, as it can reach e-mail headers"
+    ),
+    "hostile-utf16.yaml": ("1:1: error: the file is not valid UTF-8 (byte 0xff); save it as UTF-8"),
+    "hostile-window-year-9999.yaml": (
+        "5:8: error: window.end: '9999-12-31T23:00:00+01:00' is out of range; times must fall between the years 1970 and 2999"
+    ),
+    "hostile-year-0001.yaml": (
+        "4:9: error: updates[0].at: '0001-01-01T00:30:00+01:00' is out of range; times must fall between the years 1970 and 2999"
+    ),
+    "hostile-year-1969.yaml": (
+        "4:9: error: updates[0].at: '1969-12-31T23:59:59Z' is out of range; times must fall between the years 1970 and 2999"
+    ),
+    "hostile-year-3000.yaml": (
+        "4:9: error: updates[0].at: '3000-01-01T00:00:00Z' is out of range; times must fall between the years 1970 and 2999"
+    ),
+    "hostile-year-9999.yaml": (
+        "4:9: error: updates[0].at: '9999-12-31T23:30:00-01:00' is out of range; times must fall between the years 1970 and 2999"
+    ),
+}
+
+
+# Each file in tests/corpus/config/ is a whole statuspage.yaml with one hostile value, and
+# the one line `validate` must print for it.
+CONFIG_EXPECTED = {
+    "hostile-base-url-javascript.yaml": (
+        "2:11: error: base_url: 'javascript:alert(1)' is not an absolute http:// or https:// URL"
+    ),
+    "hostile-base-url-lf.yaml": (
+        "2:11: error: base_url: contains a line break (U+000A); it must be one line, as it can reach e-mail headers"
+    ),
+    "hostile-component-description-control.yaml": (
+        "9:18: error: components[0].description: contains the control character U+007F, which feeds, e-mail and XML cannot carry; remove it"
+    ),
+    "hostile-component-group-cr.yaml": (
+        "9:12: error: components[0].group: contains a line break (U+000D); it must be one line, as it can reach e-mail headers"
+    ),
+    "hostile-component-id-traversal.yaml": (
+        "7:9: error: components[0].id: '../../etc' is not a valid id (use a-z, 0-9 and -)"
+    ),
+    "hostile-component-name-lf.yaml": (
+        "8:11: error: components[0].name: contains a line break (U+000A); it must be one line, as it can reach e-mail headers"
+    ),
+    "hostile-contact-email-crlf.yaml": (
+        "5:10: error: contact.email: contains a line break (U+000D); it must be one line, as it can reach e-mail headers"
+    ),
+    "hostile-contact-email-two-addresses.yaml": (
+        "5:10: error: contact.email: 'help@corpus.example>,<https://evil.example/unsub' is not one e-mail address like status@example.com"
+    ),
+    "hostile-contact-promise-control.yaml": (
+        "6:21: error: contact.response_promise: contains the control character U+001B, which feeds, e-mail and XML cannot carry; remove it"
+    ),
+    "hostile-contact-url-javascript.yaml": (
+        "5:8: error: contact.url: 'javascript:alert(1)' is not an absolute http:// or https:// URL"
+    ),
+    "hostile-contact-url-lf.yaml": (
+        "5:8: error: contact.url: contains a line break (U+000A); it must be one line, as it can reach e-mail headers"
+    ),
+    "hostile-language-lf.yaml": ("9:11: error: language: 'en\\n' is not one of en, fr, ru, zh"),
+    "hostile-notify-from-lf.yaml": (
+        "10:9: error: notify.from: contains a line break (U+000A); it must be one line, as it can reach e-mail headers"
+    ),
+    "hostile-notify-ledger-absolute.yaml": (
+        "10:11: error: notify.ledger: '/etc/passwd' must be a path inside the site's folder"
+    ),
+    "hostile-notify-reminder-huge.yaml": (
+        "10:21: error: notify.reminder_minutes: expected a whole number from 1 to 10,080, got '99999999999999999999'"
+    ),
+    "hostile-notify-reply-to-cr.yaml": (
+        "10:13: error: notify.reply_to: contains a line break (U+000D); it must be one line, as it can reach e-mail headers"
+    ),
+    "hostile-notify-since-year-0001.yaml": (
+        "10:10: error: notify.since: '0001-01-01T00:00:00+01:00' is out of range; times must fall between the years 1970 and 2999"
+    ),
+    "hostile-notify-subscribers-outside.yaml": (
+        "10:16: error: notify.subscribers: '../../etc/passwd' must be a path inside the site's folder"
+    ),
+    "hostile-notify-unsubscribe-mailto.yaml": (
+        "10:23: error: notify.unsubscribe_mailto: 'unsub@corpus.example>, <https://evil.example' is not one e-mail address like status@example.com"
+    ),
+    "hostile-notify-unsubscribe-url-http.yaml": (
+        "10:20: error: notify.unsubscribe_url: 'http://corpus.example/unsub' is not an absolute https:// URL"
+    ),
+    "hostile-postmortem-due-days-huge.yaml": (
+        "9:22: error: postmortem_due_days: expected a whole number from 1 to 365, got '99999999999999999999'"
+    ),
+    "hostile-stale-after-huge.yaml": (
+        "9:14: error: stale_after: '99999999999999999999d' is too long; at most 365 days"
+    ),
+    "hostile-theme-traversal.yaml": (
+        "9:8: error: theme: '../../../tmp/evil' is not a valid id (use a-z, 0-9 and -)"
+    ),
+    "hostile-timezone-control.yaml": (
+        "3:11: error: timezone: contains the control character U+0000, which feeds, e-mail and XML cannot carry; remove it"
+    ),
+    "hostile-timezone-path.yaml": (
+        "3:11: error: timezone: '../../../etc/passwd' is not an IANA time zone like Europe/Paris"
+    ),
+    "hostile-title-bell.yaml": (
+        "1:8: error: title: contains the control character U+0007, which feeds, e-mail and XML cannot carry; remove it"
+    ),
+    "hostile-title-cr.yaml": (
+        "1:8: error: title: contains a line break (U+000D); it must be one line, as it can reach e-mail headers"
+    ),
+    "hostile-title-lf.yaml": (
+        "1:8: error: title: contains a line break (U+000A); it must be one line, as it can reach e-mail headers"
+    ),
+}
+
+LINK_MESSAGE = (
+    "is a symbolic link (to {!r}); links are not followed, so that nothing outside the site's "
+    "folder is read: put the file itself here"
+)
+FIFO_MESSAGE = "is a named pipe (FIFO), not a regular file; remove it"
+
+
+def _fifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+def _link(target: str) -> Callable[[Path], None]:
+    return lambda path: path.symlink_to(target)
+
+
+def _socket(path: Path) -> None:
+    with contextlib.chdir(path.parent), socket.socket(socket.AF_UNIX) as server:
+        server.bind(path.name)  # relative: a socket's path is limited to 107 bytes
+
+
+# Files that git cannot hold (FIFOs, sockets) or that are better not kept in it (links out of
+# the checkout), made by each test: name under incidents/ → (how, the one line for it).
+SPECIAL = {
+    "hostile-fifo.yaml": (_fifo, f"1:1: error: {FIFO_MESSAGE}"),
+    "hostile-fifo-without-suffix": (_fifo, f"1:1: error: {FIFO_MESSAGE}"),
+    "hostile-socket.yaml": (_socket, "1:1: error: is a socket, not a regular file; remove it"),
+    "hostile-link-etc-passwd.yaml": (
+        _link("/etc/passwd"),
+        "1:1: error: " + LINK_MESSAGE.format("/etc/passwd"),
+    ),
+    "hostile-link-dev-zero.yaml": (
+        _link("/dev/zero"),
+        "1:1: error: " + LINK_MESSAGE.format("/dev/zero"),
+    ),
+    "hostile-link-proc-environ.yaml": (
+        _link("/proc/self/environ"),
+        "1:1: error: " + LINK_MESSAGE.format("/proc/self/environ"),
+    ),
+    "hostile-link-git-config.yaml": (
+        _link("../.git/config"),
+        "1:1: error: " + LINK_MESSAGE.format("../.git/config"),
+    ),
+    "hostile-link-escaping.yaml": (
+        _link("../../outside.yaml"),
+        "1:1: error: " + LINK_MESSAGE.format("../../outside.yaml"),
+    ),
+    "hostile-link-sibling.yaml": (
+        _link("sibling.txt"),
+        "1:1: error: " + LINK_MESSAGE.format("sibling.txt"),
+    ),
+    "hostile-link-dangling.yaml": (
+        _link("nowhere.yaml"),
+        "1:1: error: " + LINK_MESSAGE.format("nowhere.yaml"),
+    ),
+    "hostile-link-folder": (
+        _link("/etc"),
+        "1:1: error: " + LINK_MESSAGE.format("/etc"),
+    ),
 }
 
 
@@ -148,6 +403,36 @@ def test_corpus_is_complete() -> None:
     names = sorted(p.name for p in (CORPUS / "incidents").iterdir())
     assert names == sorted(EXPECTED)
     assert len(names) >= 30
+    configs = sorted(p.name for p in (CORPUS / "config").iterdir())
+    assert configs == sorted(CONFIG_EXPECTED)
+    hostile = [name for name in [*EXPECTED, *CONFIG_EXPECTED, *SPECIAL] if "hostile-" in name]
+    assert len(hostile) >= 40
+
+
+@pytest.mark.parametrize("name", sorted(CONFIG_EXPECTED))
+def test_hostile_config_gives_its_message(tmp_path: Path, name: str) -> None:
+    shutil.copy(CORPUS / "config" / name, tmp_path / "statuspage.yaml")
+    code, out, err = validate(tmp_path)
+    assert code == 1
+    assert out.splitlines() == [f"statuspage.yaml:{CONFIG_EXPECTED[name]}"]
+    assert "Traceback" not in out + err
+
+
+@pytest.mark.parametrize("name", sorted(SPECIAL))
+def test_special_file_gives_its_message(tmp_path: Path, name: str) -> None:
+    """Never opened, never followed: validate answers at once (a FIFO would block it)."""
+    site = tmp_path / "site"
+    (site / "incidents").mkdir(parents=True)
+    shutil.copy(CORPUS / "statuspage.yaml", site)
+    (site / "incidents" / "sibling.txt").write_text("not an incident\n")
+    (tmp_path / "outside.yaml").write_text("title: Outside\n")
+    make, expected = SPECIAL[name]
+    make(site / "incidents" / name)
+    code, out, err = validate(site)
+    assert code == 1
+    errors = [line for line in out.splitlines() if ": error: " in line]
+    assert errors == [f"incidents/{name}:{expected}"]
+    assert "Traceback" not in out + err
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

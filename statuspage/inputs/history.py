@@ -36,7 +36,7 @@ from statuspage.inputs.clock import LocalTimeError, to_utc
 from statuspage.inputs.model import ComponentStatus, Config, Edit, Incident, Text, Update
 from statuspage.inputs.model import UpdateStatus as Status
 from statuspage.inputs.regular import read_regular
-from statuspage.inputs.yamlmarks import MAX_FILE_BYTES
+from statuspage.inputs.yamlmarks import MAX_FILE_BYTES, too_deep
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +87,8 @@ def _updates(data: bytes) -> list[tuple[Mark, Raw]] | None:
     """Each update of one version of a file: its Mark and its content; None if the file
     cannot be read. Composed by libyaml and read from the nodes (building Python objects
     would cost twice as much: a long history has tens of thousands of versions)."""
+    if too_deep(data.decode("utf-8", "replace")) is not None:
+        return None  # libyaml's composer would recurse until the process crashed
     try:
         root = yaml.compose(data, Loader=_LOADER)
         document = _node_value(root) if root is not None else None

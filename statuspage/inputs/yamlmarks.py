@@ -119,6 +119,12 @@ class YamlFile:
             )
             return None
         text = text.removeprefix("\ufeff")
+        deep = too_deep(text)
+        if deep is not None:  # libyaml's composer recurses: it would crash, not fail
+            self.error(
+                deep, f"lists or mappings nested more than {MAX_DEPTH} deep; write it flatter"
+            )
+            return None
         try:
             node = yaml.compose(text, Loader=_Loader)
         except yaml.MarkedYAMLError as exc:
@@ -317,7 +323,8 @@ class YamlFile:
         try:
             moment = datetime.fromisoformat(raw.replace("z", "Z"))
         except ValueError as exc:
-            self.error(node, f"{field}: {raw!r} is not a valid date and time ({exc})")
+            reason = "the offset must be less than 24 hours" if "offset" in str(exc) else exc
+            self.error(node, f"{field}: {raw!r} is not a valid date and time ({reason})")
             return None
         if not MIN_YEAR <= moment.year <= MAX_YEAR:
             self.error(node, f"{field}: {raw!r} is out of range; {YEARS}")
@@ -339,6 +346,82 @@ _DATETIME = re.compile(
     r"(?:Z|z|[+-]\d{2}:?\d{2})?$"
 )
 _DURATION = re.compile(r"(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?")
+
+
+MAX_DEPTH = 64  # lists and mappings inside each other; an incident file needs four
+# A line opening a block collection in each of many `- ` (or `? `, `: `) in a row.
+_DEEP_BLOCK = re.compile(rf"^[ \t]*(?:[-?:][ \t]+){{{MAX_DEPTH}}}", re.MULTILINE)
+
+
+def too_deep(text: str) -> Where | None:
+    """Where `text` nests brackets (`[`, `{`) or `- ` items on a line more than MAX_DEPTH
+    deep, else None; linear in the text. It never counts fewer brackets than YAML reads
+    (it may count more); YAML's depth is at most twice that (`[a: b]` holds a mapping)
+    plus the indentation's.
+
+    YAML's composers recurse once per level (libyaml's in C: a deep enough file ends the
+    process), and its scanners take time quadratic in the depth of `[[[[…`, so depth is
+    measured before YAML sees the text. Indentation alone cannot nest deep enough to
+    matter within MAX_FILE_BYTES; `- - - …` on a line and flow `[`/`{` can.
+    """
+    block = _DEEP_BLOCK.search(text)
+    if block is not None:
+        return _where(text, block.end() - 1)
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return None
+    return _deep_flow(text)
+
+
+def _deep_flow(text: str) -> Where | None:
+    """The first place flow collections (`[`, `{`) nest deeper than MAX_DEPTH. A quote
+    opens a string only where a value starts, as in YAML; in block context a string ends
+    with its line here (so what follows is looked at, never skipped)."""
+    depth = 0
+    quote = ""
+    start = True  # where a value can start: a quote or a bracket opens something there
+    comment = False
+    index, length = 0, len(text)
+    while index < length:
+        char = text[index]
+        if comment:
+            comment = char != "\n"
+        elif quote:
+            if char == "\\" and quote == '"':
+                index += 1
+            elif char == quote:
+                if quote == "'" and text[index + 1 : index + 2] == "'":
+                    index += 1
+                else:
+                    quote, start = "", False
+            elif char == "\n" and depth == 0:
+                quote, start = "", True
+        elif char in "[{" and (start or depth > 0):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return _where(text, index)
+            start = True
+        elif char in "]}" and depth > 0:
+            depth -= 1
+            start = False
+        elif char in "'\"" and start:
+            quote = char
+        elif char == "#" and (index == 0 or text[index - 1] in " \t\n"):
+            comment = True
+        elif char == "\n":
+            start = start or depth == 0
+        elif char == "," and depth > 0:
+            start = True
+        elif char in ":-?":  # an indicator before a space; else the start of a plain scalar
+            start = text[index + 1 : index + 2] in (" ", "\t", "\r", "\n", "")
+        elif char not in " \t\r":
+            start = False
+        index += 1
+    return None
+
+
+def _where(text: str, index: int) -> Where:
+    line_start = text.rfind("\n", 0, index) + 1
+    return Where(text.count("\n", 0, index) + 1, index - line_start + 1)
 
 
 def too_large(size: int) -> str:
