@@ -18,13 +18,18 @@ reloads the page, an error shows an overlay over the last good page.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
+import io
 import json
 import logging
+import queue
 import re
 import secrets
+import selectors
 import signal
+import socket
 import threading
 import time
 import traceback
@@ -32,7 +37,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from types import FrameType
 from typing import Any, Protocol
@@ -56,11 +61,14 @@ MAX_DELAY = 2.0  # rebuild at the latest this long after the first event of a bu
 CLOCK_TICK = 60.0  # without --now, rebuild this often so clock-driven states move on
 KEEPALIVE = 15.0  # seconds between comments on an idle event stream
 _PATH_SAFE = "/!$&'()*+,;=:@~"  # what a URL path may hold as it is (RFC 3986)
-# A client gets this long to send its whole request (and each later read or write of the
-# answer), and at most this many connections are served at once; more wait to be accepted.
-# So 500 half-sent requests hold a few threads for a few seconds, not 500 threads for ever.
+# A client gets this long to send its whole request, and as long again for each later write
+# of the answer. Requests are read without a thread (one selector for all of them); only a
+# request that has arrived whole goes to one of MAX_THREADS threads. So 500 half-sent
+# requests hold no thread, and a normal request is answered meanwhile.
 REQUEST_TIMEOUT = 10.0
 MAX_THREADS = 32
+MAX_WAITING = 512  # connections still sending their request; more are closed at once
+MAX_HEAD = 65_536  # bytes of request line and headers; a longer head is answered 431
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,39 +416,17 @@ def inject(html: bytes, generation: str) -> bytes:
     return html[:at] + tag + html[at:]
 
 
-class _Deadline:
-    """The request's input, read against one deadline for the whole request line and
-    headers: a client dripping a byte at a time cannot hold its thread past it."""
-
-    def __init__(self, rfile: Any, connection: Any, seconds: float) -> None:
-        self._rfile = rfile
-        self._connection = connection
-        self._deadline = time.monotonic() + seconds
-
-    def readline(self, limit: int = -1) -> bytes:
-        left = self._deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError("the request took too long to arrive")
-        self._connection.settimeout(left)
-        return bytes(self._rfile.readline(limit))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._rfile, name)
-
-
 class PreviewHandler(BaseHTTPRequestHandler):
     server_version = "statuspage-serve"
     preview: Preview  # set on a subclass per server
-    timeout = REQUEST_TIMEOUT  # the socket's, for every read and write
+    server: PreviewServer
+    timeout = REQUEST_TIMEOUT  # the socket's, for every write of the answer
 
     def setup(self) -> None:
         super().setup()
-        self.rfile = _Deadline(self.rfile, self.connection, self.timeout)  # type: ignore[assignment]
-
-    def parse_request(self) -> bool:
-        parsed = super().parse_request()
-        self.connection.settimeout(self.timeout)  # the head is in: the usual timeout again
-        return parsed
+        # The request as the server read it: the line and headers, whole (a GET has no body).
+        self.rfile.close()
+        self.rfile = io.BytesIO(self.server.take_head(self.connection))
 
     def do_GET(self) -> None:
         self.respond(send_body=True)
@@ -521,12 +507,18 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return
 
 
-class PreviewServer(ThreadingHTTPServer):
-    """A thread per connection, at most `max_threads` at once."""
+class PreviewServer(HTTPServer):
+    """Reads requests without a thread each, answers them on a few.
 
-    daemon_threads = True
+    Accepted connections go to one selector thread that reads each request's line and
+    headers as they come, without blocking; a connection that has not sent its whole head
+    after `request_timeout` is closed. A request that has arrived whole goes to one of
+    `max_threads` worker threads, made once. Slow or half-sent requests hold a file
+    descriptor each (at most MAX_WAITING of them), never a thread.
+    """
+
     allow_reuse_address = True
-    request_queue_size = 128  # connections waiting for a thread wait in the kernel
+    request_queue_size = 128
 
     def __init__(
         self,
@@ -534,32 +526,151 @@ class PreviewServer(ThreadingHTTPServer):
         handler: type[BaseHTTPRequestHandler],
         *,
         max_threads: int = MAX_THREADS,
+        request_timeout: float = REQUEST_TIMEOUT,
     ) -> None:
-        super().__init__(address, handler)
-        self._slots = threading.BoundedSemaphore(max_threads)
+        self.max_threads = max_threads
+        self.request_timeout = request_timeout
+        self._arrived: queue.SimpleQueue[socket.socket] = queue.SimpleQueue()
+        self._ready: queue.SimpleQueue[tuple[socket.socket, Any] | None] = queue.SimpleQueue()
+        self._heads: dict[socket.socket, bytes] = {}
+        self._heads_lock = threading.Lock()
+        self._wake_reader, self._waker = socket.socketpair()
         self._closing = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._started = threading.Lock()
+        super().__init__(address, handler)  # last: a failed bind calls server_close
+
+    # -- the accepting thread ------------------------------------------------------------
+
+    def serve_forever(self, poll_interval: float = 0.5) -> None:
+        with self._started:
+            if not self._threads:
+                self._start_threads()
+        super().serve_forever(poll_interval)
 
     def process_request(self, request: Any, client_address: Any) -> None:
-        """In the accepting thread: wait for a free thread before starting one."""
-        while not self._slots.acquire(timeout=0.2):
-            if self._closing.is_set():
-                self.shutdown_request(request)
+        """Hand the new connection to the reader; never blocks."""
+        request.setblocking(False)
+        self._arrived.put(request)
+        self._wake()
+
+    def _wake(self) -> None:
+        with contextlib.suppress(OSError):
+            self._waker.send(b"x")
+
+    def _start_threads(self) -> None:
+        reader = threading.Thread(target=self._read_requests, name="statuspage serve reader")
+        self._threads.append(reader)
+        for number in range(self.max_threads):
+            worker = threading.Thread(target=self._work, name=f"statuspage serve {number}")
+            self._threads.append(worker)
+        for thread in self._threads:
+            thread.daemon = True
+            thread.start()
+
+    # -- the reader thread ---------------------------------------------------------------
+
+    def _read_requests(self) -> None:
+        waiting: dict[socket.socket, tuple[bytearray, float, Any]] = {}
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._wake_reader, selectors.EVENT_READ)
+            while not self._closing.is_set():
+                for key, _ in selector.select(timeout=0.25):
+                    if key.fileobj is self._wake_reader:
+                        with contextlib.suppress(OSError):
+                            self._wake_reader.recv(4096)
+                        self._take_arrivals(selector, waiting)
+                        continue
+                    connection = key.fileobj
+                    assert isinstance(connection, socket.socket)
+                    done = self._read_some(connection, waiting[connection][0])
+                    if done is None:
+                        continue
+                    selector.unregister(connection)
+                    head, _, address = waiting.pop(connection)
+                    if done:
+                        with self._heads_lock:
+                            self._heads[connection] = bytes(head)
+                        connection.setblocking(True)
+                        self._ready.put((connection, address))
+                    else:
+                        self.shutdown_request(connection)
+                now = time.monotonic()
+                for connection in [c for c, (_, end, _) in waiting.items() if end < now]:
+                    selector.unregister(connection)  # too slow: closed without an answer
+                    del waiting[connection]
+                    self.shutdown_request(connection)
+            for connection in waiting:
+                self.shutdown_request(connection)
+
+    def _take_arrivals(
+        self,
+        selector: selectors.BaseSelector,
+        waiting: dict[socket.socket, tuple[bytearray, float, Any]],
+    ) -> None:
+        while True:
+            try:
+                connection = self._arrived.get_nowait()
+            except queue.Empty:
                 return
-        try:
-            super().process_request(request, client_address)
-        except BaseException:
-            self._slots.release()
-            raise
+            if len(waiting) >= MAX_WAITING:
+                self.shutdown_request(connection)
+                continue
+            try:
+                address = connection.getpeername()
+            except OSError:
+                self.shutdown_request(connection)
+                continue
+            deadline = time.monotonic() + self.request_timeout
+            waiting[connection] = (bytearray(), deadline, address)
+            selector.register(connection, selectors.EVENT_READ)
 
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
+    @staticmethod
+    def _read_some(connection: socket.socket, head: bytearray) -> bool | None:
+        """Read what is there: True once the head is whole (or too long, for the handler
+        to refuse), False if the client is gone, None to wait for more."""
         try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self._slots.release()
+            data = connection.recv(MAX_HEAD + 1 - len(head))
+        except (BlockingIOError, InterruptedError):
+            return None
+        except OSError:
+            return False
+        if not data:
+            return False
+        head += data
+        return b"\r\n\r\n" in head or b"\n\n" in head or len(head) > MAX_HEAD
 
-    def shutdown(self) -> None:
+    # -- the workers ---------------------------------------------------------------------
+
+    def take_head(self, connection: socket.socket) -> bytes:
+        with self._heads_lock:
+            return self._heads.pop(connection, b"")
+
+    def _work(self) -> None:
+        while True:
+            item = self._ready.get()
+            if item is None:
+                return
+            connection, address = item
+            try:
+                self.finish_request(connection, address)
+            except Exception:
+                self.handle_error(connection, address)
+            finally:
+                with self._heads_lock:
+                    self._heads.pop(connection, None)
+                self.shutdown_request(connection)
+
+    def server_close(self) -> None:
         self._closing.set()
-        super().shutdown()
+        self._wake()
+        for _ in range(self.max_threads):
+            self._ready.put(None)
+        for thread in self._threads:
+            thread.join(timeout=1)
+        super().server_close()
+        self._wake_reader.close()
+        self._waker.close()
 
 
 def make_server(
@@ -574,7 +685,9 @@ def make_server(
         "BoundPreviewHandler", (PreviewHandler,), {"preview": preview, "timeout": request_timeout}
     )
     try:
-        return PreviewServer((host, port), handler, max_threads=max_threads)
+        return PreviewServer(
+            (host, port), handler, max_threads=max_threads, request_timeout=request_timeout
+        )
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise StatuspageError(
