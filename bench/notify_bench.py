@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import socket
 import statistics
@@ -105,8 +106,6 @@ def make_site(root: Path, subscribers: int, config: str = CONFIG, webhooks: int 
 
 def database_bench(count: int) -> None:
     """Preparation with N subscribers in SQLite: load them and plan who gets what."""
-    import resource
-
     from statuspage.inputs.clock import parse_now
     from statuspage.inputs.load import load_site_or_raise
     from statuspage.notify.ledger import Keys
@@ -185,6 +184,7 @@ class Receiver(BaseHTTPRequestHandler):
         pass
 
 ThreadingHTTPServer.daemon_threads = True
+ThreadingHTTPServer.request_queue_size = 128  # as a real server's listen backlog
 ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Receiver).serve_forever()
 """
 
@@ -230,9 +230,12 @@ def main() -> None:
         for run in range(1, args.runs + 1):
             (root / "notices.ledger").unlink(missing_ok=True)
             shutil.rmtree(root / "notices.ledger.d", ignore_errors=True)
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             result = subprocess.run(command, env=env, capture_output=True, text=True)
             elapsed = time.perf_counter() - start
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
             if result.returncode != 0:
                 raise SystemExit(f"notify failed:\n{result.stderr}")
             sent = sum(
@@ -241,11 +244,14 @@ def main() -> None:
             )  # fmt: skip
             expected = args.webhooks * 2 if args.webhooks else args.subscribers
             if sent != expected:
-                raise SystemExit(f"expected {expected} messages, the ledger has {sent}")
+                raise SystemExit(
+                    f"expected {expected} messages, the ledger has {sent}:\n{result.stderr}"
+                )
             times.append(elapsed)
             print(
                 f"run {run}: {sent} messages in {elapsed:.1f} s "
-                f"({sent / elapsed:.0f} messages/s)  [{result.stderr.strip()}]"
+                f"({sent / elapsed:.0f} messages/s, {cpu:.1f} s of CPU)  "
+                f"[{result.stderr.strip().splitlines()[0]}]"
             )
         median = statistics.median(times)
         who = f"{args.webhooks} webhooks" if args.webhooks else f"{args.subscribers} subscribers"

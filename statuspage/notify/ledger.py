@@ -458,10 +458,15 @@ class Ledger:
     def _record(self, notice: str, kind: str, recipient: str, moment: datetime, *rest: str) -> None:
         line = "\t".join([kind, _stamp(moment), recipient, *rest])
         with self._lock:
-            # Only an outcome must survive a crash of the machine; an attempt only matters
-            # when the process dies, and then the kernel still writes it.
-            self._append(self._segment_fd(notice), [line], sync=kind != "attempt")
+            fd = self._segment_fd(notice)
+            self._append(fd, [line], sync=False)
             self.state.segment(notice).apply(kind, recipient, moment, list(rest))
+        # Durable before this connection goes on, outside the lock so that the connections'
+        # fsyncs overlap (the file system commits them together). Only an outcome must
+        # survive a crash of the machine; an attempt only matters when the process dies,
+        # and then the kernel still writes it.
+        if kind != "attempt":
+            os.fsync(fd)
 
     # -- records -------------------------------------------------------------------------
 

@@ -293,7 +293,9 @@ class Poster:
                     # A kept-alive connection the server had closed while idle: servers
                     # close them only between requests, so this one was never read.
                     continue
-                return Answer(None, sent, str(exc) or type(exc).__name__)
+                # Refused outright (a full listen queue resets new connections): not taken.
+                # Only a request that went out and met silence is in doubt.
+                return Answer(None, False, str(exc) or type(exc).__name__)
             except (OSError, http.client.HTTPException) as exc:
                 self._forget(key)
                 if isinstance(exc, TimeoutError | socket.timeout):
