@@ -192,3 +192,18 @@ def test_unreadable_theme_file(tmp_path: Path) -> None:
     prefix = unreadable(static / "extra.css")
     done = statuspage("build", "--root", str(root), "--no-git", "--now", NOW, prefix=prefix)
     assert one_error(done) == (f"Error: {static / 'extra.css'}: cannot be read: Permission denied")
+
+
+def test_update_that_cannot_be_written_changes_nothing(tmp_path: Path) -> None:
+    root = site(tmp_path)
+    path = root / "incidents" / "2026-11-20-checkout.yaml"
+    path.write_text(INCIDENT.split("  - at: 2026-11-20T15:02")[0])  # still open
+    before = path.read_bytes()
+    done = statuspage(
+        "update", "2026-11-20-checkout", "--status", "identified", "-m", "Found it.",
+        "--root", str(root), "--now", NOW,
+        file_size=len(before) + 10,
+    )  # fmt: skip
+    assert one_error(done) == f"Error: cannot write {path}: File too large; nothing was changed"
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]

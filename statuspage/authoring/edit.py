@@ -296,6 +296,15 @@ def _check(
 
 
 def _write_atomic(path: Path, text: str) -> None:
+    """Write `path` whole or not at all; a file system that refuses is one clear error."""
+    try:
+        _replace(path, text)
+    except OSError as exc:
+        message = f"cannot write {path}: {exc.strerror or exc}; nothing was changed"
+        raise StatuspageError(message) from exc
+
+
+def _replace(path: Path, text: str) -> None:
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
