@@ -254,3 +254,30 @@ def test_every_command_has_an_example(name: str) -> None:
     result = run(*name.split(), "--help")
     assert result.exit_code == 0
     assert "Example" in result.stdout, f"`statuspage {name} --help` shows no example"
+
+
+def test_quiet_means_errors_only(tmp_path: Path) -> None:
+    """`-q`: nothing but errors on stderr, whatever the command; data asked for (the path
+    of a new file, a list) still goes to stdout."""
+    site = tmp_path / "status"
+
+    def quiet(*args: str) -> Result:
+        result = CliRunner().invoke(cli, ["-q", *args])
+        assert result.exit_code == 0, result.output
+        assert result.stderr == "", (args, result.stderr)
+        return result
+
+    assert quiet("init", str(site), "--install", "statuspage-git==1.0").stdout == ""
+    root = ["--root", str(site)]
+    assert quiet("validate", *root).stdout == ""
+    created = quiet("new", "incident", "Boom", "-c", "api=major_outage", "-m", "Down.", *root)
+    assert created.stdout.strip().endswith(".yaml")
+    assert quiet("build", *root).stdout == ""
+    assert quiet("deploy", str(tmp_path / "www"), *root).stdout == ""
+    assert quiet("subscribers", "add", "jane@customer.example", *root).stdout == ""
+    assert "jane@customer.example" in quiet("subscribers", "list", *root).stdout
+    assert quiet("notify", "--dry-run", *root).stdout == ""
+
+    # Errors still show; warnings only when --strict makes them fail the run.
+    broken = CliRunner().invoke(cli, ["-q", "validate", "--root", str(tmp_path / "none")])
+    assert broken.exit_code == 1 and "error" in broken.output.lower()

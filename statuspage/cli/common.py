@@ -16,6 +16,18 @@ from statuspage.inputs.diagnostics import StatuspageError
 F = TypeVar("F", bound=Callable[..., object])
 
 
+def quiet() -> bool:
+    """Whether `-q` (errors only) was given."""
+    context = click.get_current_context(silent=True)
+    return bool(context is not None and (context.find_root().obj or {}).get("quiet"))
+
+
+def note(message: str) -> None:
+    """A line telling what happened, on stderr; `-q` leaves it out (errors only)."""
+    if not quiet():
+        click.echo(message, err=True)
+
+
 def root_option(function: F) -> F:
     return click.option(
         "--root",

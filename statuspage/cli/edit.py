@@ -7,7 +7,15 @@ from pathlib import Path
 
 import click
 
-from statuspage.cli.common import now_option, pairs, resolve_now, root_option, site_zone
+from statuspage.cli.common import (
+    note,
+    now_option,
+    pairs,
+    quiet,
+    resolve_now,
+    root_option,
+    site_zone,
+)
 from statuspage.inputs.model import INCIDENT_STATUSES, MAINTENANCE_STATUSES, Kind
 
 _IMPACT_BY_STATE = {
@@ -79,9 +87,10 @@ def init(directory: Path, timezone: str, schedule: str, deploy: str, install: st
         install=source,
     )
     for path in written:
-        click.echo(path)
+        if not quiet():
+            click.echo(path)
     if source.warning is not None:
-        click.echo(f"warning: {source.warning}", err=True)
+        note(f"warning: {source.warning}")
 
 
 @click.group()

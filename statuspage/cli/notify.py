@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 import click
 
-from statuspage.cli.common import now_option, resolve_now, root_option
+from statuspage.cli.common import note, now_option, resolve_now, root_option
 
 if TYPE_CHECKING:
     from statuspage.inputs.model import Config, Site
@@ -136,7 +136,7 @@ def _preview(site: Site, incident_id: str, html_file: Path | None, language: str
     recipient = preview_recipient(site.config, language)
     if html_file is not None:
         html_file.write_text(renderer.html(notice, recipient), encoding="utf-8")
-        click.echo(f"Wrote the HTML notice to {html_file}", err=True)
+        note(f"Wrote the HTML notice to {html_file}")
         return
     click.echo(f"Subject: {renderer.subject(notice, recipient.language)}\n")
     click.echo(renderer.text(notice, recipient), nl=False)
@@ -170,16 +170,14 @@ def _run(
     if report.first_run or baseline:
         count = f"{report.baselined} notice{'s' * (report.baselined != 1)}"
         if dry_run:
-            click.echo(
+            note(
                 f"Dry run: the first run will record the {count} already on the site as the "
                 "cut-off and send nothing; later updates are sent.",
-                err=True,
             )
         else:
-            click.echo(
+            note(
                 f"Recorded {count} already on the site in {ledger} without sending them "
                 f"(the cut-off); later updates will be sent. Commit {ledger}.",
-                err=True,
             )
         return
     messages = report.written if dry_run else report.sent
@@ -191,22 +189,21 @@ def _run(
     if dry_run:
         if outbox is None:
             owed = report.notices
-            click.echo(
+            note(
                 f"Dry run: {owed} notice{'s' * (owed != 1)} owed to {report.subscribers} "
                 "subscribers; add --outbox DIR to see the messages.",
-                err=True,
             )
         else:
-            click.echo(f"Dry run: wrote {summary} to {outbox}", err=True)
+            note(f"Dry run: wrote {summary} to {outbox}")
         return
     if not report.subscribers:
-        click.echo(f"Nothing to send: no subscribers in {report.store}.", err=True)
+        note(f"Nothing to send: no subscribers in {report.store}.")
         return
     if not report.notices and not report.doubt:
-        click.echo(f"Nothing to send: every notice has been delivered ({ledger}).", err=True)
+        note(f"Nothing to send: every notice has been delivered ({ledger}).")
         return
     if report.notices:
-        click.echo(f"Sent {summary}.", err=True)
+        note(f"Sent {summary}.")
     for failure in report.failures:
         what = {
             "permanent": "refused for good, suppressed",
@@ -220,7 +217,7 @@ def _run(
         parts.append(f"{tally.temporary} failed for now")
         if tally.doubt:
             parts.append(f"{tally.doubt} in doubt")
-        click.echo(f"{key}: {', '.join(parts)}", err=True)
+        note(f"{key}: {', '.join(parts)}")
     if report.doubt:
         click.echo(
             f"{report.doubt} message{'s' * (report.doubt != 1)} in doubt: the server may "
@@ -246,9 +243,8 @@ def _compact(site: Site) -> None:
         return
     with Ledger.open(path, keys) as ledger:
         removed = ledger.compact()
-    click.echo(
+    note(
         f"Compacted {path.name}: {removed} settled notice file{'s' * (removed != 1)} removed.",
-        err=True,
     )
 
 
@@ -339,7 +335,7 @@ def add(
     same = (new.email, new.webhook)
     existed = any((s.email, s.webhook) == same for s in store.load())
     saved = next(s for s in store.add([new]) if (s.email, s.webhook) == same)
-    click.echo(f"{'Updated' if existed else 'Subscribed'}: {_describe(saved)}", err=True)
+    note(f"{'Updated' if existed else 'Subscribed'}: {_describe(saved)}")
     if webhook is not None:
         _print_secret(store, webhook)
 
@@ -384,7 +380,7 @@ def remove(email: str | None, token: str | None, root: Path) -> None:
             raise StatuspageError("the token is not one of ours (or was made with another key)")
     assert email is not None
     removed = store.remove(email)
-    click.echo(f"Unsubscribed {removed.email}", err=True)
+    note(f"Unsubscribed {removed.email}")
 
 
 @subscribers.command("list")
@@ -400,7 +396,7 @@ def list_(root: Path) -> None:
     found = store.load()
     for subscriber in found:
         click.echo(_describe(subscriber))
-    click.echo(f"{len(found)} subscriber{'s' * (len(found) != 1)}", err=True)
+    note(f"{len(found)} subscriber{'s' * (len(found) != 1)}")
 
 
 @subscribers.command("import")
@@ -451,10 +447,9 @@ def import_(file: Path | None, file_store: Path | None, root: Path) -> None:
     before = {s.email for s in store.load()}
     after = store.add(new)
     added = len(after) - len(before)
-    click.echo(
+    note(
         f"Imported {len(new)} row{'s' * (len(new) != 1)}: {added} new "
         f"subscriber{'s' * (added != 1)}, {len(after)} in all",
-        err=True,
     )
 
 
@@ -488,11 +483,10 @@ def _import_store(path: Path, root: Path) -> None:
         new = db.add_confirmed(people, consent=f"imported from {path.name}", now=now)
         confirmed, _ = db.count()
     ledger_note = f" and the ledger {config.notify.ledger}" if state.check is not None else ""
-    click.echo(
+    note(
         f"Moved {len(people)} subscriber{'s' * (len(people) != 1)}{ledger_note} into the "
         f"database: {new} new, {confirmed} in all. Once notify runs with the database, "
         f"delete {path} (it holds the addresses in clear).",
-        err=True,
     )
 
 
@@ -540,7 +534,7 @@ def export(email: str, root: Path) -> None:
                 )
     click.echo(json.dumps(found, indent=2, ensure_ascii=False, sort_keys=True))
     count = len(found["subscriptions"])  # type: ignore[arg-type]
-    click.echo(f"{count} subscription{'s' * (count != 1)} of {address}", err=True)
+    note(f"{count} subscription{'s' * (count != 1)} of {address}")
 
 
 @subscribers.command("forget")
@@ -575,11 +569,11 @@ def forget(email: str, root: Path) -> None:
         with open_database(url) as db:
             deleted += db.forget(address)
     if deleted:
-        click.echo(
-            f"Forgot {address}: {deleted} subscription{'s' * (deleted != 1)} deleted.", err=True
+        note(
+            f"Forgot {address}: {deleted} subscription{'s' * (deleted != 1)} deleted.",
         )
     else:
-        click.echo(f"Nothing stored about {address}.", err=True)
+        note(f"Nothing stored about {address}.")
 
 
 def _database_url(root: Path) -> str | None:
@@ -648,7 +642,7 @@ def suppressed(root: Path) -> None:
     summary = f"{len(lines)} suppressed"
     if unknown:
         summary += f", and {unknown} in the ledger who are no longer subscribers"
-    click.echo(summary, err=True)
+    note(summary)
 
 
 @subscribers.command("unsuppress")
@@ -679,7 +673,7 @@ def unsuppress(address: str, root: Path) -> None:
             ledger.record_unsuppressed(hashed, utc_now())
     if not removed:
         raise StatuspageError(f"{target} is not suppressed")
-    click.echo(f"No longer suppressed: {target}", err=True)
+    note(f"No longer suppressed: {target}")
 
 
 @contextlib.contextmanager
@@ -729,9 +723,8 @@ def bounces(file: BinaryIO, root: Path) -> None:
             for entry in entries:
                 ledger.record_suppressed(ledger.keys.recipient(entry.address), entry.source, now)
     soft = sum(1 for b in found if not b.permanent)
-    click.echo(
+    note(
         f"{len(found)} notification{'s' * (len(found) != 1)}: {len(new)} newly suppressed, "
         f"{len(entries) - len(new)} already suppressed, {soft} soft bounce{'s' * (soft != 1)} "
         "(not suppressed)",
-        err=True,
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from statuspage.cli.common import now_option, resolve_now, root_option
+from statuspage.cli.common import note, now_option, resolve_now, root_option
 
 
 @click.command()
@@ -59,4 +59,4 @@ def serve(
         logging.getLogger("statuspage.publish.serve").setLevel(logging.INFO)
     now = resolve_now(root, now_text) if now_text else None
     preview(root, host=host, port=port, poll=poll, check_git=git, now=now)
-    click.echo("Stopped.", err=True)
+    note("Stopped.")

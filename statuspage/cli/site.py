@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from statuspage.cli.common import now_option, resolve_now, root_option
-from statuspage.inputs.diagnostics import Diagnostic
+from statuspage.cli.common import note, now_option, quiet, resolve_now, root_option
+from statuspage.inputs.diagnostics import Diagnostic, Severity
 
 
 @click.command()
@@ -39,13 +39,15 @@ def validate(strict: bool, git: bool, output_format: str, root: Path, now_text: 
     now = resolve_now(root, now_text)
     result = load_site(root, now=now, check_git=git)
     for diagnostic in result.diagnostics:
+        if quiet() and diagnostic.severity is not Severity.ERROR and not strict:
+            continue  # -q: errors only (with --strict, warnings fail the run: shown)
         click.echo(github_annotation(diagnostic, root) if output_format == "github" else diagnostic)
     errors, warnings = len(result.errors), len(result.warnings)
     summary = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
     if result.site is not None:
         count = len(result.site.incidents)
         summary = f"statuspage.yaml and {count} incident file{'s' * (count != 1)}: {summary}"
-    click.echo(summary, err=True)
+    note(summary)
     if errors or (strict and warnings):
         raise SystemExit(1)
 
@@ -120,5 +122,5 @@ def build(out: Path | None, git: bool, cache: bool, root: Path, now_text: str | 
         cache=cache,
     )
     for diagnostic in result.warnings:
-        click.echo(str(diagnostic), err=True)
-    click.echo(f"Built {result.files} files into {result.out}", err=True)
+        note(str(diagnostic))
+    note(f"Built {result.files} files into {result.out}")

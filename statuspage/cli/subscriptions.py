@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from statuspage.cli.common import root_option
+from statuspage.cli.common import note, root_option
 
 
 @click.group()
@@ -39,8 +39,8 @@ def serve(host: str, port: int, threads: int, root: Path) -> None:
     from statuspage.subscriptions.app import create_app
 
     app = create_app(root)
-    click.echo(
-        f"Serving the subscription service on http://{host}:{port}/ (Ctrl-C stops)", err=True
+    note(
+        f"Serving the subscription service on http://{host}:{port}/ (Ctrl-C stops)",
     )
     waitress.serve(app, host=host, port=port, threads=threads, ident="statuspage")
 
@@ -60,9 +60,9 @@ def migrate(root: Path) -> None:
     url = database_of(root)
     before, after = run_migrations(url)
     if before == after:
-        click.echo(f"{shown_url(url)}: the schema is up to date ({after}).", err=True)
+        note(f"{shown_url(url)}: the schema is up to date ({after}).")
     else:
-        click.echo(f"{shown_url(url)}: schema {before or 'none'} -> {after}.", err=True)
+        note(f"{shown_url(url)}: schema {before or 'none'} -> {after}.")
 
 
 def database_of(root: Path) -> str:
