@@ -163,6 +163,10 @@ _WORKFLOW = """\
 #   STATUSPAGE_SMTP_URL      smtp://user:password@smtp.example.com:587
 #   STATUSPAGE_LEDGER_KEY    a long random string, e.g. from: openssl rand -hex 32
 #   STATUSPAGE_SUBSCRIBERS   the subscriber list (.statuspage/subscribers.json), never committed
+#   STATUSPAGE_DATABASE_URL  instead of the list: the subscription service's database
+#                            (postgresql://user:password@host/db), where customers subscribe
+#                            themselves; notices and their ledger then live there (write
+#                            statuspage-git[service] in requirements.txt; docs/subscriptions.md)
 # requirements.txt says which statuspage runs; actions are pinned by commit, with their
 # version in a comment; .github/dependabot.yml proposes updates of both.
 name: statuspage
@@ -236,6 +240,7 @@ jobs:
           STATUSPAGE_SMTP_URL: ${{ secrets.STATUSPAGE_SMTP_URL }}
           STATUSPAGE_LEDGER_KEY: ${{ secrets.STATUSPAGE_LEDGER_KEY }}
           STATUSPAGE_SUBSCRIBERS: ${{ secrets.STATUSPAGE_SUBSCRIBERS }}
+          STATUSPAGE_DATABASE_URL: ${{ secrets.STATUSPAGE_DATABASE_URL }}
         run: |
           if [ -z "$STATUSPAGE_SMTP_URL" ]; then
             echo "::notice::No STATUSPAGE_SMTP_URL secret: no e-mail notices sent."
