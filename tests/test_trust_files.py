@@ -234,3 +234,25 @@ def test_deploy_refuses_a_fifo_inside_the_site(tmp_path: Path) -> None:
     assert result.stderr.splitlines() == [
         f"Error: {root / 'site' / 'pipe'}: {FIFO}; deploy copies only regular files"
     ]
+
+
+def test_deploy_refuses_a_file_swapped_for_a_link_after_listing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Listed as a regular file, a link by the time it is copied: still not followed."""
+    from statuspage.publish import deploy
+
+    root = site(tmp_path)
+    assert build(root).returncode == 0
+    listed = deploy.site_files(root / "site")
+    victim = root / "site" / "index.html"
+    victim.unlink()
+    victim.symlink_to("/etc/passwd")
+    monkeypatch.setattr(deploy, "site_files", lambda folder: listed)
+    target = deploy.DirectoryTarget(tmp_path / "www")
+    with pytest.raises(deploy.DeployError) as refused:
+        deploy.deploy(root / "site", target, root=root)
+    assert str(refused.value) == (
+        f"{victim}: {LINK.format(target='/etc/passwd')}; deploy copies only regular files"
+    )
+    assert not (tmp_path / "www").exists()

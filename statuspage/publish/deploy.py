@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 
 from statuspage.inputs.diagnostics import StatuspageError
 from statuspage.inputs.places import check_not_protected
-from statuspage.inputs.regular import refusal
+from statuspage.inputs.regular import NotRegularError, read_regular, refusal
 from statuspage.publish.mediatypes import cache_control, content_type
 
 log = logging.getLogger(__name__)
@@ -170,7 +170,15 @@ def diff(local: Mapping[str, str], remote: Mapping[str, str]) -> tuple[Change, .
 
 
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashlib.sha256(_read(path)).hexdigest()
+
+
+def _read(path: Path) -> bytes:
+    """A built file's bytes; one that became a link or a FIFO since it was listed is refused."""
+    try:
+        return read_regular(path)
+    except NotRegularError as exc:
+        raise DeployError(f"{path}: {exc.reason}; deploy copies only regular files") from None
 
 
 def _no_progress(what: str, done: int, total: int) -> None:
@@ -368,7 +376,7 @@ def _new_version(
         for done, (path, source) in enumerate(files.items(), 1):
             destination = staging / path
             destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, destination)
+            destination.write_bytes(_read(source))
             os.chmod(destination, 0o644)
             progress("copy", done, len(files))
         for directory in (staging, *(p for p in staging.rglob("*") if p.is_dir())):
@@ -547,7 +555,7 @@ def deploy_git(
         for entry in filter(None, listing.split("\0")):
             meta, _, path = entry.partition("\t")
             published[path] = meta.split()[2]
-    local = {path: _blob_sha(source.read_bytes()) for path, source in files.items()}
+    local = {path: _blob_sha(_read(source)) for path, source in files.items()}
     local[".nojekyll"] = _blob_sha(b"")  # GitHub Pages: serve files as they are, no Jekyll
     if cname:
         local["CNAME"] = _blob_sha(cname.encode())  # as ghp-import writes it
@@ -645,7 +653,7 @@ def deploy_s3(
         for page in pages:
             for item in page.get("Contents", ()):
                 published[item["Key"].removeprefix(prefix)] = item["ETag"].strip('"')
-    data = {path: source.read_bytes() for path, source in files.items()}
+    data = {path: _read(source) for path, source in files.items()}
     changes = diff({path: _md5(body).hex() for path, body in data.items()}, published)
     if dry_run or not changes:
         uploads_count = sum(1 for c in changes if c.action is not Action.DELETE)
