@@ -53,6 +53,7 @@ def test_import_a_file_store_with_its_ledger(site: Path, database: str) -> None:
         [
             Subscriber(email="a@example.com", components=("api",), language="fr", added=NOW),
             Subscriber(email="b@example.com", added=NOW),
+            Subscriber(email="ops@example.com", webhook="https://ops.example/hook", added=NOW),
         ]
     )
     keys = Keys.from_secret(SECRET.encode())
@@ -64,17 +65,20 @@ def test_import_a_file_store_with_its_ledger(site: Path, database: str) -> None:
     code, _, err = invoke("subscribers", "import", "--from", str(store.path), "--root", str(site))
     assert code == 0, err
     assert err.startswith(
-        "Moved 2 subscribers and the ledger notices.ledger into the database: 2 new, 2 in all."
+        "Moved 3 subscribers and the ledger notices.ledger into the database: 3 new, 3 in all."
     )
     with Store.open(database) as db:
-        assert [s.subscriber for s in db.confirmed()] == list(store.load())
+        email, webhook = store.load()[:2], store.load()[2]
+        assert [s.subscriber for s in db.confirmed()] == list(email)
+        (hook,) = db.confirmed("webhook")
+        assert hook.subscriber == webhook and hook.webhook_url == "https://ops.example/hook"
         state = db.state()
         assert state.baseline == {"old/0"}
         assert state.sent == {("new/0", keys.recipient("a@example.com"))}
         assert state.check == keys.check
     # Again: nothing new, nothing doubled.
     code, _, err = invoke("subscribers", "import", "--from", str(store.path), "--root", str(site))
-    assert code == 0 and ": 0 new, 2 in all." in err
+    assert code == 0 and ": 0 new, 3 in all." in err
 
 
 def test_import_needs_one_source(site: Path) -> None:
@@ -141,3 +145,27 @@ def test_serve_without_a_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         "Error: no database: set $STATUSPAGE_DATABASE_URL or subscriptions.database "
         "(sqlite:///.statuspage/subscriptions.db for one machine)\n"
     )
+
+
+def test_add_list_and_remove_use_the_database(site: Path, database: str) -> None:
+    code, _, err = invoke(
+        "subscribers", "add", "Jane@Example.com", "-c", "api", "--root", str(site)
+    )
+    assert code == 0 and err == "Subscribed: jane@example.com\tapi\t-\n", err
+    code, _, err = invoke(
+        "subscribers", "add", "jane@example.com", "--language", "fr", "--root", str(site)
+    )
+    assert err == "Updated: jane@example.com\tall\tfr\n", err
+    with Store.open(database) as db:
+        db.request(
+            kind="email", email="new@example.com", components=(), language=None,
+            consent="en:1", now=NOW,
+        )  # fmt: skip
+    code, out, err = invoke("subscribers", "list", "--root", str(site))
+    assert out == "jane@example.com\tall\tfr\n"
+    assert err == "1 subscriber, 1 waiting for confirmation\n"
+    assert not (site / ".statuspage" / "subscribers.json").exists()
+    code, _, err = invoke("subscribers", "remove", "jane@example.com", "--root", str(site))
+    assert code == 0 and err == "Unsubscribed jane@example.com\n"
+    code, _, err = invoke("subscribers", "remove", "jane@example.com", "--root", str(site))
+    assert code == 1 and err == "Error: jane@example.com is not subscribed\n"

@@ -332,12 +332,35 @@ def add(
     )
     if format_ is not None and webhook is None:
         raise click.UsageError("--format goes with --webhook")
+    url = _database_url(root)
+    if url:
+        _add_to_database(url, new)
+        return
     same = (new.email, new.webhook)
     existed = any((s.email, s.webhook) == same for s in store.load())
     saved = next(s for s in store.add([new]) if (s.email, s.webhook) == same)
     note(f"{'Updated' if existed else 'Subscribed'}: {_describe(saved)}")
     if webhook is not None:
         _print_secret(store, webhook)
+
+
+def _add_to_database(url: str, new: Subscriber) -> None:
+    """An operator's subscriber goes in confirmed (they asked the operator); an entry
+    already there takes the new components and language."""
+    from statuspage.inputs.clock import utc_now
+    from statuspage.notify.send import open_database
+
+    kind = "webhook" if new.webhook else "email"
+    with open_database(url) as db:
+        found = [s for s in db.find(new.email, kind) if (s.webhook_url or s.email) == new.target]
+        if found:
+            db.confirm(found[0].uid, utc_now())
+            changed = db.change(found[0].uid, components=new.components, language=new.language)
+            assert changed is not None
+            note(f"Updated: {_describe(changed.subscriber)}")
+        else:
+            db.add_confirmed([new], consent="added by the operator", now=utc_now())
+            note(f"Subscribed: {_describe(new)}")
 
 
 def _print_secret(store: SubscriberStore, webhook: str) -> None:
@@ -372,6 +395,10 @@ def remove(email: str | None, token: str | None, root: Path) -> None:
 
     if (email is None) == (token is None):
         raise click.UsageError("give either EMAIL or --token")
+    url = _database_url(root)
+    if url:
+        _remove_from_database(url, email, token, root)
+        return
     _, store = _store(root)
     if token is not None:
         keys = load_keys(store.path.parent, create=False)
@@ -383,6 +410,38 @@ def remove(email: str | None, token: str | None, root: Path) -> None:
     note(f"Unsubscribed {removed.email}")
 
 
+def _remove_from_database(url: str, email: str | None, token: str | None, root: Path) -> None:
+    from statuspage.inputs.diagnostics import StatuspageError
+    from statuspage.notify.ledger import load_keys
+    from statuspage.notify.send import open_database
+    from statuspage.notify.subscribers import AddressError, normalise_address
+    from statuspage.notify.tokens import TokenError, Tokens
+
+    with open_database(url) as db:
+        if token is not None:
+            keys = load_keys(root / ".statuspage", create=False)
+            try:
+                uid = Tokens(keys.service).read("unsubscribe", token) if keys else None
+            except TokenError:
+                uid = None
+            subscription = db.get(uid) if uid else None
+            if subscription is None:
+                raise StatuspageError(
+                    "the token names no subscription here (or another key made it)"
+                )
+            db.delete(subscription.uid)
+            note(f"Unsubscribed {subscription.email}")
+            return
+        assert email is not None
+        try:
+            address = normalise_address(email)
+        except AddressError as exc:
+            raise StatuspageError(str(exc)) from None
+        if not db.forget(address):
+            raise StatuspageError(f"{address} is not subscribed")
+        note(f"Unsubscribed {address}")
+
+
 @subscribers.command("list")
 @root_option
 def list_(root: Path) -> None:
@@ -392,11 +451,21 @@ def list_(root: Path) -> None:
     Example:
       statuspage subscribers list | grep checkout
     """
-    _, store = _store(root)
-    found = store.load()
+    url = _database_url(root)
+    if url:
+        from statuspage.notify.send import open_database
+
+        with open_database(url) as db:
+            found = tuple(s.subscriber for kind in ("email", "webhook") for s in db.confirmed(kind))
+            pending = db.count()[1]
+    else:
+        _, store = _store(root)
+        found = store.load()
+        pending = 0
     for subscriber in found:
         click.echo(_describe(subscriber))
-    note(f"{len(found)} subscriber{'s' * (len(found) != 1)}")
+    waiting = f", {pending} waiting for confirmation" if pending else ""
+    note(f"{len(found)} subscriber{'s' * (len(found) != 1)}{waiting}")
 
 
 @subscribers.command("import")

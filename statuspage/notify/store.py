@@ -167,6 +167,7 @@ class Subscription:
             components=self.components,
             language=self.language,
             added=self.confirmed,
+            webhook=self.webhook_url,
         )
 
     def export(self) -> dict[str, object]:
@@ -558,28 +559,29 @@ class Store:
         return int(confirmed), int(total) - int(confirmed)
 
     def add_confirmed(self, people: Iterable[Subscriber], *, consent: str, now: datetime) -> int:
-        """Import e-mail subscribers already confirmed elsewhere (the file store); an
-        address already here keeps its entry. Returns how many were new."""
-        new = 0
+        """Import subscribers already confirmed elsewhere (the file store), e-mail and
+        webhook ones; one already here keeps its entry. Returns how many were new."""
         with self._begin() as connection:
-            known = set(
-                connection.execute(
-                    sa.select(subscribers.c.target).where(subscribers.c.kind == "email")
-                ).scalars()
-            )
+            known = {
+                (kind, target)
+                for kind, target in connection.execute(
+                    sa.select(subscribers.c.kind, subscribers.c.target)
+                ).all()
+            }
             rows = []
             for person in people:
-                if person.email in known:
+                kind = "webhook" if person.webhook else "email"
+                if (kind, person.target) in known:
                     continue
-                known.add(person.email)
+                known.add((kind, person.target))
                 moment = (person.added or now).astimezone(UTC)
                 rows.append(
                     {
                         "uid": secrets.token_urlsafe(16),
-                        "kind": "email",
-                        "target": person.email,
+                        "kind": kind,
+                        "target": person.target,
                         "email": person.email,
-                        "webhook_url": None,
+                        "webhook_url": person.webhook,
                         "components": " ".join(person.components),
                         "language": person.language,
                         "created": moment,
@@ -590,8 +592,7 @@ class Store:
                 )
             if rows:
                 connection.execute(subscribers.insert(), rows)
-            new = len(rows)
-        return new
+        return len(rows)
 
     # -- the ledger ------------------------------------------------------------------------
 
