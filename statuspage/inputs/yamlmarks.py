@@ -349,8 +349,9 @@ _DURATION = re.compile(r"(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?
 
 
 MAX_DEPTH = 64  # lists and mappings inside each other; an incident file needs four
-# A line opening a block collection in each of many `- ` (or `? `, `: `) in a row.
-_DEEP_BLOCK = re.compile(rf"^[ \t]*(?:[-?:][ \t]+){{{MAX_DEPTH}}}", re.MULTILINE)
+# A line opening a block collection in each of many `- ` (or `? `, `: `) in a row; searched
+# for in "\n" + text (a pattern that starts with a plain character is found faster than `^`).
+_DEEP_BLOCK = re.compile(rf"\n[ \t]*(?:[-?:][ \t]+){{{MAX_DEPTH}}}")
 
 
 def too_deep(text: str) -> Where | None:
@@ -364,9 +365,9 @@ def too_deep(text: str) -> Where | None:
     measured before YAML sees the text. Indentation alone cannot nest deep enough to
     matter within MAX_FILE_BYTES; `- - - …` on a line and flow `[`/`{` can.
     """
-    block = _DEEP_BLOCK.search(text)
+    block = _DEEP_BLOCK.search("\n" + text)
     if block is not None:
-        return _where(text, block.end() - 1)
+        return _where(text, block.end() - 2)
     if text.count("[") + text.count("{") <= MAX_DEPTH:
         return None
     return _deep_flow(text)
