@@ -180,3 +180,22 @@ def test_any_message_reads_back_exactly_or_is_refused(tmp_path: Path, parts: lis
     incident = loaded(root, "2026-11-20-checkout")
     assert incident.retracted is None
     assert [u.message.default for u in incident.updates] == ["Looking.", message]
+
+
+def test_new_and_update_refuse_a_linked_incidents_folder(tmp_path: Path) -> None:
+    root = write_site(tmp_path / "site")
+    outside = write_site(tmp_path / "outside", {"victim": INCIDENT}) / "incidents"
+    (root / "incidents").rmdir()
+    (root / "incidents").symlink_to(outside)
+    expected = [
+        f"Error: incidents: is a symbolic link (to {str(outside)!r}); links are not followed, "
+        "so that nothing outside the site's folder is read: put the file itself here"
+    ]
+    code, err = update(root, "victim", "Gotcha.")
+    assert (code, err.splitlines()) == (1, expected)
+    result = CliRunner().invoke(
+        cli, ["new", "incident", "Planted", "--root", str(root), "--now", NOW]
+    )
+    assert (result.exit_code, result.stderr.splitlines()) == (1, expected)
+    assert sorted(p.name for p in outside.iterdir()) == ["victim.yaml"]
+    assert (outside / "victim.yaml").read_text() == INCIDENT

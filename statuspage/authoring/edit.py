@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import stat
 import tempfile
 import unicodedata
 from collections.abc import Sequence
@@ -31,6 +32,7 @@ from statuspage.inputs.load import (
     read_config_bytes,
 )
 from statuspage.inputs.model import Config, Incident, Kind, Window
+from statuspage.inputs.regular import refusal
 from statuspage.inputs.yamlmarks import YamlFile, is_slug, read_limited
 
 
@@ -84,7 +86,7 @@ def new_incident(
         incident_id = f"{now.astimezone(config.zone).date().isoformat()}-{slug}"
     if not is_slug(incident_id):
         raise StatuspageError(f"{incident_id!r} is not a valid id (use a-z, 0-9 and -)")
-    folder = root / INCIDENTS_DIR
+    folder = incidents_folder(root)
     for suffix in INCIDENT_SUFFIXES:
         existing = folder / f"{incident_id}{suffix}"
         if existing.exists():
@@ -114,11 +116,24 @@ def new_incident(
     return path
 
 
+def incidents_folder(root: Path) -> Path:
+    """`root/incidents`, refused if it is a link (writing through it would write outside
+    the site) or anything but a folder; it may not exist yet."""
+    folder = root / INCIDENTS_DIR
+    try:
+        mode = os.lstat(folder).st_mode
+    except FileNotFoundError:
+        return folder
+    if not stat.S_ISDIR(mode):
+        raise StatuspageError(f"{INCIDENTS_DIR}: {refusal(folder, mode)}")
+    return folder
+
+
 def find_incident(root: Path, incident_id: str) -> Path:
     """The file of an incident; the id is a slug, so the file is always in incidents/."""
     if not is_slug(incident_id):
         raise StatuspageError(f"{incident_id!r} is not a valid id (use a-z, 0-9 and -)")
-    folder = root / INCIDENTS_DIR
+    folder = incidents_folder(root)
     for suffix in INCIDENT_SUFFIXES:
         path = folder / f"{incident_id}{suffix}"
         if path.is_file():
