@@ -199,3 +199,21 @@ def test_new_and_update_refuse_a_linked_incidents_folder(tmp_path: Path) -> None
     assert (result.exit_code, result.stderr.splitlines()) == (1, expected)
     assert sorted(p.name for p in outside.iterdir()) == ["victim.yaml"]
     assert (outside / "victim.yaml").read_text() == INCIDENT
+
+
+def test_init_does_not_write_through_a_link(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    target = tmp_path / "elsewhere.txt"
+    (site / "statuspage.yaml").symlink_to(target)  # dangling: exists() says False
+    result = CliRunner().invoke(cli, ["init", str(site)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: {site / 'statuspage.yaml'} already exists; not overwriting it"
+    )
+    assert not target.exists()
+    (site / "statuspage.yaml").unlink()
+    (site / ".gitignore").symlink_to(target)
+    result = CliRunner().invoke(cli, ["init", str(site)])
+    assert result.exit_code == 0, result.output
+    assert not target.exists()  # an existing .gitignore, even a link, is left as it is

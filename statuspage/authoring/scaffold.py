@@ -391,7 +391,7 @@ def init_site(
     from zoneinfo import ZoneInfo
 
     config_path = directory / CONFIG_NAME
-    if config_path.exists():
+    if os.path.lexists(config_path):  # a link, even one to nowhere, is not written through
         raise StatuspageError(f"{config_path} already exists; not overwriting it")
     workflow_text = workflow(schedule=schedule, deploy=deploy)
     if install is None:
@@ -400,8 +400,8 @@ def init_site(
     start = (now - timedelta(days=1)).replace(second=0, microsecond=0)
     resolved = start + timedelta(minutes=75)
     example_name = f"{start.astimezone(zone).date().isoformat()}-slow-api.yaml"
-    files: dict[Path, str | bytes] = {
-        config_path: _CONFIG.format(timezone=timezone),
+    files: dict[Path, str | bytes] = {config_path: _CONFIG.format(timezone=timezone)}
+    optional: dict[Path, str | bytes] = {
         directory / INCIDENTS_DIR / example_name: _EXAMPLE.format(
             started=isoformat_local(start - timedelta(minutes=8), zone),
             first=isoformat_local(start, zone),
@@ -409,8 +409,6 @@ def init_site(
             third=isoformat_local(resolved, zone),
             resolved_local=resolved.astimezone(zone).strftime("%H:%M"),
         ),
-    }
-    optional: dict[Path, str | bytes] = {
         directory / SCHEMAS_DIR / CONFIG_SCHEMA: schema_text(CONFIG_SCHEMA),
         directory / SCHEMAS_DIR / INCIDENT_SCHEMA: schema_text(INCIDENT_SCHEMA),
         directory / ".gitignore": _GITIGNORE,
@@ -423,11 +421,10 @@ def init_site(
     }
     if install.wheel is not None:
         optional[directory / WHEELS_DIR / install.wheel.name] = install.wheel.read_bytes()
-    files.update({path: text for path, text in optional.items() if not path.exists()})
+    files.update({path: text for path, text in optional.items() if not os.path.lexists(path)})
     for path, content in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
+        data = content if isinstance(content, bytes) else content.encode("utf-8")
+        with open(path, "xb") as file:  # new files only: never through a link put there
+            file.write(data)
     return sorted(files)
