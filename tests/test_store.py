@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from statuspage.inputs.diagnostics import StatuspageError
 from statuspage.notify.ledger import Keys, LedgerError
 from statuspage.notify.store import (
     RESEND,
@@ -243,3 +244,13 @@ def test_instances_starting_together_on_an_empty_database(database: str) -> None
     assert [run.returncode for run in runs] == [0, 0, 0, 0], errors
     with Store.open(database) as store, store.engine.connect() as connection:
         assert current_revision(connection) == head_revision()
+
+
+def test_a_sqlite_database_stays_out_of_git(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "statuspage.yaml").write_text("title: x\n")
+    Store.open(f"sqlite:///{site}/.statuspage/subscriptions.db").close()
+    assert (site / ".statuspage" / ".gitignore").read_text().endswith("\n*\n")
+    with pytest.raises(StatuspageError, match="is the site's own folder"):
+        Store.open(f"sqlite:///{site}/subscriptions.db")

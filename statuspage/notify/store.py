@@ -74,6 +74,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from statuspage.inputs.diagnostics import StatuspageError
 from statuspage.notify.ledger import Keys, LedgerError, LedgerState
+from statuspage.notify.private import private_folder
 from statuspage.notify.subscribers import Subscriber
 
 log = logging.getLogger(__name__)
@@ -263,7 +264,8 @@ def _engine(url: str) -> Engine:
     if backend == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            # Addresses: the folder keeps itself out of git (and the site's own is refused).
+            private_folder(Path(database).parent)
         engine = sa.create_engine(parsed, connect_args={"timeout": 60})
 
         @sa.event.listens_for(engine, "connect")
