@@ -29,7 +29,7 @@ import os
 import pickle
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -37,7 +37,13 @@ from typing import Any
 
 from statuspage.builder import parallel
 from statuspage.inputs.config import CONFIG_NAME
-from statuspage.inputs.diagnostics import Diagnostic, InputError, Problems, StatuspageError
+from statuspage.inputs.diagnostics import (
+    Diagnostic,
+    InputError,
+    Problems,
+    Progress,
+    StatuspageError,
+)
 from statuspage.inputs.fingerprint import digest
 from statuspage.inputs.history import History, head_commit
 from statuspage.inputs.load import INCIDENTS_DIR, Parsed, ParseJob, load_site
@@ -70,8 +76,6 @@ _LIBRARIES = (
 )
 
 Sig = tuple[int, int, int]  # size, modification time (ns), inode
-# (what, done, total): the CLI draws it on a terminal; total 0 means not known in advance.
-Progress = Callable[[str, int, int], None]
 
 
 def stat_sig(path: Path | str) -> Sig | None:

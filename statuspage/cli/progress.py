@@ -9,12 +9,11 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable
 from typing import TextIO
 
 import click
 
-Progress = Callable[[str, int, int], None]
+from statuspage.inputs.diagnostics import Progress
 
 
 def in_ci() -> bool:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+# How long work reports its progress to whoever shows it: (what, done, total), total 0 when
+# not known in advance. The CLI draws it on a terminal (cli/progress.py); library callers
+# may pass their own. The one definition every stage uses.
+Progress = Callable[[str, int, int], None]
 
 
 class Severity(StrEnum):

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, unquote, urlsplit
 
 from statuspage.inputs.clock import utc_now
-from statuspage.inputs.diagnostics import StatuspageError
+from statuspage.inputs.diagnostics import Progress, StatuspageError
 from statuspage.inputs.model import Site
 from statuspage.inputs.places import check_not_protected
 from statuspage.notify.ledger import (
@@ -77,8 +77,6 @@ MAX_FAILURES = 5  # temporary failures in a row before a recipient is suppressed
 RETRY_FIRST = timedelta(minutes=5)
 RETRY_MOST = timedelta(hours=6)
 DOUBT_KEPT = timedelta(days=1)  # an in-doubt message can be resent this long
-
-Progress = Callable[[str, int, int], None]  # (what, done, total)
 
 
 class SmtpError(StatuspageError):

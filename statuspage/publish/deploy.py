@@ -24,7 +24,7 @@ import stat
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,15 +33,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from statuspage.inputs.diagnostics import StatuspageError
+from statuspage.inputs.diagnostics import Progress, StatuspageError
 from statuspage.inputs.places import check_not_protected
 from statuspage.inputs.regular import NotRegularError, read_regular, refusal
 from statuspage.publish.mediatypes import cache_control, content_type
 
 log = logging.getLogger(__name__)
 
-# (what, done, total): called as work goes on; the CLI draws it on a terminal.
-Progress = Callable[[str, int, int], None]
 
 DEFAULT_BRANCH = "gh-pages"
 DEFAULT_REMOTE = "origin"
