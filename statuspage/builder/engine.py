@@ -492,7 +492,8 @@ class Builder:
         # 1. The inputs, by their bytes: nothing to do if they, the clock and the output
         #    stand as the last build left them.
         deleted = _deleted(self.history) if check_git else {}
-        inputs = _input_digests(self.root)
+        # (With no last build to compare with, what load reads tells them: see below.)
+        inputs = _input_digests(self.root) if self.manifest is not None else {}
         if self._up_to_date(inputs, now, check_git, deleted):
             assert self.manifest is not None
             log.info("nothing changed since the last build")
@@ -508,6 +509,9 @@ class Builder:
             self.root, now=now, check_git=check_git, parser=self.parse, history=self.history
         )
         self.parse.known = {}
+        if not inputs:  # the digests of the incident files as they were just parsed
+            parsed = {path: entry.digest for path, entry in self.parse.entries.items()}
+            inputs = _input_digests(self.root, parsed)
         laps("load")
         if self.store is not None and (self.save_parses or first):
             self.parse.save(self.store)
@@ -647,12 +651,16 @@ def _deleted(history: History) -> dict[str, str | None]:
     return found
 
 
-def _input_digests(root: Path) -> dict[str, str]:
+def _input_digests(root: Path, known: Mapping[str, str] | None = None) -> dict[str, str]:
     """Every input of the site, relative to its root, with a digest of its bytes: the
     config, the incident folder's entries, the site's own themes. Anything that is not a
-    regular file gets a digest of what it is (the loader reports it)."""
+    regular file gets a digest of what it is (the loader reports it). `known` gives the
+    digests of files just read (the same `digest(path, bytes)`)."""
     found = {}
     for relative in _input_files(root):
+        if known is not None and relative in known:
+            found[relative] = known[relative]
+            continue
         data = read_input(root / relative)
         if data is None:
             try:
