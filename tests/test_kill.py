@@ -82,3 +82,17 @@ def test_a_killed_build_leaves_the_old_site_or_the_new_one(tmp_path: Path, cache
     assert snapshot(out) == sites[KILLS % 2]
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
     assert outcomes, "no kill landed"
+
+
+def test_the_next_build_removes_what_killed_builds_left_beside_the_output(tmp_path: Path) -> None:
+    root = tmp_path / "status"
+    root.mkdir()
+    shutil.copy(REPO_ROOT / "statuspage.yaml", root)
+    shutil.copytree(REPO_ROOT / "incidents", root / "incidents")
+    out = tmp_path / "public"
+    for name in (".public.new-abc123", ".public.old-def456"):  # as killed builds leave them
+        (tmp_path / name / "incidents").mkdir(parents=True)
+        (tmp_path / name / "incidents" / "index.html").write_text("half a site")
+    (tmp_path / ".public.notes").mkdir()  # not a name a build uses: left alone
+    build_site(root, out, now=DEMO_NOW, check_git=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".public.notes", "public", "status"]

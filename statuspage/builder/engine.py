@@ -509,7 +509,7 @@ class Builder:
             self.root, now=now, check_git=check_git, parser=self.parse, history=self.history
         )
         self.parse.known = {}
-        if not inputs:  # the digests of the incident files as they were just parsed
+        if not inputs and self.out is not None:  # the incident files as just parsed
             parsed = {path: entry.digest for path, entry in self.parse.entries.items()}
             inputs = _input_digests(self.root, parsed)
         laps("load")
