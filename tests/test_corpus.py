@@ -247,6 +247,21 @@ EXPECTED = {
 # Each file in tests/corpus/config/ is a whole statuspage.yaml with one hostile value, and
 # the one line `validate` must print for it.
 CONFIG_EXPECTED = {
+    "hostile-languages-control.yaml": (
+        "9:17: error: languages[1]: 'fr\\x1b' is not one of en, fr, ru, zh"
+    ),
+    "hostile-notify-connections-huge.yaml": (
+        "10:16: error: notify.connections: expected a whole number from 1 to 100, got '99999999999999999999'"
+    ),
+    "hostile-notify-rate-limit.yaml": (
+        "10:15: error: notify.rate_limit: expected messages per second (a number above 0), got '99999999999999999999/s'"
+    ),
+    "hostile-subscriptions-database-control.yaml": (
+        "10:13: error: subscriptions.database: contains the control character U+0000, which feeds, e-mail and XML cannot carry; remove it"
+    ),
+    "hostile-subscriptions-url-lf.yaml": (
+        "10:8: error: subscriptions.url: contains a line break (U+000A); it must be one line, as it can reach e-mail headers"
+    ),
     "hostile-base-url-javascript.yaml": (
         "2:11: error: base_url: 'javascript:alert(1)' is not an absolute http:// or https:// URL"
     ),

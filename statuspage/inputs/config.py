@@ -26,6 +26,7 @@ CONFIG_NAME = "statuspage.yaml"
 MAX_POSTMORTEM_DAYS = 365
 MAX_STALE_AFTER = timedelta(days=365)
 MAX_REMINDER_MINUTES = 7 * 24 * 60  # a week
+MAX_CONNECTIONS = 100  # SMTP connections at once: each is a thread and a socket
 LANGUAGES = ("en", "fr", "ru", "zh")
 CONFIG_KEYS = (
     "title",
@@ -292,7 +293,10 @@ def _notify(source: YamlFile, node: yaml.Node, zone: ZoneInfo) -> NotifyConfig:
     connections = defaults.connections
     if "connections" in keys:
         connections = (
-            source.integer(keys["connections"][1], "notify.connections", minimum=1) or connections
+            source.integer(
+                keys["connections"][1], "notify.connections", minimum=1, maximum=MAX_CONNECTIONS
+            )
+            or connections
         )
     return NotifyConfig(
         sender=sender,
