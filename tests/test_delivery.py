@@ -11,7 +11,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -653,3 +653,44 @@ def test_a_long_incident_sends_small_notices_and_validate_says_so(tmp_path: Path
         "incident; notices show only the latest 5 earlier ones and link to the rest. Resolve "
         "it and open a new incident for what is still going on"
     ) in result.stdout
+
+
+# -- the subscription database -------------------------------------------------------------
+
+
+def test_webhooks_from_the_database(
+    database: str, tmp_path: Path, receiver: tuple[type[Receiver], str]
+) -> None:
+    """A webhook subscription made through the service: signed posts, 410 suppresses."""
+    from statuspage.notify.store import Store
+
+    handler, base = receiver
+    handler.statuses = {"/gone": 410}
+    root = notify_site(tmp_path)
+    earlier = datetime(2026, 11, 1, tzinfo=UTC)
+    with Store.open(database) as store:
+        for name in ("hook", "gone"):
+            request = store.request(
+                kind="webhook",
+                email="ops@example.com",
+                components=("api",),
+                language=None,
+                consent="test",
+                now=earlier,
+                webhook_url=f"{base}/{name}",
+            )
+            assert store.confirm(request.subscription.uid, earlier) is not None
+    site = load_site_or_raise(root, now=NOW, check_git=False)
+    report = notify(site, smtp_url="", database=database)  # no SMTP needed: nobody is mailed
+    assert report.ok
+    # Incident and component change to /hook; /gone answered 410 to the first and got no more.
+    paths = collections.Counter(path for path, _, _ in handler.requests)
+    assert paths == {"/hook": 2, "/gone": 1}
+    secret = keys().webhook_secret(f"{base}/hook")
+    assert all(
+        check_signature(secret, h, body) for path, h, body in handler.requests if path == "/hook"
+    )
+    with Store.open(database) as store:
+        assert keys().recipient(f"{base}/gone") in store.suppressed()
+    again = notify(site, smtp_url="", database=database)
+    assert again.sent == 0 and len(handler.requests) == 3

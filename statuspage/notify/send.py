@@ -25,7 +25,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -58,10 +58,10 @@ from statuspage.notify.notices import (
 )
 from statuspage.notify.subscribers import Subscriber, SubscriberStore, mask, unsubscribe_token
 from statuspage.notify.suppression import Suppression, SuppressionList, scrub
-from statuspage.notify.webhooks import Bodies, Poster, encode, headers, webhook_format
+from statuspage.notify.webhooks import Answer, Bodies, Poster, encode, headers, webhook_format
 
 if TYPE_CHECKING:
-    from statuspage.notify.store import Store
+    from statuspage.notify.store import Claim, Store
 
 log = logging.getLogger(__name__)
 
@@ -704,6 +704,15 @@ def notify(
     return report
 
 
+class _Held:
+    """The file ledger's claim on a message: its lock already keeps other runs out."""
+
+    claimed = True
+
+    def abandon(self) -> None:
+        pass
+
+
 class _Run:
     """The deliveries of one run, spread over several connections."""
 
@@ -711,21 +720,27 @@ class _Run:
         self,
         *,
         site: Site,
-        ledger: Ledger,
+        ledger: Ledger | None,
         keys: Keys,
         renderer: Renderer,
         bodies: Bodies,
         sender: str,
-        suppression: SuppressionList,
+        suppression: SuppressionList | None,
         suppressed: set[str],
         report: Report,
         clock: Callable[[], datetime],
         progress: Progress | None,
         options: Options,
         total: int,
+        db: Store | None = None,
+        link: Callable[[Subscriber], str | None] | None = None,
     ) -> None:
+        """With `db`, outcomes go to the subscription database: each message is claimed
+        there while it is sent (`Store.delivery`), else to the file `ledger`."""
         self.site = site
         self.ledger = ledger
+        self.db = db
+        self.link = link
         self.keys = keys
         self.renderer = renderer
         self.bodies = bodies
@@ -790,7 +805,8 @@ class _Run:
             hook_queue: queue.SimpleQueue[list[Delivery]] = queue.SimpleQueue()
             for group in hooks.values():
                 hook_queue.put(group)
-            for number in range(min(width * 2, len(hooks))):
+            hook_width = width * 2 if self.db is None else 1
+            for number in range(min(hook_width, len(hooks))):
                 threads.append(
                     threading.Thread(
                         target=self._hook_worker,
@@ -851,6 +867,18 @@ class _Run:
         finally:
             mailer.close()
 
+    @contextlib.contextmanager
+    def _claim(self, delivery: Delivery) -> Iterator[Claim | _Held | None]:
+        """The database's hold on one message while it is sent; None: another run has it.
+
+        The file ledger needs none (its lock keeps other runs out): a held claim that
+        commits nothing."""
+        if self.db is None:
+            yield _Held()
+            return
+        with self.db.delivery(delivery.notice.key, delivery.recipient, self.clock()) as claim:
+            yield claim if claim.claimed else None
+
     def _mail_one(self, mailer: Mailer, delivery: Delivery) -> None:
         subscriber = delivery.subscriber
         try:
@@ -867,10 +895,16 @@ class _Run:
         key, hashed = delivery.notice.key, delivery.recipient
 
         def before_end() -> None:
-            self.ledger.record_attempt(key, hashed, self.clock())
+            if self.ledger is not None:
+                self.ledger.record_attempt(key, hashed, self.clock())
 
-        attempt = mailer.send(self.sender, subscriber.email, message, before_end=before_end)
-        self._settle(delivery, attempt, mask(subscriber.email))
+        with self._claim(delivery) as claim:
+            if claim is None:
+                self._taken(delivery)
+                return
+            attempt = mailer.send(self.sender, subscriber.email, message, before_end=before_end)
+            later = self._settle(delivery, attempt, mask(subscriber.email), claim=claim)
+        self._suppress_in_database(later)
 
     # -- webhooks ------------------------------------------------------------------------
 
@@ -906,24 +940,40 @@ class _Run:
         moment = self.clock()
         extra = headers(self.keys.webhook_secret(url), body, moment, kind)
         extra["X-Statuspage-Notice"] = delivery.notice.key
-        self.ledger.record_attempt(delivery.notice.key, delivery.recipient, moment)
-        answer = poster.post(url, body, extra)
-        shown = urlsplit(url).hostname or "?"
-        if answer.status is None:
-            result = Result.DOUBT if answer.sent else Result.TEMPORARY
-            attempt = Attempt(result, 0, answer.reason)
-        elif 200 <= answer.status < 300:
-            attempt = ACCEPTED
-        elif answer.status == 410 or (answer.status == 404 and kind != "statuspage"):
-            attempt = Attempt(Result.PERMANENT, answer.status, answer.reason or "Gone")
-        else:
-            attempt = Attempt(Result.TEMPORARY, answer.status, answer.reason)
-        self._settle(delivery, attempt, shown)
+        with self._claim(delivery) as claim:
+            if claim is None:
+                self._taken(delivery)
+                return
+            if self.ledger is not None:
+                self.ledger.record_attempt(delivery.notice.key, delivery.recipient, moment)
+            answer = poster.post(url, body, extra)
+            shown = urlsplit(url).hostname or "?"
+            later = self._settle(delivery, _answered(answer, kind), shown, claim=claim)
+        self._suppress_in_database(later)
+
+    def _suppress_in_database(self, entry: tuple[str, str, datetime] | None) -> None:
+        """After the claim is committed: SQLite has one writer, and the claim was it."""
+        if entry is not None and self.db is not None:
+            self.db.suppress(*entry)
+
+    def _taken(self, delivery: Delivery) -> None:
+        """Another run at once sent it (the database said so): nothing to do here."""
+        with self.lock:
+            tally = self.report.tallies.setdefault(delivery.notice.key, Tally())
+            tally.owed -= 1
+            self.done += 1
 
     # -- outcomes ------------------------------------------------------------------------
 
     def _recipient(self, subscriber: Subscriber) -> Recipient:
-        return _recipient(self.site, self.keys, subscriber)
+        if self.link is None:
+            return _recipient(self.site, self.keys, subscriber)
+        return Recipient(
+            address=subscriber.email,
+            language=subscriber.language or self.site.config.language,
+            components=subscriber.components,
+            unsubscribe_url=self.link(subscriber),
+        )
 
     def _skip(self, delivery: Delivery) -> bool:
         """Suppressed earlier in this run (refused for good): say so once, send nothing."""
@@ -939,14 +989,33 @@ class _Run:
             return True
 
     def _settle(
-        self, delivery: Delivery, attempt: Attempt, shown: str, *, record: bool = True
-    ) -> None:
+        self,
+        delivery: Delivery,
+        attempt: Attempt,
+        shown: str,
+        *,
+        record: bool = True,
+        claim: Claim | _Held | None = None,
+    ) -> tuple[str, str, datetime] | None:
+        """Record and count an outcome; returns a suppression still to be written to the
+        database, once the claim is done."""
         key, hashed = delivery.notice.key, delivery.recipient
+        later = None
         ledger, now = self.ledger, self.clock()
         reason = f"{attempt.code} {attempt.reason}".strip() if attempt.code else attempt.reason
         suppress: Suppression | None = None
         if not record:  # the message could not be made: nothing went out, nothing to record
             pass
+        elif ledger is None:
+            # The database: the claim commits a sent, in-doubt or refused-for-good message
+            # (none is sent again); one refused for now stays owed.
+            if attempt.result is Result.TEMPORARY and claim is not None:
+                claim.abandon()
+            if attempt.result is Result.PERMANENT:
+                source = "webhook" if delivery.subscriber.webhook else "smtp"
+                suppress = Suppression(
+                    address=delivery.subscriber.target, reason=reason, source=source, at=now
+                )
         elif attempt.result is Result.SENT:
             ledger.record_sent(key, hashed, now)
         elif attempt.result is Result.DOUBT:
@@ -969,11 +1038,14 @@ class _Run:
                     at=now,
                 )
         if suppress is not None:
-            # The ledger keeps it where CI commits it; the private list says who and why.
-            ledger.record_suppressed(
-                self.keys.recipient(delivery.subscriber.target), suppress.source, now
-            )
-            self.suppression.add([suppress])
+            target = self.keys.recipient(delivery.subscriber.target)
+            if self.db is not None:
+                later = (target, f"{suppress.source}: {reason}", now)
+            if ledger is not None:
+                # The ledger keeps it where CI commits it; the private list says who and why.
+                ledger.record_suppressed(target, suppress.source, now)
+            if self.suppression is not None:
+                self.suppression.add([suppress])
         with self.lock:
             report = self.report
             tally = report.tallies.setdefault(key, Tally())
@@ -993,6 +1065,7 @@ class _Run:
             self.done += 1
             if self.progress is not None:
                 self.progress("Sending notices", self.done, self.total)
+        return later
 
 
 # -- with the database (design §8) ---------------------------------------------------------
@@ -1043,12 +1116,6 @@ def _notify_database(
 
     config = site.config
     since = config.notify.since
-    settings = None
-    if not (baseline or dry_run):
-        url = smtp_url if smtp_url is not None else os.environ.get(SMTP_ENV, "")
-        if not url.strip():
-            raise SmtpError(f"set ${SMTP_ENV} (smtp://user:pass@host:587) to send notices")
-        settings = SmtpSettings.from_url(url)
     existing = db.state(())
     keys = load_keys(private_dir, create=existing.check is None and not dry_run)
     if keys is None:
@@ -1063,10 +1130,24 @@ def _notify_database(
     elif existing.check is not None and existing.check != keys.check:
         raise LedgerError(f"the ledger in {db.shown} was written with another key")
     suppressed = db.suppressed()
-    subscriptions = [s for s in db.confirmed("email") if keys.recipient(s.email) not in suppressed]
-    people = [s.subscriber for s in subscriptions]
-    uids = {s.email: s.uid for s in subscriptions}
+    subscriptions = [
+        s
+        for kind in ("email", "webhook")
+        for s in db.confirmed(kind)
+        if keys.recipient(s.webhook_url or s.email) not in suppressed
+    ]
+    people = [
+        replace(s.subscriber, webhook=s.webhook_url) if s.webhook_url else s.subscriber
+        for s in subscriptions
+    ]
+    uids = {s.webhook_url or s.email: s.uid for s in subscriptions}
     report = Report(subscribers=len(people), store=db.shown)
+    settings = None
+    if not (baseline or dry_run) and any(p.webhook is None for p in people):
+        url = smtp_url if smtp_url is not None else os.environ.get(SMTP_ENV, "")
+        if not url.strip():
+            raise SmtpError(f"set ${SMTP_ENV} (smtp://user:pass@host:587) to send notices")
+        settings = SmtpSettings.from_url(url)
     now = clock()
     first = existing.start is None
     if baseline or (first and since is None):
@@ -1083,27 +1164,38 @@ def _notify_database(
     state = db.state(n.key for n in notices)
     if first and dry_run:
         state.baseline.update(n.key for n in notices if n.at is None)
-    work = plan(notices, people, state, keys, since=since)
+    bodies = Bodies(site, Renderer(site, sender_of(config), date=now))
+
+    def parts(notice: Notice, subscriber: Subscriber) -> Sequence[str]:
+        if subscriber.webhook is None:
+            return ()
+        if webhook_format(subscriber.webhook, subscriber.format) != "statuspage":
+            return ()
+        return bodies.changed_components(notice)
+
+    work = plan(notices, people, state, keys, since=since, now=clock(), parts=parts)
     report.notices = len({d.notice.key for d in work.owed})
     tokens = Tokens(keys.service)
     service = config.subscriptions.url
 
+    def link(subscriber: Subscriber) -> str | None:
+        if service:
+            token = tokens.make("unsubscribe", uids[subscriber.target])
+            return unsubscribe_link(f"{service}/unsubscribe", token)
+        if config.notify.unsubscribe_url:
+            return unsubscribe_link(
+                config.notify.unsubscribe_url,
+                unsubscribe_token(keys.unsubscribe, subscriber.target),
+            )
+        return None
+
     def message(renderer: Renderer, delivery: Delivery) -> bytes:
         subscriber = delivery.subscriber
-        link = None
-        if service:
-            token = tokens.make("unsubscribe", uids[subscriber.email])
-            link = unsubscribe_link(f"{service}/unsubscribe", token)
-        elif config.notify.unsubscribe_url:
-            link = unsubscribe_link(
-                config.notify.unsubscribe_url,
-                unsubscribe_token(keys.unsubscribe, subscriber.email),
-            )
         recipient = Recipient(
             address=subscriber.email,
             language=subscriber.language or config.language,
             components=subscriber.components,
-            unsubscribe_url=link,
+            unsubscribe_url=link(subscriber),
         )
         return renderer.message_bytes(delivery.notice, recipient)
 
@@ -1113,56 +1205,58 @@ def _notify_database(
         _check_outbox(site, outbox)
         outbox.mkdir(parents=True, exist_ok=True)
         renderer = Renderer(site, sender_of(config), date=now)
-        for number, delivery in enumerate(work.owed, 1):
+        mails = [d for d in work.owed if d.subscriber.webhook is None]
+        for number, delivery in enumerate(mails, 1):
             (outbox / eml_name(delivery.notice, number)).write_bytes(message(renderer, delivery))
             report.written += 1
         return report
     if not work.owed:
         db.record_open((n.key for n in work.eligible), now)
         return report
-    assert settings is not None
     sender = sender_of(config)
     renderer = Renderer(site, sender, date=now)
-    pacer = Pacer(config.notify.rate_limit)
-    with Mailer(settings, context=context, pacer=pacer, backoff=reconnect_backoff) as mailer:
+    # One connection: a claim is rolled back when a run dies, so each message in flight at a
+    # kill is sent again by the next run. With one at a time that is at most one per kill
+    # (the database has no "in doubt" record yet, which parallel sending would need).
+    width = 1
+    run = _Run(
+        site=site,
+        ledger=None,
+        keys=keys,
+        renderer=renderer,
+        bodies=Bodies(site, renderer),
+        sender=sender.address,
+        suppression=None,
+        suppressed=set(),
+        report=report,
+        clock=clock,
+        progress=progress,
+        options=Options(connections=width, reconnect_backoff=reconnect_backoff),
+        total=len(work.owed),
+        db=db,
+        link=link,
+    )
+    report.tallies = {k: t for k, t in work.tallies.items() if t.owed or t.doubt or t.temporary}
+    mailer = None
+    if any(d.subscriber.webhook is None for d in work.owed):
+        assert settings is not None
+        mailer = run.mailer(settings, context)
         mailer.connect()  # a server that is down fails here, before anything is recorded
-        db.record_open((n.key for n in work.eligible), now)
-        total = len(work.owed)
-        for number, delivery in enumerate(work.owed):
-            address = delivery.subscriber.email
-            try:
-                data = message(renderer, delivery)
-            except HeaderError as exc:  # not sent, reported; later notices still go
-                reason = str(exc).replace(address, mask(address))
-                report.failures.append(Failure(delivery.notice.key, mask(address), reason))
-                continue
-            try:
-                with db.delivery(delivery.notice.key, delivery.recipient, clock()) as claim:
-                    if not claim.claimed:
-                        continue  # another run sent it while this one was planning
-                    attempt = mailer.send(sender.address, address, data)
-                    if attempt.result is Result.SENT:
-                        report.sent += 1
-                    else:
-                        # In doubt: kept as sent (it may have arrived), reported. Refused for
-                        # good: kept, and the address suppressed. Refused for now: owed.
-                        if attempt.result is Result.TEMPORARY:
-                            claim.abandon()
-                        reason = (
-                            f"{attempt.code} {attempt.reason}" if attempt.code else attempt.reason
-                        )
-                        if attempt.result is Result.PERMANENT:
-                            db.suppress(delivery.recipient, reason, clock())
-                        report.failures.append(
-                            Failure(delivery.notice.key, mask(address), reason, attempt.result)
-                        )
-            except SmtpError as exc:
-                report.stopped = str(exc)
-                report.unsent = total - number
-                break
-            if progress is not None:
-                progress("Sending notices", number + 1, total)
+    db.record_open((n.key for n in work.eligible), now)
+    run.deliver(work.owed, settings, context, mailer)
     return report
+
+
+def _answered(answer: Answer, kind: str) -> Attempt:
+    """What a receiver's answer means for delivery."""
+    if answer.status is None:
+        return Attempt(Result.DOUBT if answer.sent else Result.TEMPORARY, 0, answer.reason)
+    if 200 <= answer.status < 300:
+        return ACCEPTED
+    if answer.status == 410 or (answer.status == 404 and kind != "statuspage"):
+        # Gone: unsubscribed. Chat services answer 404 for a deleted webhook.
+        return Attempt(Result.PERMANENT, answer.status, answer.reason or "Gone")
+    return Attempt(Result.TEMPORARY, answer.status, answer.reason)
 
 
 def _recipient(site: Site, keys: Keys, subscriber: Subscriber) -> Recipient:
