@@ -256,3 +256,29 @@ def test_deploy_refuses_a_file_swapped_for_a_link_after_listing(
         f"{victim}: {LINK.format(target='/etc/passwd')}; deploy copies only regular files"
     )
     assert not (tmp_path / "www").exists()
+
+
+def test_linked_notice_ledger(tmp_path: Path) -> None:
+    """The ledger is committed: as a link, notify would append to what it points at."""
+    root = site(tmp_path)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    (root / "notices.ledger").symlink_to(victim)
+    code, lines = validate(root)
+    assert (code, lines) == (
+        1,
+        [f"notices.ledger:1:1: error: {LINK.format(target=str(victim))}"],
+    )
+    (root / "notices.ledger").unlink()
+    (root / "notices.ledger.d").mkdir()
+    (root / "notices.ledger.d" / "2026-11-20-checkout.0").symlink_to(victim)
+    code, lines = validate(root)
+    assert (code, lines) == (
+        1,
+        ["notices.ledger.d/2026-11-20-checkout.0:1:1: error: " + LINK.format(target=str(victim))],
+    )
+    result = CliRunner().invoke(
+        cli, ["notify", "--root", str(root), "--no-git", "--now", NOW, "--dry-run"]
+    )
+    assert result.exit_code == 1
+    assert victim.read_text() == "precious\n"

@@ -181,6 +181,7 @@ def load_site(
             sources[parsed.incident.id] = parsed.digest
 
     check_tree(root, THEMES_DIR, problems)  # listed and checked, never rendered here
+    check_ledger(root, config.notify.ledger, problems)
     for incident in incidents:
         check_clock(incident, config, now, problems)
         check_translations(incident, config, problems)
@@ -218,6 +219,22 @@ def read_config_bytes(root: Path, problems: Problems) -> bytes | None:
     except OSError as exc:
         problems.error(CONFIG_NAME, 1, 1, unreadable(exc))
     return None
+
+
+def check_ledger(root: Path, ledger: str, problems: Problems) -> None:
+    """The notice ledger and its folder are committed, so a pull request can make them a
+    link: `notify` would append to whatever it points at. Each must be a regular file (and
+    a folder of them), like every input."""
+    path = root / ledger
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        mode = None
+    if mode is not None:
+        reason = refusal(path, mode)
+        if reason is not None:
+            problems.error(ledger, 1, 1, reason)
+    check_tree(root, f"{ledger}.d", problems)
 
 
 def incident_files(root: Path, problems: Problems) -> list[Path]:
