@@ -126,6 +126,7 @@ def main() -> None:
     try:
         root = work / "site"
         made = make_repository(root, args.incidents, args.commits)
+        print(f"repository made in {made:.1f} s", flush=True)
         count = subprocess.run(
             ["git", "-C", str(root), "rev-list", "--count", "HEAD"],
             capture_output=True,
@@ -143,19 +144,26 @@ def main() -> None:
             found.update(History(root).find(now))
 
         cold_walk = timed(cold, args.runs, forget)
+        print(f"cold walk {cold_walk:.3f} s", flush=True)
         warm_walk = timed(lambda: History(root).find(now), args.runs, None)
+        print(f"warm walk {warm_walk:.3f} s", flush=True)
         edited = sum(len(updates) for updates in found.values())
 
-        target = sorted((root / "incidents").iterdir())[-1]
+        target = next(
+            path
+            for path in sorted((root / "incidents").iterdir(), reverse=True)
+            if "    message: " in path.read_text(encoding="utf-8")
+        )
         step = [0]
 
         def new_commit() -> None:
             step[0] += 1
             text = target.read_text(encoding="utf-8")
-            target.write_text(text.replace("work normally", f"work normally ({step[0]})", 1))
+            target.write_text(text.replace("    message: ", f"    message: ({step[0]}) ", 1))
             subprocess.run(["git", "-C", str(root), "commit", "-qam", "Reword"], check=True)
 
         incremental = timed(lambda: History(root).find(now), args.runs, new_commit)
+        print(f"one new commit {incremental:.3f} s", flush=True)
 
         def noop(check_git: bool) -> float:
             out = root / f"site-{'git' if check_git else 'nogit'}"
