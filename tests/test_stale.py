@@ -105,6 +105,12 @@ def test_a_promise_still_to_come_is_not_stale(tmp_path: Path) -> None:
     promised = OPEN + "    next_update: 2d\n"
     write_site(tmp_path, {"checkout": promised})
     assert warnings(tmp_path, "2026-03-11T12:00:00+01:00") == []
+    # Once the promise is broken as well, both are said.
+    assert warnings(tmp_path, "2026-03-12T09:01:00+01:00") == [
+        STALE_WARNING,
+        "incidents/checkout.yaml:5:5: warning: updates[0].next_update: the next update was "
+        "promised by 2026-03-12T09:00:00+01:00 and is overdue; post an update",
+    ]
 
 
 def test_monitoring_for_longer_than_stale_after(tmp_path: Path) -> None:

@@ -447,7 +447,7 @@ class Incident:
     def stale(self, now: datetime, after: timedelta) -> Staleness | None:
         """Whether the notice was left up: open with no update for longer than `after`
         (unless a promised next update is still to come, or it is a maintenance inside its
-        window), or in `monitoring` for longer than `after`."""
+        window: a promise broken long ago makes it stale too), or in `monitoring` for longer than `after`."""
         if self.retracted is not None or not self.is_active(now):
             return None
         last = self.last_update
@@ -460,7 +460,8 @@ class Incident:
         monitoring = phases and phases[-1].status is UpdateStatus.MONITORING
         if monitoring and now - phases[-1].start > after:
             return Staleness(since=phases[-1].start, monitoring=True)
-        if now - last.at > after and last.next_update is None:
+        promised = last.next_update_due
+        if now - last.at > after and (promised is None or now > promised):
             return Staleness(since=last.at, monitoring=False)
         return None
 
