@@ -120,12 +120,17 @@ def main() -> None:
     parser.add_argument("--commits", type=int, default=50_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--output", type=Path, default=REPO_ROOT / "bench/history-results.md")
+    parser.add_argument(
+        "--repo", type=Path, help="make the repository here and keep it (reused if there)"
+    )
     args = parser.parse_args()
     now = parse_now(NOW_TEXT)
     work = Path(tempfile.mkdtemp(prefix="statuspage-history-"))
     try:
-        root = work / "site"
-        made = make_repository(root, args.incidents, args.commits)
+        root = args.repo or work / "site"
+        made = 0.0
+        if not (root / ".git").is_dir():
+            made = make_repository(root, args.incidents, args.commits)
         print(f"repository made in {made:.1f} s", flush=True)
         count = subprocess.run(
             ["git", "-C", str(root), "rev-list", "--count", "HEAD"],

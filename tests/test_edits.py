@@ -501,3 +501,15 @@ def test_correction_with_the_subscription_database(
         assert run("2026-03-10T10:25:00+01:00", port).sent == 0
         notices = [notice for notice, _ in recorder.pairs()]
     assert notices[0] == "checkout/0" and notices[1].startswith("checkout/0/correction/")
+
+
+def test_a_broken_or_hostile_version_in_history_is_skipped(tmp_path: Path) -> None:
+    root = published(tmp_path)
+    bomb = "".join(f"x{n}: &l{n} [{', '.join([f'*l{n - 1}'] * 9)}]\n" for n in range(1, 10))
+    (root / "incidents/checkout.yaml").write_text("x0: &l0 [lol]\n" + bomb + CHECKOUT)
+    commit_all(root, "An alias bomb", "2026-03-10T09:30:00+01:00")
+    (root / "incidents/checkout.yaml").write_text(CHECKOUT.replace("Orders", 'Or"ders'))
+    commit_all(root, "Fixed, and reworded", "2026-03-10T09:45:00+01:00")
+    assert edits_of(load(root)) == [
+        [("2026-03-10T08:45:00+00:00", "Some payments fail. Orders were not charged.", False)]
+    ]

@@ -22,6 +22,7 @@ import itertools
 import json
 import logging
 import os
+import re
 import subprocess
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -83,12 +84,37 @@ def _edited(old: Sequence[Any], new: Sequence[Any]) -> bool:
     return any(new_texts.get(language) != text for language, text in old_texts.items())
 
 
-def _updates(data: bytes) -> list[tuple[Mark, Raw]] | None:
+def _updates(
+    data: bytes, memo: dict[bytes, tuple[Mark, Raw]] | None = None
+) -> list[tuple[Mark, Raw]] | None:
     """Each update of one version of a file: its Mark and its content; None if the file
-    cannot be read. Composed by libyaml and read from the nodes (building Python objects
-    would cost twice as much: a long history has tens of thousands of versions)."""
+    cannot be read.
+
+    A long history holds tens of thousands of versions, most of them the one before with an
+    update appended: each update's text (its item of the `updates` list, as written) is
+    read once and remembered in `memo`. A file laid out otherwise is read whole."""
+    if len(data) > MAX_FILE_BYTES:
+        return None  # the loader refuses it too
     if too_deep(data.decode("utf-8", "replace")) is not None:
         return None  # libyaml's composer would recurse until the process crashed
+    split = _segments(data)
+    if split is not None:
+        rest, segments = split
+        if not _readable_rest(rest, memo):
+            return None  # what surrounds the updates is broken: so is the file
+        found = []
+        for segment in segments:
+            key = hashlib.blake2b(segment, digest_size=16).digest()
+            known = memo.get(key) if memo is not None else None
+            if known is None:
+                known = _segment_update(segment)
+                if known is None:
+                    break  # not readable alone (an alias, an odd layout): read it whole
+                if memo is not None:
+                    memo[key] = known
+            found.append(known)
+        else:
+            return found
     try:
         root = yaml.compose(data, Loader=_LOADER)
         document = _node_value(root) if root is not None else None
@@ -96,40 +122,117 @@ def _updates(data: bytes) -> list[tuple[Mark, Raw]] | None:
         return None
     if not isinstance(document, dict) or not isinstance(document.get("updates"), list):
         return None
-    found = []
-    for item in document["updates"]:
-        if not isinstance(item, dict):
-            item = {}
-        content = {key: item.get(key) for key in FIELDS}
-        content["at"] = _instant(content["at"])
-        message = content["message"]
-        if isinstance(message, dict):
-            message = {k: v.strip() if isinstance(v, str) else v for k, v in message.items()}
-        elif isinstance(message, str):
-            message = message.strip()
-        content["message"] = message
-        texts = message if isinstance(message, dict) else {"": message}
-        rest = _digest([content["at"], content["status"], content["components"]])
-        deliver = item.get("deliver_notifications")
-        mark = (
-            _digest(content),
-            isinstance(deliver, str) and deliver.lower() in _FALSE,
-            rest,
-            {language: _digest(text) for language, text in texts.items()},
-        )
-        found.append((mark, content))
-    return found
+    return [_item(item) for item in document["updates"]]
+
+
+_UPDATES_KEY = re.compile(rb"updates:[ \t]*(#.*)?")
+
+
+def _readable_rest(rest: bytes, memo: dict[bytes, tuple[Mark, Raw]] | None) -> bool:
+    """Whether the file without its updates reads as a mapping, without aliases."""
+    key = b"rest:" + hashlib.blake2b(rest, digest_size=16).digest()
+    if memo is not None and key in memo:
+        return True
+    try:
+        root = yaml.compose(rest, Loader=_LOADER)
+        if not isinstance(_node_value(root) if root is not None else None, dict):
+            return False
+    except (yaml.YAMLError, ValueError, RecursionError):
+        return False
+    if memo is not None:
+        memo[key] = (("", False, "", {}), {})
+    return True
+
+
+def _segments(data: bytes) -> tuple[bytes, list[bytes]] | None:
+    """The file without its updates (`updates:` kept, empty), and the text of each item of
+    its top-level `updates:` block list; None if the file is not laid out that way (then it
+    is read whole)."""
+    lines = data.splitlines(keepends=True)
+    start = next(
+        (i for i, line in enumerate(lines) if _UPDATES_KEY.fullmatch(line.rstrip(b"\r\n"))),
+        None,
+    )
+    if start is None:
+        return None
+    segments: list[list[bytes]] = []
+    indent = -1
+    end = len(lines)
+    for number, line in enumerate(lines[start + 1 :], start + 1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith(b"#"):
+            if segments:
+                segments[-1].append(line)
+            continue
+        lead = len(line) - len(line.lstrip(b" "))
+        if lead == 0 and not line.startswith(b"-"):
+            end = number
+            break  # the next top-level key
+        if line[lead : lead + 1] == b"-" and line[lead + 1 : lead + 2] in (b" ", b"\n", b"\r"):
+            if indent not in (-1, lead):
+                return None
+            indent = lead
+            segments.append([line])
+        elif not segments or lead <= indent:
+            return None
+        else:
+            segments[-1].append(line)
+    if not segments:
+        return None
+    rest = b"".join([*lines[: start + 1], *lines[end:]])
+    return rest, [b"".join(segment) for segment in segments]
+
+
+def _segment_update(segment: bytes) -> tuple[Mark, Raw] | None:
+    """One item of the `updates` list, read alone."""
+    try:
+        root = yaml.compose(segment, Loader=_LOADER)
+        value = _node_value(root) if root is not None else None
+    except (yaml.YAMLError, ValueError, RecursionError):
+        return None
+    if not isinstance(value, list) or len(value) != 1:
+        return None
+    return _item(value[0])
+
+
+def _item(item: Any) -> tuple[Mark, Raw]:
+    """The Mark and content of one item of the `updates` list."""
+    if not isinstance(item, dict):
+        item = {}
+    content = {key: item.get(key) for key in FIELDS}
+    content["at"] = _instant(content["at"])
+    message = content["message"]
+    if isinstance(message, dict):
+        message = {k: v.strip() if isinstance(v, str) else v for k, v in message.items()}
+    elif isinstance(message, str):
+        message = message.strip()
+    content["message"] = message
+    texts = message if isinstance(message, dict) else {"": message}
+    rest = _digest([content["at"], content["status"], content["components"]])
+    deliver = item.get("deliver_notifications")
+    mark = (
+        _digest(content),
+        isinstance(deliver, str) and deliver.lower() in _FALSE,
+        rest,
+        {language: _digest(text) for language, text in texts.items()},
+    )
+    return mark, content
 
 
 _FALSE = ("false", "no", "off")  # YAML 1.1's false, as the loader reads it
 
 
-def _node_value(node: yaml.Node) -> Any:
-    """A node as plain JSON values: scalars stay the text written."""
+def _node_value(node: yaml.Node, seen: set[int] | None = None) -> Any:
+    """A node as plain JSON values: scalars stay the text written. A node met twice is an
+    alias, which the loader refuses: walking it could take forever (an alias bomb)."""
+    seen = set() if seen is None else seen
+    if id(node) in seen:
+        raise ValueError("a YAML alias")
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
-        return {str(_node_value(key)): _node_value(value) for key, value in node.value}
+        return {str(_node_value(k, seen)): _node_value(v, seen) for k, v in node.value}
     if isinstance(node, yaml.SequenceNode):
-        return [_node_value(item) for item in node.value]
+        return [_node_value(item, seen) for item in node.value]
     return str(node.value)
 
 
@@ -412,6 +515,7 @@ def _walk(root: Path, state: _State, since: str, head: str) -> None:
                 changes.append((commit, stamp, path, parts[3], old))
     needed = {b for _, _, path, b, _ in changes if b and _known_blob(state, path) != b}
     contents = _blobs(root, sorted(needed))
+    memo: dict[bytes, tuple[Mark, Raw]] = {}  # each update's text is read once
     for commit, stamp, path, blob, old in changes:
         if not blob:  # deleted
             state.deleted[path] = commit
@@ -429,7 +533,7 @@ def _walk(root: Path, state: _State, since: str, head: str) -> None:
         if versions and versions[-1][0] == blob:
             continue
         data = contents.get(blob)
-        parsed = _updates(data) if data is not None else None
+        parsed = _updates(data, memo) if data is not None else None
         if parsed is None:
             continue  # a version that cannot be read publishes nothing
         versions.append([blob, commit[:12], stamp])

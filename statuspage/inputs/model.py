@@ -445,9 +445,10 @@ class Incident:
         return self.last_update.next_update_due
 
     def stale(self, now: datetime, after: timedelta) -> Staleness | None:
-        """Whether the notice was left up: open with no update for longer than `after`
-        (unless a promised next update is still to come, or it is a maintenance inside its
-        window: a promise broken long ago makes it stale too), or in `monitoring` for longer than `after`."""
+        """Whether the notice was left up: open with no update for longer than `after`, or
+        in `monitoring` for longer than `after`. Not while a promised next update is still to
+        come (a promise broken long ago makes it stale too), nor for a maintenance inside its
+        window."""
         if self.retracted is not None or not self.is_active(now):
             return None
         last = self.last_update
