@@ -666,7 +666,7 @@ def test_webhooks_from_the_database(
 
     handler, base = receiver
     handler.statuses = {"/gone": 410}
-    root = notify_site(tmp_path)
+    root = notify_site(tmp_path / "site")
     earlier = datetime(2026, 11, 1, tzinfo=UTC)
     with Store.open(database) as store:
         for name in ("hook", "gone"):
@@ -694,3 +694,37 @@ def test_webhooks_from_the_database(
         assert keys().recipient(f"{base}/gone") in store.suppressed()
     again = notify(site, smtp_url="", database=database)
     assert again.sent == 0 and len(handler.requests) == 3
+    shown = CliRunner().invoke(
+        cli,
+        ["subscribers", "secret", f"{base}/hook", "--root", str(root)],
+        env={"STATUSPAGE_DATABASE_URL": database},
+    )
+    assert shown.exit_code == 0, shown.output
+    assert shown.stdout.strip() == secret
+
+
+def test_a_sink_refusing_deferring_and_dropping_at_once(tmp_path: Path) -> None:
+    """Several connections against a server that refuses some recipients for good, some
+    for now, and drops the connection on others: every outcome once, the run succeeds."""
+    root = notify_site(tmp_path)
+    addresses = people(9)
+    refused, deferred, dropped = addresses[2], addresses[5], addresses[7]
+    subscribe(root, *(Subscriber(email=a) for a in addresses))
+    handler = Recorder(refuse={refused}, defer={deferred}, drop={dropped}, delay=0.01)
+    clock = Clock()
+    with smtp_server(handler) as (server, port):
+        report = run(root, port, clock, connections=3)
+        assert report.ok and report.doubt == 0
+        outcomes = collections.Counter((f.result.value, f.recipient) for f in report.failures)
+        assert outcomes == {
+            ("permanent", "pe…@example.com"): 1,  # said once, then suppressed
+            ("temporary", "pe…@example.com"): 5,  # each of the deferred one's notices
+        }
+        assert all(t.sent == 7 and t.suppressed == 1 for t in report.tallies.values())
+        assert all(t.temporary == 1 for t in report.tallies.values())
+        handler.defer.clear()
+        clock.now += timedelta(minutes=5)
+        assert run(root, port, clock, connections=3).sent == 5
+    counts = collections.Counter(server.pairs())
+    wanted = {(k, a) for k in EVERY_KEY for a in addresses if a != refused}
+    assert counts == dict.fromkeys(wanted, 1)

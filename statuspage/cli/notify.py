@@ -658,15 +658,23 @@ def _database_url(root: Path) -> str | None:
 def secret(url: str, root: Path) -> None:
     """Print the secret a webhook receiver checks our signature with.
 
+    The webhook is looked up in the subscriber list, else in the subscription database.
+
     \b
     Example:
       statuspage subscribers secret https://ops.example/hooks/status
     """
     from statuspage.inputs.diagnostics import StatuspageError
     from statuspage.notify.ledger import load_keys
+    from statuspage.notify.send import open_database
 
     _, store = _store(root)
-    if not any(s.webhook == url for s in store.load()):
+    known = any(s.webhook == url for s in store.load())
+    database = None if known else _database_url(root)
+    if database is not None:  # subscribed through the service
+        with open_database(database) as db:
+            known = any(s.webhook_url == url for s in db.confirmed("webhook"))
+    if not known:
         raise StatuspageError(f"no webhook subscriber with the URL {url}")
     keys = load_keys(store.path.parent, create=False)
     if keys is None:
