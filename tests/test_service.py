@@ -281,3 +281,30 @@ def test_a_database_that_is_down(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     down = client.post("/subscribe", data={"email": "jane@example.com"})
     assert down.status_code == 503 and "Temporarily unavailable" in text(down)
     assert client.get("/healthz").status_code == 503
+
+
+def test_a_webhook_subscription(service: Service) -> None:
+    answer = service.post(
+        "/subscribe", email="ops@example.com", webhook_url="https://ops.example/hooks/status"
+    )
+    assert answer.status_code == 200
+    (message,) = service.mail.messages()
+    assert "https://ops.example/hooks/status" in message.get_content()
+    service.post("/confirm", token=service.links().partition("=")[2])
+    with service.store() as store:
+        (hook,) = store.confirmed("webhook")
+        assert (hook.email, hook.webhook_url) == (
+            "ops@example.com",
+            "https://ops.example/hooks/status",
+        )
+        assert store.confirmed("email") == ()
+    for bad in ("http://ops.example/hook", "https://user:pw@ops.example/", "https://x/\r\nX: y"):
+        refused = service.post("/subscribe", email="ops@example.com", webhook_url=bad)
+        assert refused.status_code == 400
+        assert "The webhook address must be an https:// URL." in text(refused)
+
+
+def test_a_body_too_large(service: Service) -> None:
+    answer = service.post("/subscribe", email="jane@example.com", filler="x" * 100_000)
+    assert answer.status_code == 413 and "Too much data" in text(answer)
+    assert service.mail.received == []

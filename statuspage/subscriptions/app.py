@@ -256,7 +256,10 @@ def create_app(
     subscribe_limit = limit or os.environ.get(LIMIT_ENV, "") or DEFAULT_LIMIT
 
     def page_language(subscription: Subscription | None = None) -> str:
-        wanted = request.values.get("language") or request.args.get("lang")
+        try:
+            wanted = request.values.get("language") or request.args.get("lang")
+        except HTTPException:  # a form too large to read: the query string only
+            wanted = request.args.get("lang")
         if not wanted and subscription is not None:
             wanted = subscription.language
         return service.language(wanted)
