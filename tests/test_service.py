@@ -255,6 +255,10 @@ def test_pages_in_the_site_languages(service: Service) -> None:
     assert '<html lang="fr"' in text(page)
     assert service.client.get("/subscribe?lang=xx").headers["Content-Language"] == "en"
     assert service.client.get("/static/style.css").status_code == 200
+    icon = service.client.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    assert service.client.get("/static/../statuspage.yaml").status_code == 404
+    assert service.client.get("/static/nope.css").status_code == 404
 
 
 def test_no_address_in_the_logs(service: Service, caplog: pytest.LogCaptureFixture) -> None:

@@ -109,6 +109,7 @@ class Service:
             for name, where in (
                 ("style.css", "static/style.css"),
                 ("service.css", "service/service.css"),
+                ("favicon.svg", "static/favicon.svg"),
             )
         }
         self.env = jinja2.Environment(
@@ -299,7 +300,8 @@ def create_app(
     def stylesheet(name: str) -> Response:
         if name not in service.stylesheets:
             raise NotFound()
-        response = Response(service.stylesheets[name], mimetype="text/css")
+        kind = "image/svg+xml" if name.endswith(".svg") else "text/css"
+        response = Response(service.stylesheets[name], mimetype=kind)
         response.headers["Cache-Control"] = "public, max-age=3600"
         return response
 
