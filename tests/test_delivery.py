@@ -728,3 +728,43 @@ def test_a_sink_refusing_deferring_and_dropping_at_once(tmp_path: Path) -> None:
     counts = collections.Counter(server.pairs())
     wanted = {(k, a) for k in EVERY_KEY for a in addresses if a != refused}
     assert counts == dict.fromkeys(wanted, 1)
+
+
+def test_a_run_without_subscribers_closes_nothing(tmp_path: Path) -> None:
+    """The subscriber list missing for one CI run: the notices stay owed to the list."""
+    root = notify_site(tmp_path)
+    earlier = datetime(2026, 11, 1, tzinfo=UTC)
+    with smtp_server() as (server, port):
+        report = run(root, port)  # no list at all
+        assert report.subscribers == 0 and report.sent == 0
+        assert read(root / "notices.ledger").done == {}
+        subscribe(root, Subscriber(email="back@example.com", added=earlier))
+        assert run(root, port).sent == len(EVERY_KEY)
+    assert {n for n, _ in server.pairs()} == set(EVERY_KEY)
+
+
+def test_a_refusal_at_the_end_of_a_message_is_not_in_doubt(tmp_path: Path) -> None:
+    """421 after the end of a message: the server said it did not take it; sent again on
+    a new connection at once, and the ledger says so (never "in doubt")."""
+
+    class Closing(Recorder):
+        count = 0
+
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            self.count += 1
+            if self.count % 2 == 0:
+                return "421 4.3.2 Closing connection, try again"
+            return await super().handle_DATA(server, session, envelope)
+
+    root = notify_site(tmp_path)
+    addresses = people(2)
+    subscribe(root, *(Subscriber(email=a) for a in addresses))
+    with smtp_server(Closing()) as (server, port):
+        report = run(root, port, connections=1)
+    assert report.ok and report.doubt == 0 and not report.failures
+    assert collections.Counter(server.pairs()) == {(k, a): 1 for k in EVERY_KEY for a in addresses}
+    state = read(root / "notices.ledger", EVERY_KEY, settled=True)
+    standings = [s for k in EVERY_KEY for s in state.segments[k].standing.values()]
+    assert {s.outcome.value for s in standings} == {"sent"}
+    text = (segments_dir(root / "notices.ledger") / EVERY_KEY[0].replace("/", ".")).read_text()
+    assert "\t421\ttemporary\n" in text

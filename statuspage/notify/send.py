@@ -295,6 +295,7 @@ class Mailer:
         data: bytes,
         *,
         before_end: Callable[[], None] = lambda: None,
+        refused: Callable[[int], None] = lambda code: None,
     ) -> Attempt:
         """One message to one recipient; SmtpError if the server is gone for good.
 
@@ -342,6 +343,7 @@ class Mailer:
             if code == 250:
                 return ACCEPTED
             if code == 421:  # refused, and closing: not delivered, so try again now
+                refused(code)  # the end went out: say it was not taken after all
                 self._drop()
                 continue
             return Attempt(_result(code), code, _text(reply))
@@ -496,7 +498,10 @@ def plan(
                         continue
                 owed.append(Delivery(notice, subscriber, hashed, component))
                 tally.owed += 1
-        if not tally.owed and not waiting:
+        # Settled once someone's outcome is recorded and nothing is owed or pausing. A notice
+        # with no record at all stays open: a run that found no subscribers (a list missing
+        # in CI) must not close what the restored list is still owed.
+        if not tally.owed and not waiting and standings:
             settled.append(notice.key)
     return Plan(eligible, owed, tallies, settled)
 
@@ -898,11 +903,17 @@ class _Run:
             if self.ledger is not None:
                 self.ledger.record_attempt(key, hashed, self.clock())
 
+        def refused(code: int) -> None:
+            if self.ledger is not None:
+                self.ledger.record_failure(key, hashed, self.clock(), code, permanent=False)
+
         with self._claim(delivery) as claim:
             if claim is None:
                 self._taken(delivery)
                 return
-            attempt = mailer.send(self.sender, subscriber.email, message, before_end=before_end)
+            attempt = mailer.send(
+                self.sender, subscriber.email, message, before_end=before_end, refused=refused
+            )
             later = self._settle(delivery, attempt, mask(subscriber.email), claim=claim)
         self._suppress_in_database(later)
 
