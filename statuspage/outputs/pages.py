@@ -28,7 +28,15 @@ import jinja2
 from markupsafe import Markup, escape
 
 from statuspage.inputs.fingerprint import Fingerprints, digest
-from statuspage.inputs.model import Component, ComponentStatus, Incident, Site, Text, UpdateStatus
+from statuspage.inputs.model import (
+    Component,
+    ComponentStatus,
+    Impact,
+    Incident,
+    Site,
+    Text,
+    UpdateStatus,
+)
 from statuspage.inputs.sealed import Seal, user_cache_dir
 from statuspage.outputs import links, uptime
 from statuspage.outputs.markup import to_html
@@ -40,7 +48,7 @@ from statuspage.outputs.themes import (
     theme_folders,
     theme_loader,
 )
-from statuspage.text.i18n import AUTONYMS, Formatter, language_tag, translations
+from statuspage.text.i18n import AUTONYMS, Formatter, language_tag, translations, whole_minutes
 from statuspage.text.words import (
     COMPONENT_STATUS_WORDS,
     IMPACT_WORDS,
@@ -51,6 +59,7 @@ from statuspage.text.words import (
 HISTORY_PAGE_SIZE = 25  # incidents per history page
 COMPONENT_PAGE_SIZE = 25  # incidents per page of a component's history
 BAR_DAYS = 90
+PHONE_BAR_DAYS = 30  # the days of bars a narrow screen shows: wide enough to tap
 REPORT_MONTHS = 12  # months in a component page's table
 RECENT_DAYS = 7  # days of past incidents on the home page
 
@@ -177,6 +186,11 @@ class Bar:
     def fraction(self) -> float | None:
         return 1.0 - self.downtime / self.measured if self.measured else None
 
+    @property
+    def phone(self) -> bool:
+        """Among the last PHONE_BAR_DAYS days, which narrow screens show alone."""
+        return self.column >= BAR_DAYS - PHONE_BAR_DAYS
+
 
 def bars(days: Sequence[uptime.DayUptime], site: Site) -> list[Bar]:
     """Group days for drawing; every day still names its date, uptime and incidents."""
@@ -192,7 +206,10 @@ def bars(days: Sequence[uptime.DayUptime], site: Site) -> list[Bar]:
             result.append(_bar(run, column, site))
             run.clear()
 
-    for day in days:
+    phone_from = len(days) - PHONE_BAR_DAYS  # no run crosses it: phones hide what is before
+    for n, day in enumerate(days):
+        if n == phone_from:
+            close()
         if quiet(day) and (not run or quiet(run[-1])):
             run.append(day)
             continue
@@ -251,6 +268,67 @@ class MonthRow:
 
     month: uptime.MonthUptime
     incidents: int
+
+
+@dataclass(frozen=True, slots=True)
+class Broken:
+    """Components in one state other than operational, for the banner's sentence."""
+
+    status: ComponentStatus
+    names: tuple[str, ...]
+
+
+def broken(site: Site) -> list[Broken]:
+    """What is not working right now, worst state first, components in config order:
+    the banner says it in words ("Checkout and Payments are down · Search is slow")."""
+    found: dict[ComponentStatus, list[str]] = {}
+    for component in site.config.components:
+        status = site.component_statuses[component.id]
+        if status is not ComponentStatus.OPERATIONAL:
+            found.setdefault(status, []).append(component.name)
+    order = sorted(found, key=lambda status: -status.severity)
+    return [Broken(status=status, names=tuple(found[status])) for status in order]
+
+
+_IMPACT_RANK = {Impact.CRITICAL: 4, Impact.MAJOR: 3, Impact.MINOR: 2, Impact.NONE: 1}
+
+
+@dataclass(frozen=True, slots=True)
+class OpenIncident:
+    """An open incident on the home page, with what its card shows."""
+
+    incident: Incident
+    states: tuple[tuple[str, ComponentStatus], ...]  # affected components, current state
+    status: UpdateStatus
+    due: datetime | None  # when the next update was promised
+    overdue: bool
+
+
+def open_incidents(site: Site) -> list[OpenIncident]:
+    """Open incidents by impact, worst first: then by the worst state they put a component
+    in now, then newest first. A customer sees the worst trouble at the top."""
+    found = []
+    for incident in site.active:
+        if incident.is_maintenance:
+            continue
+        states = tuple((c, latest) for c, _, latest in _component_states(incident))
+        found.append(
+            OpenIncident(
+                incident=incident,
+                states=states,
+                status=incident.status_at(site.now),
+                due=incident.next_update_due(site.now),
+                overdue=incident.next_update_overdue(site.now),
+            )
+        )
+    # site.active is newest first; sorted() keeps that order among equals.
+    return sorted(
+        found,
+        key=lambda o: (
+            -_IMPACT_RANK.get(o.incident.impact, 0),
+            -max((state.severity for _, state in o.states), default=0),
+        ),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,6 +483,7 @@ class Renderer:
             fmt=self.memo,
             links=SUBSCRIBE_LINKS,
             BAR_DAYS=BAR_DAYS,
+            PHONE_BAR_DAYS=PHONE_BAR_DAYS,
             md=self.markdown,
             t=self.text,
             plain=self.plain,
@@ -414,8 +493,10 @@ class Renderer:
             impact_word=lambda i: IMPACT_WORDS[i],
             indicator_word=INDICATOR_WORDS.__getitem__,
             component=self.config.component,
+            component_names=lambda ids: tuple(self.config.component(i).name for i in ids),
+            webcal=lambda path: "webcal://" + links.url(self.config, path).split("://", 1)[1],
             uptime_percent=self.uptime_percent,
-            minutes=lambda span: self.memo.number(round(span.total_seconds() / 60)),
+            minutes=lambda span: self.memo.number(whole_minutes(span)),
         )
         return env
 
@@ -547,6 +628,10 @@ class Renderer:
         return html.encode("utf-8")
 
     @cached_property
+    def broken(self) -> list[Broken]:
+        return broken(self.site)
+
+    @cached_property
     def records(self) -> dict[str, uptime.ComponentRecord]:
         return {c.id: uptime.component_record(self.site, c.id) for c in self.config.components}
 
@@ -593,7 +678,10 @@ class Renderer:
         yield self.uptime_page()
         if not self.root:
             # Servers answer every missing address with the one 404.html at the top.
-            yield self.render("404.html", "404.html")
+            # During an outage it says so too.
+            yield self.render(
+                "404.html", "404.html", indicator=self.site.indicator, broken=self.broken
+            )
 
     def index(self) -> OutputFile:
         site, fmt = self.site, self.fmt
@@ -601,21 +689,26 @@ class Renderer:
         recent_days = [today - timedelta(days=n) for n in range(RECENT_DAYS)]
         recent: dict[date, list[Incident]] = {day: [] for day in recent_days}
         for incident in site.incidents:
-            if incident.filed_at > site.now:
+            if incident.filed_at > site.now or incident.is_active(site.now):
+                continue  # open ones are on top of the page, not under "Past incidents"
+            if incident.is_upcoming(site.now):
                 continue
             day = fmt.local(incident.filed_at).date()
             if day < recent_days[-1]:
                 break  # incidents are sorted newest first
             recent.setdefault(day, []).append(incident)
-        groups = [
-            (name, [self.component_views[c.id] for c in members])
-            for name, members in self.config.groups
-        ]
+        groups = []
+        for name, members in self.config.groups:
+            views = [self.component_views[c.id] for c in members]
+            # A group's header shows its worst state, as the API's group component does.
+            worst = max((v.status for v in views), key=lambda status: status.severity)
+            groups.append((name, views, worst))
         return self.render(
             "index.html",
             "index.html",
             indicator=site.indicator,
-            incidents=[i for i in site.active if not i.is_maintenance],
+            broken=self.broken,
+            incidents=open_incidents(site),
             maintenance_now=[i for i in site.active if i.is_maintenance],
             upcoming=site.upcoming,
             groups=groups,
@@ -704,6 +797,9 @@ def incident_view(incident: Incident, now: datetime, postmortem_due_days: int) -
         "states": _component_states(incident),
         "resolved_at": incident.resolved_at(now),
         "postmortem_due": incident.postmortem_due(now, postmortem_due_days),
+        # First on the page while it is open: the promise, or since when it is overdue.
+        "due": incident.next_update_due(now) if incident.retracted is None else None,
+        "overdue": incident.retracted is None and incident.next_update_overdue(now),
     }
 
 

@@ -52,6 +52,12 @@ def language_tag(language: str) -> str:
     return LANGUAGE_TAGS.get(language, language)
 
 
+def whole_minutes(span: timedelta) -> int:
+    """A span in whole minutes, to the nearest (half a minute up): the one rounding rule
+    for minutes on every page, so the same downtime reads the same everywhere."""
+    return max(int((span.total_seconds() + 30) // 60), 0)
+
+
 @dataclass(frozen=True)
 class Formatter:
     """Formats values for one language and one time zone."""
@@ -163,9 +169,50 @@ class Formatter:
         """`November 2026`, standing alone (nominative case where the language has cases)."""
         return format_skeleton("yMMMM", date(year, month, 1), locale=self.locale)
 
+    def utc(self, moment: datetime) -> str:
+        """`UTC+1`, `UTC+5:30`, `UTC−5`: the zone's offset at that moment."""
+        offset = self.local(moment).utcoffset() or timedelta(0)
+        minutes = int(offset.total_seconds() // 60)
+        if not minutes:
+            return "UTC"
+        sign = "+" if minutes > 0 else "\u2212"
+        hours, rest = divmod(abs(minutes), 60)
+        return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+    def zone_label(self, moment: datetime) -> str:
+        """`CET, UTC+1`: the abbreviation a reader may not know, with the offset they can
+        work from."""
+        utc, name = self.utc(moment), self.abbreviation(moment)
+        return utc if name in ("", "UTC", utc) or name.lstrip("+-").isdigit() else f"{name}, {utc}"
+
+    def when(self, moment: datetime, now: datetime) -> str:
+        """`9:48 AM CET` on the day of `now` (site zone), else the date too."""
+        if self.local(moment).date() == self.local(now).date():
+            return self.time(moment)
+        return self.date_time(moment)
+
+    def relative(self, moment: datetime, now: datetime) -> str:
+        """`16 min ago`, `in 3 days`, `in 1 hr 30 min`, `just now`: from the build clock,
+        so the same `--now` gives the same words. Past two days, days alone."""
+        span = moment - now
+        ahead = span > timedelta(0)
+        span = abs(span)
+        if whole_minutes(span) == 0:
+            return self.gettext("just now")
+        if span >= timedelta(days=2):
+            span = timedelta(days=span.days)
+        text = self.duration(span)
+        pattern = self.gettext("in %(duration)s") if ahead else self.gettext("%(duration)s ago")
+        return pattern % {"duration": text}
+
+    def join(self, items: list[str] | tuple[str, ...]) -> str:
+        """`Checkout and Payments`, `Checkout, Search and Payments`, in the language's way."""
+        return format_list(list(items), locale=self.locale)
+
     def duration(self, span: timedelta) -> str:
-        """`2 days 3 hr`, `1 hr 22 min`, `45 min`: exact to the minute, two units at most."""
-        minutes = max(int(span.total_seconds() // 60), 0)
+        """`2 days 3 hr`, `1 hr 22 min`, `45 min`: to the nearest minute (`whole_minutes`,
+        the one rule every page uses), two units at most."""
+        minutes = whole_minutes(span)
         days, rest = divmod(minutes, 24 * 60)
         hours, minutes = divmod(rest, 60)
         parts = [
