@@ -58,8 +58,16 @@ def language_path(language: str) -> str:
     return "" if language == "en" else f"{language}/"
 
 
-def open_outage(browser: Browser, url: str, viewport: dict[str, int], **options: object) -> Page:
-    context = browser.new_context(viewport=viewport, java_script_enabled=False, **options)  # type: ignore[arg-type]
+def open_outage(
+    browser: Browser,
+    url: str,
+    viewport: dict[str, int],
+    *,
+    scripts: bool = False,
+    **options: object,
+) -> Page:
+    """The page with JavaScript off (it needs none), unless a test tool runs in it."""
+    context = browser.new_context(viewport=viewport, java_script_enabled=scripts, **options)  # type: ignore[arg-type]
     page, problems = open_page(context, url)
     assert not problems.all(), problems.all()
     return page
@@ -165,7 +173,11 @@ def test_axe_finds_no_violation_on_the_outage(
 ) -> None:
     for path in ["", "incidents/2026-11-30-checkout-unavailable/"]:
         page = open_outage(
-            browser, outage_url + language_path(language) + path, DESKTOP, color_scheme=scheme
+            browser,
+            outage_url + language_path(language) + path,
+            DESKTOP,
+            scripts=True,  # axe-core runs in the page
+            color_scheme=scheme,
         )
         try:
             violations = axe_violations(page)
