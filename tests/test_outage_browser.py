@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from statuspage.builder.pipeline import build_site
 
+from statuspage.builder.pipeline import build_site
 from statuspage.inputs.clock import parse_now
 from tests.sites import OUTAGE_CONFIG, OUTAGE_INCIDENTS, OUTAGE_NOW, REPO_ROOT, write_site
 from tests.tools import (
