@@ -282,3 +282,17 @@ def test_linked_notice_ledger(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert victim.read_text() == "precious\n"
+
+
+def test_ledger_is_never_opened_through_a_link(tmp_path: Path) -> None:
+    """Commands that open the ledger without loading the site (subscribers unsuppress) too."""
+    from statuspage.notify.ledger import Keys, Ledger, LedgerError
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    path = tmp_path / "notices.ledger"
+    path.symlink_to(victim)
+    with pytest.raises(LedgerError) as refused:
+        Ledger.open(path, Keys.from_secret(b"k" * 32))
+    assert str(refused.value) == f"{path}: {LINK.format(target=str(victim))}"
+    assert victim.read_text() == "precious\n"

@@ -37,12 +37,14 @@ exclusive lock on the ledger keeps two runs on one machine from both sending.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import hmac
 import os
 import re
 import secrets
+import stat
 import tempfile
 import threading
 from collections.abc import Iterable
@@ -53,6 +55,7 @@ from pathlib import Path
 from types import TracebackType
 
 from statuspage.inputs.diagnostics import StatuspageError
+from statuspage.inputs.regular import refusal
 from statuspage.notify.private import private_folder
 
 KEY_ENV = "STATUSPAGE_LEDGER_KEY"
@@ -420,7 +423,7 @@ class Ledger:
                 continue
             target = segment_path(self.path, notice)
             try:
-                fd = os.open(target, os.O_RDWR | os.O_APPEND)
+                fd = _open_file(target, os.O_RDWR | os.O_APPEND)
             except FileNotFoundError:
                 continue
             try:
@@ -450,7 +453,7 @@ class Ledger:
         if fd is None:
             target = segment_path(self.path, notice)
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(target, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+            fd = _open_file(target, os.O_RDWR | os.O_CREAT | os.O_APPEND)
             self._segments[notice] = fd
             _fsync_dir(target.parent)
         return fd
@@ -596,10 +599,28 @@ def _segment_recipients(path: Path, notice: str) -> set[str]:
     return {fields[2] for _, _, fields in _lines(str(target), data) if fields[0] == "sent"}
 
 
+def _open_file(path: Path, flags: int) -> int:
+    """A ledger file opened without following a link (it is committed: a pull request could
+    make it point anywhere, and the ledger appends to and truncates what it opens) and
+    without blocking on a FIFO; anything but a regular file is refused."""
+    try:
+        fd = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
+    except OSError as exc:
+        if exc.errno != errno.ELOOP:
+            raise
+        raise LedgerError(f"{path}: {refusal(path, os.lstat(path).st_mode)}") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise LedgerError(f"{path}: {refusal(path, mode)}")
+    os.set_blocking(fd, True)
+    return fd
+
+
 def _open_locked(path: Path) -> int:
     """The ledger file, locked; the file now at `path` even if a compaction replaced it."""
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+        fd = _open_file(path, os.O_RDWR | os.O_CREAT | os.O_APPEND)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
