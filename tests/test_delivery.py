@@ -102,6 +102,22 @@ def test_several_connections_share_the_work_each_message_once(tmp_path: Path) ->
     assert len(read(root / "notices.ledger", EVERY_KEY, settled=True).delivered) == len(counts)
 
 
+def test_progress_counts_every_message(tmp_path: Path) -> None:
+    root = notify_site(tmp_path)
+    subscribe(root, *(Subscriber(email=a) for a in people(6)))
+    calls: list[tuple[str, int, int]] = []
+    site = load_site_or_raise(root, now=NOW, check_git=False)
+    with smtp_server() as (_, port):
+        notify(
+            site,
+            smtp_url=f"smtp://127.0.0.1:{port}",
+            progress=lambda what, done, total: calls.append((what, done, total)),
+            options=Options(connections=3),
+        )
+    assert [done for _, done, _ in calls] == list(range(1, 31))
+    assert {(what, total) for what, _, total in calls} == {("Sending notices", 30)}
+
+
 def test_the_rate_limit_holds_over_all_connections(tmp_path: Path) -> None:
     config = NOTIFY_CONFIG.replace("notify:\n", "notify:\n  rate_limit: 40\n")
     root = notify_site(tmp_path, config=config)
@@ -182,9 +198,20 @@ def test_a_temporary_refusal_is_retried_after_a_pause(tmp_path: Path) -> None:
             "450 4.2.1 <address>: Mailbox busy, try again later"
         ]
         assert first.tallies[API_KEYS[0]].temporary == 1
-        # Right away: still pausing, nothing tried.
+        # Right away: still pausing, nothing tried, and said so.
         rcpts = handler.rcpts
         assert run(root, port, clock).sent == 0
+        assert handler.rcpts == rcpts
+        said = CliRunner().invoke(
+            cli,
+            ["notify", "--root", str(root), "--no-git", "--now", NOW_TEXT],
+            env={"STATUSPAGE_SMTP_URL": f"smtp://127.0.0.1:{port}"},
+        )
+        assert said.exit_code == 0
+        assert said.stderr == (
+            "2026-11-22-api-slow/0: 0 sent, 0 skipped (components), 0 suppressed, "
+            "1 failed for now\n"
+        )
         assert handler.rcpts == rcpts
         # Five minutes later it is tried again, and the pauses double.
         clock.now += timedelta(minutes=5)

@@ -199,7 +199,7 @@ def _run(
     if not report.subscribers:
         note(f"Nothing to send: no subscribers in {report.store}.")
         return
-    if not report.notices and not report.doubt:
+    if not report.notices and not report.tallies:
         note(f"Nothing to send: every notice has been delivered ({ledger}).")
         return
     if report.notices:
