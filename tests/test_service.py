@@ -312,3 +312,27 @@ def test_a_body_too_large(service: Service) -> None:
     answer = service.post("/subscribe", email="jane@example.com", filler="x" * 100_000)
     assert answer.status_code == 413 and "Too much data" in text(answer)
     assert service.mail.received == []
+
+
+def test_two_instances_share_one_database(service: Service) -> None:
+    """Behind a load balancer: a link made by one instance works on another, and the
+    one-message-per-10-minutes rule holds across them."""
+    other = create_app(
+        service.root,
+        database=service.database,
+        smtp_url=service.app.extensions["statuspage"].smtp_url,
+        clock=service.clock,
+        limit="10 per minute",
+    )
+    try:
+        service.post("/subscribe", email="jane@example.com")
+        second = other.test_client().post("/subscribe", data={"email": "jane@example.com"})
+        assert second.status_code == 200
+        assert len(service.mail.received) == 1
+        token = service.links().partition("=")[2]
+        confirmed = other.test_client().post("/confirm", data={"token": token})
+        assert confirmed.status_code == 200 and "You are subscribed" in text(confirmed)
+        with service.store() as store:
+            assert [s.email for s in store.confirmed()] == ["jane@example.com"]
+    finally:
+        other.extensions["statuspage"].store.close()
