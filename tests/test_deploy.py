@@ -486,10 +486,10 @@ def test_s3_deploy(tmp_path: Path, s3: Any, s3_endpoint: str) -> None:
         ),
         "badge.svg": ("image/svg+xml", "public, max-age=60"),
         "api/v2/summary.json": ("application/json", "public, max-age=60"),
-        "history.atom": ("application/atom+xml", "public, max-age=60"),
-        "history.rss": ("application/rss+xml", "public, max-age=60"),
+        "history.atom": ("application/atom+xml; charset=utf-8", "public, max-age=60"),
+        "history.rss": ("application/rss+xml; charset=utf-8", "public, max-age=60"),
         "maintenance.ics": ("text/calendar; charset=utf-8", "public, max-age=60"),
-        "sitemap.xml": ("application/xml", "public, max-age=60"),
+        "sitemap.xml": ("application/xml; charset=utf-8", "public, max-age=60"),
         "robots.txt": ("text/plain; charset=utf-8", "public, max-age=60"),
     }
     for path, (kind, cache) in expected.items():

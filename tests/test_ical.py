@@ -86,6 +86,8 @@ def test_status_sequence_and_window(machine: Path) -> None:
     assert upcoming["SEQUENCE"] > progress["SEQUENCE"]
     assert "Moved by one day" in str(upcoming["DESCRIPTION"])  # the latest update
     assert cancelled["STATUS"] == "CANCELLED"
+    # Our maintenance does not make subscribers look busy in their own calendar.
+    assert {str(event["TRANSP"]) for event in found.values()} == {"TRANSPARENT"}
     assert str(cancelled["SUMMARY"]) == "Cancelled: Payments migration"
     assert "Cancelled; payments stay open." in str(cancelled["DESCRIPTION"])
     per_component = events(machine / "components" / "checkout" / "maintenance.ics")

@@ -189,7 +189,11 @@ def test_server_paths_headers_and_script(preview_server: tuple[Preview, FakeBuil
         + b'"></script></body>'
     )
     status, headers, body = fetch(url + "history.atom")
-    assert (status, headers["Content-Type"], body) == (200, "application/atom+xml", b"<feed/>")
+    assert (status, headers["Content-Type"], body) == (
+        200,
+        "application/atom+xml; charset=utf-8",  # read as UTF-8 when a browser shows it
+        b"<feed/>",
+    )
     status, headers, body = fetch(url + "incidents/a")  # redirected to incidents/a/
     assert (status, body.startswith(b"<body>a<script")) == (200, True)
     status, headers, body = fetch(url + "nothing/here")
@@ -434,6 +438,11 @@ def test_browser_reloads_and_shows_the_overlay(
         overlay.wait_for(state="visible", timeout=TIMEOUT * 1000)
         assert "updates[0].status: 'lost' is not one of" in overlay.inner_text()
         assert overlay.get_attribute("role") == "alert"
+        # Light text on the dark box, whatever the theme gives a <pre> (a light background).
+        text_style = overlay.locator("pre").evaluate(
+            "e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]"
+        )
+        assert text_style == ["rgb(255, 255, 255)", "rgba(0, 0, 0, 0)"]
         assert "Checkout is slow." in page.content()  # the last good page under it
 
         incident.write_text(good_text)

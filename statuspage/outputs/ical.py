@@ -152,7 +152,8 @@ def _event(site: Site, fmt: Formatter, incident: Incident) -> Event:
     event.add("description", "\n\n".join(lines))
     url = links.incident_url(config, incident.id, language)
     event.add("url", url, parameters={"VALUE": "URI"})
-    event.add("transp", "OPAQUE")
+    # Maintenance is ours, not the subscriber's appointment: it must not mark them busy.
+    event.add("transp", "TRANSPARENT")
     components = [config.component(c).name for c in incident.affected_components]
     if components:
         event.add("categories", components)

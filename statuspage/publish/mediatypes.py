@@ -14,10 +14,12 @@ CONTENT_TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".svg": "image/svg+xml",
     ".json": "application/json",
-    ".atom": "application/atom+xml",
-    ".rss": "application/rss+xml",
+    # Feeds are UTF-8; without the charset, a browser that shows a clicked feed guesses
+    # another encoding and garbles every accent.
+    ".atom": "application/atom+xml; charset=utf-8",
+    ".rss": "application/rss+xml; charset=utf-8",
     ".ics": "text/calendar; charset=utf-8",
-    ".xml": "application/xml",
+    ".xml": "application/xml; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
     ".eml": "message/rfc822",
     ".png": "image/png",

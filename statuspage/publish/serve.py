@@ -371,9 +371,13 @@ LIVE_JS = """\
       const title = document.createElement("strong");
       title.textContent = "statuspage: the last change does not build " +
         "(this is the last good version; fix the file and this page reloads)";
-      title.style.cssText = "display:block;color:#ffb4a9;margin-bottom:1rem;";
+      // all:initial on each element: the page's own styles (a theme's pre has a light
+      // background) must not make the text unreadable, in a light or a dark scheme.
+      title.style.cssText = "all:initial;display:block;color:#ffb4a9;margin-bottom:1rem;" +
+        "font:inherit;font-weight:700;";
       const pre = document.createElement("pre");
-      pre.style.cssText = "white-space:pre-wrap;margin:0;font:inherit;";
+      pre.style.cssText = "all:initial;display:block;white-space:pre-wrap;margin:0;" +
+        "font:inherit;color:inherit;";
       overlay.append(title, pre);
       document.body.append(overlay);
     }
