@@ -68,6 +68,7 @@ class Recorder:
     stall: dict[str, float] = field(default_factory=dict)
     drop: set[str] = field(default_factory=set)
     connections: int = 0  # sessions opened
+    pipelining: bool = False  # offer PIPELINING (RFC 2920), as Postfix and most relays do
 
     async def handle_EHLO(
         self,
@@ -80,6 +81,8 @@ class Recorder:
         with self.lock:
             self.connections += 1
         session.host_name = hostname
+        if self.pipelining:
+            responses.insert(-1, "250-PIPELINING")
         return responses
 
     async def handle_RCPT(

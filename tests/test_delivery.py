@@ -8,6 +8,7 @@ import collections
 import hashlib
 import hmac
 import json
+import smtplib
 import threading
 import time
 from collections.abc import Iterator
@@ -730,14 +731,26 @@ def test_webhooks_from_the_database(
     assert shown.stdout.strip() == secret
 
 
-def test_a_sink_refusing_deferring_and_dropping_at_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("pipelining", [False, True])
+def test_a_sink_refusing_deferring_and_dropping_at_once(
+    tmp_path: Path, pipelining: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Several connections against a server that refuses some recipients for good, some
-    for now, and drops the connection on others: every outcome once, the run succeeds."""
+    for now, and drops the connection on others: every outcome once, the run succeeds;
+    the same with the envelope pipelined."""
+    if pipelining:  # one write for MAIL, RCPT and DATA: never the command at a time
+
+        def one_at_a_time(*args: Any, **kwargs: Any) -> Any:
+            raise AssertionError("MAIL sent alone to a server offering PIPELINING")
+
+        monkeypatch.setattr(smtplib.SMTP, "mail", one_at_a_time)
     root = notify_site(tmp_path)
     addresses = people(9)
     refused, deferred, dropped = addresses[2], addresses[5], addresses[7]
     subscribe(root, *(Subscriber(email=a) for a in addresses))
-    handler = Recorder(refuse={refused}, defer={deferred}, drop={dropped}, delay=0.01)
+    handler = Recorder(
+        refuse={refused}, defer={deferred}, drop={dropped}, delay=0.01, pipelining=pipelining
+    )
     clock = Clock()
     with smtp_server(handler) as (server, port):
         report = run(root, port, clock, connections=3)
