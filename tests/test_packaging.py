@@ -140,7 +140,7 @@ def test_an_installed_wheel_builds_the_demo(installed: Path, tmp_path: Path) -> 
         [
             str(installed / "python"),
             "-c",
-            "import statuspage.outputs.pages as p; print(p.builtin_themes())",
+            "import statuspage.outputs.themes as p; print(p.builtin_themes())",
         ],
         check=True,
         capture_output=True,
