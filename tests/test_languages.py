@@ -368,8 +368,11 @@ def test_hreflang_alternates_and_the_language_switcher(multilingual: Site) -> No
         ("../../../ru/incidents/checkout/", "ru", "", "Русский"),
         ("../../../zh/incidents/checkout/", "zh-Hans", "", "简体中文"),
     ]
-    # The JSON API is shared by all languages, at the top.
-    assert 'href="../../../api/v2/summary.json"' in page
+    # The JSON API is shared by all languages, at the top; each language's developers page
+    # links it.
+    assert 'href="../../../fr/developers/"' in page
+    developers = rendered(multilingual)["fr/developers/index.html"]
+    assert 'href="../../api/v2/summary.json"' in developers
     assert 'href="../../../fr/history.atom"' in page
 
 

@@ -149,8 +149,19 @@ def test_demo_index(built_demo: Path) -> None:
     assert "Fri, Nov 20, 2026 Elevated error rate at checkout" in text
     assert text.count("No incidents reported.") == 6
     # Subscribe links, autodiscovery, contact and promise.
-    for target in pages.SUBSCRIBE_LINKS.values():
-        assert f'href="{target}"' in html
+    for name, target in pages.SUBSCRIBE_LINKS.items():
+        if name == "calendar":  # subscribed to, in a calendar app or Google Calendar
+            assert 'href="webcal://status.acme.example/maintenance.ics"' in html
+            assert (
+                'href="https://calendar.google.com/calendar/r?cid='
+                'webcal%3A%2F%2Fstatus.acme.example%2Fmaintenance.ics"'
+            ) in html
+        elif name == "json":  # for developers, on their own page
+            assert 'href="developers/"' in html
+            developers = (built_demo / "developers/index.html").read_text("utf-8")
+            assert f'href="../{target}"' in developers
+        else:
+            assert f'href="{target}"' in html
     assert '<link rel="alternate" type="application/atom+xml" href="history.atom"' in html
     assert '<link rel="alternate" type="application/rss+xml" href="history.rss"' in html
     assert 'href="mailto:support@acme.example"' in html
@@ -550,6 +561,24 @@ def test_the_incident_page_leads_with_the_promise_and_what_is_affected(
     promise = text.index("Next update by 10:25 AM CET (in 21 min).")
     affected = text.index("Affected components Checkout Major outage Payments Major outage")
     assert promise < affected < text.index("Started") < text.index("Updates")
+
+
+def test_the_developers_page_gives_the_api_and_badges_to_copy(outage: dict[str, str]) -> None:
+    html = outage["developers/index.html"]
+    text = text_of(html)
+    assert "https://status.acme.example/api/v2/summary.json" in text
+    assert "https://status.acme.example/api/uptime.json" in text
+    assert "Maintenance calendar: webcal://status.acme.example/maintenance.ics" in text
+    assert (
+        "&lt;a href=&#34;https://status.acme.example/&#34;&gt;&lt;img "
+        "src=&#34;https://status.acme.example/badge.svg&#34; alt=&#34;Acme Shop Status&#34;&gt;"
+        "&lt;/a&gt;"
+    ) in html or '&lt;img src="https://status.acme.example/badge.svg"' in html
+    assert (
+        "[![Acme Shop Status](https://status.acme.example/badge.svg)](https://status.acme.example/)"
+    ) in text
+    assert "Checkout: https://status.acme.example/components/checkout/badge.svg" in text
+    assert '<img src="../badge.svg" alt="Major outage">' in html
 
 
 def test_times_say_their_offset_from_utc(outage: dict[str, str]) -> None:

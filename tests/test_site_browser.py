@@ -32,6 +32,7 @@ AXE_PAGES = [
     "history/",
     "components/checkout/",
     "uptime/",
+    "developers/",
 ]
 
 

@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
 import jinja2
@@ -71,6 +71,21 @@ SUBSCRIBE_LINKS = {
     "calendar": "maintenance.ics",
     "json": "api/v2/summary.json",
 }
+
+# Google Calendar subscribes to a calendar's address given as `cid`.
+GOOGLE_CALENDAR = "https://calendar.google.com/calendar/r?cid="
+# The JSON API's files on the "For developers" page (outputs/api.py writes them).
+DEVELOPER_API_PATHS = (
+    "api/v2/summary.json",
+    "api/v2/status.json",
+    "api/v2/components.json",
+    "api/v2/incidents.json",
+    "api/v2/incidents/unresolved.json",
+    "api/v2/scheduled-maintenances.json",
+    "api/v2/scheduled-maintenances/upcoming.json",
+    "api/v2/scheduled-maintenances/active.json",
+    "api/uptime.json",
+)
 
 
 class TemplateCode(jinja2.BytecodeCache):
@@ -494,13 +509,19 @@ class Renderer:
             indicator_word=INDICATOR_WORDS.__getitem__,
             component=self.config.component,
             component_names=lambda ids: tuple(self.config.component(i).name for i in ids),
-            webcal=lambda path: "webcal://" + links.url(self.config, path).split("://", 1)[1],
+            webcal=self.webcal,
+            google_calendar=lambda path: GOOGLE_CALENDAR + quote(self.webcal(path), safe=""),
             uptime_percent=self.uptime_percent,
             minutes=lambda span: self.memo.number(whole_minutes(span)),
         )
         return env
 
     # -- helpers the templates call ----------------------------------------------------------
+
+    def webcal(self, path: str) -> str:
+        """`webcal://status.example/maintenance.ics` for a file of this language: calendar
+        apps subscribe to it (and follow its changes) rather than import it once."""
+        return "webcal://" + links.url(self.config, self.root + path).split("://", 1)[1]
 
     def text(self, value: Text) -> Markup:
         """Text for the body of a page. Where it is not written in the page's language, the
@@ -676,6 +697,18 @@ class Renderer:
         for component in self.config.components:
             yield from self.component_pages(component)
         yield self.uptime_page()
+        home, badge = links.url(self.config, ""), links.url(self.config, "badge.svg")
+        title = self.config.title
+        yield self.render(
+            "developers/index.html",
+            "developers.html",
+            api_paths=DEVELOPER_API_PATHS,
+            # What to paste into one's own page: the badge, linking to the status page.
+            badge_html=f'<a href="{home}"><img src="{badge}" alt="{escape(title)}"></a>',
+            badge_markdown=f"[![{title}]({badge})]({home})",
+            page_root=self.root,
+            indicator=self.site.indicator,
+        )
         if not self.root:
             # Servers answer every missing address with the one 404.html at the top.
             # During an outage it says so too.
