@@ -454,6 +454,7 @@ class Builder:
         use_disk: bool = True,
         save_parses: bool = True,
         outputs: Sequence[str] = ALL,
+        detach_cleanup: bool = False,
     ) -> None:
         self.root = root
         self.given_out = out
@@ -461,6 +462,9 @@ class Builder:
         self.store = Store(root, Seal.mine()) if use_disk else None
         self.save_parses = save_parses
         self.outputs = tuple(outputs)
+        # Whether the old site is removed after a swap by a process of its own, so that
+        # the command returns at once (the CLI's choice; a library call removes it itself).
+        self.detach_cleanup = detach_cleanup
         self.parse = ParseCache()
         self.history = History(root, cache=use_disk)
         self.memory: dict[str, tuple[str | None, bytes]] = {}
@@ -495,7 +499,10 @@ class Builder:
         # (With no last build to compare with, what load reads tells them: see below.)
         inputs = _input_digests(self.root) if self.manifest is not None else {}
         if self._up_to_date(inputs, now, check_git, deleted):
-            assert self.manifest is not None
+            assert self.manifest is not None and self.out is not None
+            from statuspage.builder.write import tidy
+
+            tidy(self.out)  # what killed builds left beside the output goes all the same
             log.info("nothing changed since the last build")
             laps("check")
             return Outcome(
@@ -578,7 +585,13 @@ class Builder:
     ) -> tuple[Outcome, dict[str, Record]]:
         """A whole new site in a staging folder, swapped in at once: the last build's files
         that are current are linked into it, the others rendered and written."""
-        from statuspage.builder.write import checked_files, link_staged, staged
+        from statuspage.builder.write import (
+            checked_files,
+            link_staged,
+            remove_tree,
+            remove_tree_detached,
+            staged,
+        )
 
         assert self.out is not None
         files = checked_files(files)
@@ -604,7 +617,8 @@ class Builder:
                 render.append(file)
         laps("check")
         rendered = sum(1 for file in render if not file.rendered)  # not made while listing
-        with staged(self.out) as staging:
+        discard = remove_tree_detached if self.detach_cleanup else remove_tree
+        with staged(self.out, discard) as staging:
             made: set[str] = set()
             link_staged(staging, self.out, records, made)
             laps("link")

@@ -19,9 +19,10 @@ import errno
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from statuspage.builder import parallel
 from statuspage.inputs.diagnostics import StatuspageError
 from statuspage.inputs.places import SITE_MARKER, SITE_MARKER_TEXT
 from statuspage.outputs.output import OutputFile
@@ -50,11 +51,39 @@ def checked_files(files: Iterable[OutputFile]) -> list[OutputFile]:
     return result
 
 
+def remove_tree(folder: Path) -> None:
+    """Remove a folder and everything in it, now."""
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def remove_tree_detached(folder: Path) -> None:
+    """Remove a folder in a process of its own that outlives this one, so that a command
+    need not wait for it (`build` after a swap: the old site is no longer anybody's). If
+    that process is killed, the next build removes the folder as a leftover. Where this
+    process cannot fork safely, the folder is removed now."""
+    if not parallel.can_fork():
+        remove_tree(folder)
+        return
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child forks the remover and ends at once
+        try:
+            if os.fork() == 0:
+                os.setsid()
+                devnull = os.open(os.devnull, os.O_RDWR)
+                for fd in (0, 1, 2):
+                    os.dup2(devnull, fd)
+                os.closerange(3, 65536)  # no pipe or lock of the command held open
+                remove_tree(folder)
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+
+
 @contextlib.contextmanager
-def staged(out: Path) -> Iterator[Path]:
+def staged(out: Path, discard: Callable[[Path], None] = remove_tree) -> Iterator[Path]:
     """A fresh folder to write a whole new site into; when the block ends without an
-    error, it becomes `out` in one step (with the marker file of a build in it).
-    Leftovers of killed builds into `out` are removed first."""
+    error, it becomes `out` in one step (with the marker file of a build in it), and
+    `discard` removes the old site. Leftovers of killed builds into `out` are removed first."""
     out.parent.mkdir(parents=True, exist_ok=True)
     with _locked(out.parent):
         clean_leftovers(out)
@@ -64,8 +93,20 @@ def staged(out: Path) -> Iterator[Path]:
             yield staging
             _write_new(os.path.join(staging, SITE_MARKER), SITE_MARKER_TEXT, {str(staging)})
             _replace(staging, out)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)  # the old site after the swap
+        except BaseException:
+            remove_tree(staging)  # the new site, half made
+            raise
+    if os.path.lexists(staging):
+        discard(staging)  # the old site, now under the staging folder's name
+
+
+def tidy(out: Path) -> list[Path]:
+    """`clean_leftovers`, waiting for a build into `out` that is under way (a build with
+    nothing to do calls it: what killed builds left goes even then)."""
+    if not out.parent.is_dir():
+        return []
+    with _locked(out.parent):
+        return clean_leftovers(out)
 
 
 def clean_leftovers(out: Path) -> list[Path]:
