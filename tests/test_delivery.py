@@ -808,3 +808,27 @@ def test_a_refusal_at_the_end_of_a_message_is_not_in_doubt(tmp_path: Path) -> No
     assert {s.outcome.value for s in standings} == {"sent"}
     text = (segments_dir(root / "notices.ledger") / EVERY_KEY[0].replace("/", ".")).read_text()
     assert "\t421\ttemporary\n" in text
+
+
+def test_the_database_closes_settled_notices(database: str, tmp_path: Path) -> None:
+    """A run plans and reads only the notices still open, with the database too."""
+    from statuspage.notify.store import Store
+
+    root = notify_site(tmp_path / "site")
+    earlier = datetime(2026, 11, 1, tzinfo=UTC)
+    site = load_site_or_raise(root, now=NOW, check_git=False)
+    with smtp_server() as (server, port):
+        url = f"smtp://127.0.0.1:{port}"
+        notify(site, smtp_url=url, database=database)  # nobody yet: nothing closed
+        with Store.open(database) as store:
+            assert store.done() == {}
+            store.add_confirmed(
+                [Subscriber(email=a, added=earlier) for a in people(3)], consent="t", now=earlier
+            )
+        assert notify(site, smtp_url=url, database=database).sent == 15
+        with Store.open(database) as store:
+            assert set(store.done()) == set(EVERY_KEY)
+            assert store.state(EVERY_KEY).sent  # the records stay; they are just not read
+        again = notify(site, smtp_url=url, database=database)
+        assert again.sent == 0 and again.notices == 0
+    assert len(server.pairs()) == 15

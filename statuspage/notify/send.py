@@ -475,6 +475,7 @@ def plan(
     owed: list[Delivery] = []
     tallies: dict[str, Tally] = {}
     settled: list[str] = []
+    recorded = {notice for notice, _ in state.sent}  # the database's deliveries
     for notice in eligible:
         tally = tallies[notice.key] = Tally()
         opened = state.opened.get(notice.key)
@@ -525,7 +526,7 @@ def plan(
         # Settled once someone's outcome is recorded and nothing is owed or pausing. A notice
         # with no record at all stays open: a run that found no subscribers (a list missing
         # in CI) must not close what the restored list is still owed.
-        if not tally.owed and not waiting and standings:
+        if not tally.owed and not waiting and (standings or notice.key in recorded):
             settled.append(notice.key)
     return Plan(eligible, owed, tallies, settled)
 
@@ -1196,7 +1197,12 @@ def _notify_database(
     if first and not dry_run:
         db.record_start(now)
         report.baselined = db.record_baseline((n.key for n in notices if n.at is None), now)
-    state = db.state(n.key for n in notices)
+    # Only what is still open (and what corrections need): not the whole history.
+    done = db.done()
+    wanted = [n.key for n in notices if n.key not in done]
+    wanted += [n.corrects for n in notices if n.corrects is not None and n.key not in done]
+    state = db.state(wanted)
+    state.done = done
     if first and dry_run:
         state.baseline.update(n.key for n in notices if n.at is None)
     bodies = Bodies(site, Renderer(site, sender_of(config), date=now))
@@ -1247,6 +1253,7 @@ def _notify_database(
         return report
     if not work.owed:
         db.record_open((n.key for n in work.eligible), now)
+        db.record_done(work.settled, now)
         return report
     sender = sender_of(config)
     renderer = Renderer(site, sender, date=now)
@@ -1279,6 +1286,10 @@ def _notify_database(
         mailer.connect()  # a server that is down fails here, before anything is recorded
     db.record_open((n.key for n in work.eligible), now)
     run.deliver(work.owed, settings, context, mailer)
+    state = db.state(n.key for n in work.eligible)
+    state.done = done
+    after = plan(notices, people, state, keys, since=since, now=clock(), parts=parts)
+    db.record_done(after.settled, clock())
     return report
 
 

@@ -29,6 +29,7 @@ The API, for the service (`statuspage.subscriptions`), `notify` and the commands
     store.check_key(keys)                   # LedgerError if the ledger has another key
     store.state(notices=None)               # LedgerState; `sent` only for `notices` if given
     store.record_start(now); store.record_baseline(keys, now); store.record_open(keys, now)
+    store.done(); store.record_done(keys, now)  # settled notices: not read or planned again
     with store.delivery(notice, recipient, now) as claim:
         if claim.claimed:                   # nobody has sent it; we hold it until the block ends
             ... send ...; claim.abandon() if it was refused (it stays owed)
@@ -125,6 +126,12 @@ ledger_baseline = sa.Table(
 )
 ledger_opened = sa.Table(
     "ledger_opened",
+    metadata,
+    sa.Column("notice", sa.String(255), primary_key=True),
+    sa.Column("at", TIME, nullable=False),
+)
+ledger_done = sa.Table(
+    "ledger_done",
     metadata,
     sa.Column("notice", sa.String(255), primary_key=True),
     sa.Column("at", TIME, nullable=False),
@@ -665,6 +672,18 @@ class Store:
             rows = [{"notice": key, "at": moment.astimezone(UTC)} for key in wanted]
             connection.execute(self._insert_ignore(ledger_baseline), rows)
         return len([key for key in wanted if key not in known])
+
+    def done(self) -> dict[str, datetime]:
+        """Notices settled for everyone: `notify` reads and plans them no more."""
+        with self._begin() as connection:
+            rows = connection.execute(sa.select(ledger_done)).all()
+        return {notice: _utc(at) or datetime.min.replace(tzinfo=UTC) for notice, at in rows}
+
+    def record_done(self, notices: Iterable[str], moment: datetime) -> None:
+        rows = [{"notice": key, "at": moment.astimezone(UTC)} for key in dict.fromkeys(notices)]
+        if rows:
+            with self._begin() as connection:
+                connection.execute(self._insert_ignore(ledger_done), rows)
 
     def record_open(self, notices: Iterable[str], moment: datetime) -> None:
         rows = [{"notice": key, "at": moment.astimezone(UTC)} for key in dict.fromkeys(notices)]
