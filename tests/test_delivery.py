@@ -832,3 +832,47 @@ def test_the_database_closes_settled_notices(database: str, tmp_path: Path) -> N
         again = notify(site, smtp_url=url, database=database)
         assert again.sent == 0 and again.notices == 0
     assert len(server.pairs()) == 15
+
+
+def test_teams_and_discord_bodies(tmp_path: Path, receiver: tuple[type[Receiver], str]) -> None:
+    handler, base = receiver
+    root = notify_site(tmp_path)
+    subscribe(
+        root,
+        *(
+            Subscriber(
+                email="ops@example.com", webhook=f"{base}/{kind}", format=kind,
+                components=("api",),
+            )
+            for kind in ("teams", "discord")
+        ),
+    )  # fmt: skip
+    report = notify(load_site_or_raise(root, now=NOW, check_git=False), smtp_url="")
+    assert report.ok and report.sent == 2  # one each: chat bodies carry no component change
+    bodies = {path: json.loads(body) for path, _, body in handler.requests}
+    teams = bodies["/teams"]
+    assert teams["type"] == "message"
+    [attachment] = teams["attachments"]
+    assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    card = attachment["content"]
+    assert card["type"] == "AdaptiveCard"
+    assert card["body"][1]["text"] == "Investigating: Slow API"
+    assert card["actions"][0]["url"] == "https://status.test.example/incidents/2026-11-22-api-slow/"
+    discord = bodies["/discord"]
+    assert discord["allowed_mentions"] == {"parse": []}
+    [embed] = discord["embeds"]
+    assert embed["title"] == "Investigating: Slow API"
+    assert embed["description"] == "The API is slow."
+    assert embed["fields"][0]["value"].startswith("Public API: ")
+
+
+def test_the_format_follows_the_url() -> None:
+    from statuspage.notify.webhooks import webhook_format
+
+    assert webhook_format("https://hooks.slack.com/services/T0/B0/x") == "slack"
+    assert webhook_format("https://discord.com/api/webhooks/1/abc") == "discord"
+    assert webhook_format("https://acme.webhook.office.com/webhookb2/x") == "teams"
+    assert webhook_format("https://prod-1.westeurope.logic.azure.com/workflows/x") == "teams"
+    assert webhook_format("https://ops.example/hooks/status") == "statuspage"
+    assert webhook_format("https://discord.com/other") == "statuspage"
+    assert webhook_format("https://ops.example/x", "slack") == "slack"
