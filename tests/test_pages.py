@@ -230,7 +230,8 @@ def test_demo_component_page(built_demo: Path) -> None:
     assert "<h1>Checkout</h1>" in html
     assert "99.96% uptime" in text
     assert "November 2026 99.85% 48 min" in text  # 47.7 min of 22 days 9 h, to the nearest
-    assert "December 2025 100.00%" in text  # twelve months back
+    # Twelve months back; before the first incident (May 2026) nothing was measured.
+    assert "December 2025 No data" in text and "May 2026 100.00%" in text
     feed = "../../components/checkout/history.atom"
     assert f'href="{feed}"' in html and 'href="../../components/checkout/maintenance.ics"' in html
     assert f'<link rel="alternate" type="application/atom+xml" href="{feed}"' in html

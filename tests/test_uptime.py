@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -10,15 +11,18 @@ import pytest
 from statuspage.inputs.load import load_site_or_raise
 from statuspage.inputs.model import ComponentStatus, Site
 from statuspage.outputs import uptime
-from tests.sites import at, write_site
+from tests.sites import BASE_CONFIG, at, write_site
 
 MINUTE = timedelta(minutes=1)
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 
 
-def site(tmp_path: Path, now: str, incidents: dict[str, str]) -> Site:
-    return load_site_or_raise(write_site(tmp_path, incidents), now=at(now), check_git=False)
+def site(tmp_path: Path, now: str, incidents: dict[str, str], *, since: str = "2025-01-01") -> Site:
+    """A small site measured from `since` (before its incidents, so quiet days count)."""
+    config = BASE_CONFIG + (f"since: {since}\n" if since else "")
+    root = write_site(tmp_path, incidents, config=config)
+    return load_site_or_raise(root, now=at(now), check_git=False)
 
 
 def incident(start: str, state: str, end: str | None, *, component: str = "web") -> str:
@@ -368,3 +372,46 @@ def test_demo_uptime_matches_a_hand_computation(demo_site: Site) -> None:
     # monitoring update at 12:09, so 38 min) is outside the 90 days but in the months.
     august = {(m.year, m.month): m for m in uptime.monthly_uptime(demo_site, "storefront")}
     assert august[(2026, 8)].downtime == 38 * MINUTE
+
+
+def test_days_before_since_are_no_data_and_not_counted(tmp_path: Path) -> None:
+    """A fresh site does not claim 89 days at 100 % that it never measured: by default it
+    is measured from the day of its first incident; `since:` says otherwise, per site or
+    per component."""
+    incidents = {
+        "a": incident("2026-02-09T10:00:00+01:00", "major_outage", "2026-02-09T11:00:00+01:00")
+    }
+    s = site(tmp_path, "2026-02-10T12:00:00+01:00", incidents, since="")
+    days = uptime.daily_uptime(s, "web")
+    assert [d.day for d in days if d.measured] == [date(2026, 2, 9), date(2026, 2, 10)]
+    assert all(d.fraction is None for d in days[:-2])  # "no data"
+    summed = uptime.total(days)
+    assert summed.measured == DAY + 12 * HOUR  # only what was measured
+    assert uptime.floor_fraction(summed.fraction or 0) == 0.9722  # 1 - 60/2,160
+    months = uptime.monthly_uptime(s, "web", 3)
+    assert [m.fraction for m in months[:2]] == [None, None]  # December, January
+    # A component added later is measured from its own day.
+    config = BASE_CONFIG.replace(
+        "    name: Public API\n", "    name: Public API\n    since: 2026-02-10\n"
+    )
+    root = write_site(tmp_path / "later", incidents, config=config + "since: 2026-01-01\n")
+    later = load_site_or_raise(root, now=at("2026-02-10T12:00:00+01:00"), check_git=False)
+    assert sum(1 for d in uptime.daily_uptime(later, "api") if d.measured) == 1
+    assert sum(1 for d in uptime.daily_uptime(later, "web") if d.measured) == 41
+
+
+def test_no_data_days_are_grey_on_the_pages(tmp_path: Path) -> None:
+    from statuspage.outputs import pages
+
+    incidents = {
+        "a": incident("2026-02-09T10:00:00+01:00", "major_outage", "2026-02-09T11:00:00+01:00")
+    }
+    s = site(tmp_path, "2026-02-10T12:00:00+01:00", incidents, since="")
+    html = {f.path: f.data.decode() for f in pages.generate(s) if f.path.endswith(".html")}
+    index = html["index.html"]
+    # The 88 days before the first incident are one grey run, saying "No data".
+    assert '<li class="b-no-data o" tabindex="0" style="grid-column:span 60;--n:60">' in index
+    assert index.count("<span>No data</span>") == 4 * 2  # 60 + 28 days, each component
+    assert "97.22% uptime" in index  # the 90-day figure counts the measured days only
+    text = " ".join(re.sub(r"<[^>]+>", " ", html["components/web/index.html"]).split())
+    assert "February 2026 97.22%" in text and "December 2025 No data" in text

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from email.utils import getaddresses, parseaddr
 from pathlib import PurePosixPath
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,7 +20,7 @@ from statuspage.inputs.model import (
     NotifyConfig,
     SubscriptionsConfig,
 )
-from statuspage.inputs.yamlmarks import YamlFile, scalar_tag
+from statuspage.inputs.yamlmarks import MAX_YEAR, MIN_YEAR, YEARS, YamlFile, scalar_tag
 
 CONFIG_NAME = "statuspage.yaml"
 MAX_POSTMORTEM_DAYS = 365
@@ -39,6 +39,7 @@ CONFIG_KEYS = (
     "theme",
     "postmortem_due_days",
     "stale_after",
+    "since",
     "notify",
     "subscriptions",
 )
@@ -56,7 +57,7 @@ NOTIFY_KEYS = (
     "connections",
 )
 CONTACT_KEYS = ("email", "url", "response_promise")
-COMPONENT_KEYS = ("id", "name", "description", "group")
+COMPONENT_KEYS = ("id", "name", "description", "group", "since")
 
 # URLs reach pages and e-mail headers (`List-Archive: <…>`, `List-Unsubscribe: <…>`): no
 # space, quote or angle bracket, at which a header would end the URL.
@@ -110,6 +111,7 @@ def parse_config(path: str, data: bytes, problems: Problems) -> Config | None:
     stale_after = STALE_AFTER
     if (node := value("stale_after")) is not None:
         stale_after = source.duration(node, "stale_after", maximum=MAX_STALE_AFTER) or stale_after
+    since = _day(source, node, "since") if (node := value("since")) is not None else None
     notify = NotifyConfig()
     if (node := value("notify")) is not None:
         notify = _notify(source, node, ZoneInfo(timezone))
@@ -128,6 +130,7 @@ def parse_config(path: str, data: bytes, problems: Problems) -> Config | None:
         theme=theme,
         postmortem_due_days=due_days,
         stale_after=stale_after,
+        since=since,
         notify=notify,
         subscriptions=subscriptions,
         languages=languages,
@@ -233,6 +236,7 @@ def _components(source: YamlFile, node: yaml.Node | None) -> tuple[Component, ..
         component_id = source.slug(keys["id"][1], f"{field}.id")
         name = source.line(keys["name"][1], f"{field}.name")
         description = group = None
+        since = _day(source, keys["since"][1], f"{field}.since") if "since" in keys else None
         if "description" in keys:
             description = source.text(keys["description"][1], f"{field}.description")
         if "group" in keys:
@@ -254,6 +258,7 @@ def _components(source: YamlFile, node: yaml.Node | None) -> tuple[Component, ..
                 description=description,
                 group=group,
                 position=position,
+                since=since,
             )
         )
     return tuple(components)
@@ -463,6 +468,25 @@ def _since(source: YamlFile, node: yaml.Node, zone: ZoneInfo) -> datetime | None
     except LocalTimeError as exc:
         source.error(node, f"notify.since: {exc}")
         return None
+
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _day(source: YamlFile, node: yaml.Node, field: str) -> date | None:
+    """A calendar day, `2026-11-01` (in the site's zone, where it is used)."""
+    raw = str(node.value).strip() if isinstance(node, yaml.ScalarNode) else ""
+    try:
+        day = date.fromisoformat(raw) if _DAY.fullmatch(raw) else None
+    except ValueError:
+        day = None
+    if day is None:
+        source.error(node, f"{field}: {raw or 'this'!r} is not a day like 2026-11-01")
+        return None
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        source.error(node, f"{field}: {raw!r} is out of range; {YEARS}")
+        return None
+    return day
 
 
 def _rate(source: YamlFile, node: yaml.Node) -> float | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -570,6 +570,7 @@ class Component:
     description: str | None = None
     group: str | None = None
     position: int = 0  # order in the config, 0-based
+    since: date | None = None  # first day its uptime is measured; default: the site's
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -616,6 +617,9 @@ class Config:
     theme: str = "default"
     postmortem_due_days: int = 7
     stale_after: timedelta = STALE_AFTER
+    # First day uptime is measured (site zone); None: the day of the first incident, or of
+    # the build when there is none. Days before it are "no data", not 100 %.
+    since: date | None = None
     notify: NotifyConfig = field(default_factory=NotifyConfig)
     subscriptions: SubscriptionsConfig = field(default_factory=SubscriptionsConfig)
     # Every language the site is built in, the main one first; () means just `language`.

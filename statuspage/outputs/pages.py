@@ -59,6 +59,7 @@ from statuspage.text.words import (
 HISTORY_PAGE_SIZE = 25  # incidents per history page
 COMPONENT_PAGE_SIZE = 25  # incidents per page of a component's history
 BAR_DAYS = 90
+_ZERO = timedelta(0)
 PHONE_BAR_DAYS = 30  # the days of bars a narrow screen shows: wide enough to tap
 REPORT_MONTHS = 12  # months in a component page's table
 RECENT_DAYS = 7  # days of past incidents on the home page
@@ -225,7 +226,9 @@ def bars(days: Sequence[uptime.DayUptime], site: Site) -> list[Bar]:
     for n, day in enumerate(days):
         if n == phone_from:
             close()
-        if quiet(day) and (not run or quiet(run[-1])):
+        # A run is all measured days or all days before `since:` ("no data").
+        same = not run or (run[-1].measured > _ZERO) == (day.measured > _ZERO)
+        if quiet(day) and (not run or quiet(run[-1])) and same:
             run.append(day)
             continue
         close()

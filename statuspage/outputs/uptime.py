@@ -175,7 +175,8 @@ class ComponentRecord:
     def __init__(self, site: Site, component_id: str) -> None:
         self.site = site
         self.component_id = component_id
-        self.segments = _worst_segments(site, component_id)
+        self.since = measured_since(site, component_id)
+        self.segments = _worst_segments(site, component_id, self.since)
         self._ends = [segment.end for segment in self.segments]
         self.spans = _incident_spans(site, component_id)
         # Spans sorted by start: a stretch only needs those starting less than the longest
@@ -216,6 +217,7 @@ class ComponentRecord:
         return self._asked["months", count]  # type: ignore[return-value]
 
     def _measure(self, start: datetime, end: datetime) -> _Figures:
+        start = max(start, self.since)  # before it: no data, neither up nor down
         measured = max(min(end, self.site.now) - start, _ZERO)
         spent = dict.fromkeys(ComponentStatus, _ZERO)
         # Segments are sorted and do not overlap: start at the first one ending after `start`.
@@ -255,13 +257,31 @@ def _touches(span_start: datetime, span_end: datetime, start: datetime, end: dat
     return span_start < end and (span_end > start or span_start >= start)
 
 
-def _worst_segments(site: Site, component_id: str) -> tuple[Segment, ...]:
-    """The component's periods flattened: at each moment only the worst state counts."""
+def measured_since(site: Site, component_id: str) -> datetime:
+    """When the component's uptime starts to be measured: the start (site zone) of its
+    `since:` day, else the site's, else of the day its first incident began (or of the
+    build day, for a site without incidents). Days before it are "no data"."""
+    config = site.config
+    day = config.component(component_id).since or config.since
+    if day is None:
+        day = site.__dict__.get("_uptime_first_day")
+        if day is None:
+            first = min((i.started_at for i in site.incidents), default=site.now)
+            day = site.__dict__["_uptime_first_day"] = first.astimezone(config.zone).date()
+    return day_bounds(day, config.zone)[0]
+
+
+def _worst_segments(
+    site: Site, component_id: str, measured_from: datetime | None = None
+) -> tuple[Segment, ...]:
+    """The component's periods flattened: at each moment only the worst state counts;
+    nothing before `measured_from`."""
     events: list[tuple[datetime, int, ComponentStatus]] = []
     for period in site.periods.get(component_id, ()):
         end = site.now if period.end is None else min(period.end, site.now)
-        if period.start < end:
-            events.append((period.start, 1, period.status))
+        start = period.start if measured_from is None else max(period.start, measured_from)
+        if start < end:
+            events.append((start, 1, period.status))
             events.append((end, -1, period.status))
     events.sort(key=lambda event: event[0])
     active = dict.fromkeys(ComponentStatus, 0)
@@ -339,7 +359,12 @@ def _remembered(site: Site, component_id: str) -> ComponentRecord:
     files, the record made before serves again. Sites made in code have no digests."""
     touching = _touching(site).get(component_id, ())
     try:
-        key = (site.now, site.config.timezone, tuple(site.sources[i.id] for i in touching))
+        key = (
+            site.now,
+            site.config.timezone,
+            measured_since(site, component_id),
+            tuple(site.sources[i.id] for i in touching),
+        )
     except KeyError:
         return ComponentRecord(site, component_id)
     known = _MADE.get(component_id)
