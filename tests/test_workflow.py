@@ -18,7 +18,7 @@ import yaml
 from click.testing import CliRunner
 
 from statuspage.authoring.scaffold import ACTIONS, WORKFLOW_PATH
-from statuspage.authoring.source import choose, public_url
+from statuspage.authoring.source import choose, detect, public_url
 from statuspage.cli import cli
 from statuspage.inputs.model import NotifyConfig
 from tests.mailserver import smtp_server
@@ -494,3 +494,22 @@ def test_the_whole_loop_from_new_incident_to_the_inbox(tmp_path: Path) -> None:
         assert len(inbox.received) == 1
         assert git(bare, "rev-parse", "main") == ledger_commit
         assert any("Sent 0" in out or "nothing" in out.lower() for out in outputs), outputs
+
+
+def test_init_tells_an_installed_release_from_a_checkout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Metadata an installer wrote (INSTALLER, no direct URL) is a release from an index;
+    a checkout's own .egg-info beside the sources is not."""
+    egg = tmp_path / "checkout" / "statuspage_git.egg-info"
+    egg.mkdir(parents=True)
+    (egg / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: statuspage-git\nVersion: 1.4.0\n")
+    monkeypatch.syspath_prepend(str(egg.parent))
+    assert "PyPI" not in detect("1.4.0").reason
+    wheel = tmp_path / "site-packages" / "statuspage_git-1.4.0.dist-info"
+    wheel.mkdir(parents=True)
+    (wheel / "METADATA").write_text("Metadata-Version: 2.1\nName: statuspage-git\nVersion: 1.4.0\n")
+    (wheel / "INSTALLER").write_text("pip\n")
+    monkeypatch.syspath_prepend(str(wheel.parent))
+    released = detect("1.4.0")
+    assert released.requirement == "statuspage-git==1.4.0" and "PyPI" in released.reason

@@ -59,8 +59,11 @@ def detect(version: str) -> InstallSource:
     except metadata.PackageNotFoundError:
         dist = None
     direct = dist.read_text("direct_url.json") if dist is not None else None
+    # An installer (pip, uv) writes INSTALLER; metadata without it is a checkout's own
+    # (an .egg-info folder beside the sources), not an installed release.
+    installed = dist is not None and dist.read_text("INSTALLER") is not None
     package_root = Path(__file__).resolve().parent.parent.parent
-    return choose(version, direct, package_root, installed=dist is not None)
+    return choose(version, direct, package_root, installed=installed)
 
 
 def choose(
