@@ -415,3 +415,13 @@ def test_no_data_days_are_grey_on_the_pages(tmp_path: Path) -> None:
     assert "97.22% uptime" in index  # the 90-day figure counts the measured days only
     text = " ".join(re.sub(r"<[^>]+>", " ", html["components/web/index.html"]).split())
     assert "February 2026 97.22%" in text and "December 2025 No data" in text
+
+
+def test_a_wrong_since_is_an_error_with_its_place(tmp_path: Path) -> None:
+    from statuspage.inputs.load import load_site
+
+    root = write_site(tmp_path, {}, config=BASE_CONFIG + "since: 2026-13-01\n")
+    result = load_site(root, now=at("2026-02-10T12:00:00+01:00"), check_git=False)
+    assert [str(d) for d in result.diagnostics] == [
+        "statuspage.yaml:20:8: error: since: '2026-13-01' is not a day like 2026-11-01"
+    ]
