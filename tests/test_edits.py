@@ -316,10 +316,12 @@ def test_the_walk_goes_on_from_its_cache(tmp_path: Path, monkeypatch: pytest.Mon
     assert second[1] == [("2026-03-10T08:55:00+00:00", "A faulty certificate.", False)]
     assert edits_of(load(root)) == second and len(walked) == 1  # same HEAD: nothing walked
     # A damaged cache is walked again, never trusted.
-    damaged = {
+    entry = {"versions": [], "updates": [[["x", 5, False], ["y", 6, False]]]}
+    damaged = {  # well formed, but pointing at versions that are not there
         "format": history.FORMAT,
         "head": state["head"],
-        "files": {"incidents/checkout.yaml": {"versions": [], "updates": [[["x", 5, False]]]}},
+        "files": {"incidents/checkout.yaml": json.dumps(entry)},
+        "edited": ["incidents/checkout.yaml"],
         "deleted": {},
     }
     (cache / history.STATE_FILE).write_text(json.dumps(damaged))

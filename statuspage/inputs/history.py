@@ -42,7 +42,7 @@ from statuspage.inputs.yamlmarks import MAX_FILE_BYTES, too_deep
 log = logging.getLogger(__name__)
 
 CACHE_DIR = ".statuspage/cache"
-FORMAT = 2  # bump when what the cache files hold changes shape
+FORMAT = 3  # bump when what the cache files hold changes shape
 STATE_FILE = "history-state.json"  # what the walk learned, to go on from
 EDITS_FILE = "history-edits.json"  # the edits as of one HEAD
 INCIDENTS = "incidents"
@@ -252,26 +252,51 @@ def _instant(value: Any) -> Any:
 class _State:
     """What the walk learned, per incident file: its versions (blob, commit, time) and, per
     update, the versions that changed it: [digest, index into the file's versions, typo fix,
-    digest of time, status and components, digests of the message by language]."""
+    digest of time, status and components, digests of the message by language].
+
+    In the cache each file's entry is a JSON text of its own, read only when a new commit
+    touches the file or it holds an edit: a long history has ten thousand of them."""
 
     head: str = ""
-    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    files: dict[str, Any] = field(default_factory=dict)  # path → entry, or its JSON text
+    edited: set[str] = field(default_factory=set)  # files with an update changed since
     deleted: dict[str, str] = field(default_factory=dict)  # incident file → deleting commit
 
+    def entry(self, path: str) -> dict[str, Any] | None:
+        value = self.files.get(path)
+        if isinstance(value, str):
+            value = json.loads(value)
+            if not isinstance(value, dict) or not all(
+                isinstance(value.get(key), list) for key in ("versions", "updates")
+            ):
+                raise ValueError("not a history state")
+            self.files[path] = value
+        return value
+
     def to_json(self) -> dict[str, Any]:
-        return {"head": self.head, "files": self.files, "deleted": self.deleted}
+        files = {
+            path: entry if isinstance(entry, str) else json.dumps(entry, separators=(",", ":"))
+            for path, entry in self.files.items()
+        }
+        return {
+            "head": self.head,
+            "files": files,
+            "edited": sorted(self.edited),
+            "deleted": self.deleted,
+        }
 
     @classmethod
     def from_json(cls, value: Any) -> _State:
-        head, files, deleted = value["head"], value["files"], value["deleted"]
+        head, files, edited, deleted = (value[k] for k in ("head", "files", "edited", "deleted"))
         if not isinstance(head, str) or not isinstance(files, dict):
             raise ValueError("not a history state")
         if not isinstance(deleted, dict) or not all(isinstance(c, str) for c in deleted.values()):
             raise ValueError("not a history state")
-        for entry in files.values():
-            if not isinstance(entry["versions"], list) or not isinstance(entry["updates"], list):
-                raise ValueError("not a history state")
-        return cls(head, files, deleted)
+        if not all(isinstance(entry, str) for entry in files.values()):
+            raise ValueError("not a history state")
+        if not isinstance(edited, list) or not all(path in files for path in edited):
+            raise ValueError("not a history state")
+        return cls(head, files, set(edited), deleted)
 
 
 class History:
@@ -525,10 +550,15 @@ def _walk(root: Path, state: _State, since: str, head: str) -> None:
                 state.deleted[old] = commit
             if old in state.files and path not in state.files:
                 state.files[path] = state.files.pop(old)
+                if old in state.edited:
+                    state.edited.discard(old)
+                    state.edited.add(path)
         if not _is_incident(path):
             continue
         state.deleted.pop(path, None)
-        entry = state.files.setdefault(path, {"versions": [], "updates": []})
+        entry = state.entry(path)
+        if entry is None:
+            entry = state.files[path] = {"versions": [], "updates": []}
         versions = entry["versions"]
         if versions and versions[-1][0] == blob:
             continue
@@ -545,26 +575,28 @@ def _walk(root: Path, state: _State, since: str, head: str) -> None:
                 updates.append([[key, at, False, rest, texts]])
             elif _edited(updates[index][-1], mark):
                 updates[index].append([key, at, typo, rest, texts])
+                state.edited.add(path)
             elif updates[index][-1][0] != key:  # the same words (translations added): no edit
                 updates[index][-1] = [key, at, updates[index][-1][2], rest, texts]
 
 
 def _known_blob(state: _State, path: str) -> str | None:
-    entry = state.files.get(path)
+    entry = state.entry(path)
     return entry["versions"][-1][0] if entry and entry["versions"] else None
 
 
 def _edits(root: Path, state: _State) -> Found:
     """The edits the state holds, with the content each one replaced (read from git)."""
     wanted: list[tuple[str, int, list[Any], list[Any]]] = []
-    for path, entry in state.files.items():
+    entries = {path: state.entry(path) or {} for path in sorted(state.edited)}
+    for path, entry in entries.items():
         for index, changes in enumerate(entry["updates"]):
             for before, after in itertools.pairwise(changes):
                 wanted.append((path, index, before, after))
-    blobs = _blobs(root, sorted({state.files[p]["versions"][b[1]][0] for p, _, b, _ in wanted}))
+    blobs = _blobs(root, sorted({entries[p]["versions"][b[1]][0] for p, _, b, _ in wanted}))
     found: Found = {}
     for path, index, before, after in wanted:
-        versions = state.files[path]["versions"]
+        versions = entries[path]["versions"]
         data = blobs.get(versions[before[1]][0])
         parsed = _updates(data) if data is not None else None
         if parsed is None or index >= len(parsed):
