@@ -139,6 +139,7 @@ def main() -> None:
             check=True,
         ).stdout.strip()
         cache = root / CACHE_DIR
+        incidents = len(list((root / "incidents").iterdir()))
 
         def forget() -> None:
             shutil.rmtree(cache, ignore_errors=True)
@@ -181,14 +182,15 @@ def main() -> None:
         with_git, without_git = noop(True), noop(False)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    how = f"made with `git fast-import` in {made:.1f} s" if made else "made earlier (--repo)"
     report = f"""# History benchmark (bench/history_bench.py)
 
 Run {datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")} on {platform.machine()},
 {os.cpu_count()} cores, Python {platform.python_version()}, {_git_version()};
 median of {args.runs} runs.
 
-A repository of {args.incidents:,} incidents and {int(count):,} commits, made with
-`git fast-import` in {made:.1f} s; {edited} published updates edited.
+A repository of {incidents:,} incidents and {int(count):,} commits, {how};
+{edited} published updates edited.
 
 | what | seconds |
 |---|---|
