@@ -22,6 +22,10 @@ def run(*args: str) -> Result:
 def test_init_then_validate(tmp_path: Path) -> None:
     result = run("init", str(tmp_path / "status"), "--timezone", "Europe/Paris")
     assert result.exit_code == 0, result.output
+    # What to do next, on stderr (stdout lists the files written).
+    assert "Next steps:\n  cd " in result.stderr
+    assert '  git init && git add -A && git commit -m "Status page"\n' in result.stderr
+    assert "  statuspage serve           # preview at http://127.0.0.1:8000/" in result.stderr
     assert (
         sorted(result.stdout.split())
         == sorted(
@@ -142,6 +146,42 @@ def test_update_unknown_incident(tmp_path: Path) -> None:
     assert result.stderr == (
         "Error: no incident 'checkout-eror' in incidents/; did you mean 'checkout-errors'?\n"
     )
+
+
+def test_update_takes_the_path_new_printed_or_the_slug_without_its_date(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_site(tmp_path)
+    made = run(
+        "new", "incident", "Checkout errors", "-c", "checkout=major_outage",
+        "-m", "Failing.", "--root", str(tmp_path), "--now", NOW,
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    printed = made.stdout.strip().splitlines()[0]
+    assert printed == str(tmp_path / "incidents/2026-11-23-checkout-errors.yaml")
+    monkeypatch.chdir(tmp_path)
+    later = "2026-11-23T10:10:00+01:00"
+    by_path = run("update", printed, "--status", "identified", "-m", "Found.", "--now", later)
+    assert by_path.exit_code == 0, by_path.output
+    relative = "incidents/2026-11-23-checkout-errors.yaml"
+    again = run("update", relative, "--status", "monitoring", "-m", "Watching.", "--now", later)
+    assert again.exit_code == 0, again.output
+    by_slug = run(
+        "update", "checkout-errors", "--status", "resolved", "-m", "Fixed.", "--now", later
+    )
+    assert by_slug.exit_code == 0, by_slug.output
+    text = (tmp_path / relative).read_text()
+    assert "Found." in text and "Watching." in text and "Fixed." in text
+    # A slug that several incidents share must be given whole.
+    write_site(tmp_path, {"2026-10-01-checkout-errors": "title: x\n"})
+    twice = run("update", "checkout-errors", "--status", "resolved", "-m", "x")
+    assert twice.exit_code == 1
+    assert twice.stderr == (
+        "Error: 'checkout-errors' is the slug of several incidents; give the whole id: "
+        "2026-10-01-checkout-errors, 2026-11-23-checkout-errors\n"
+    )
+    outside = run("update", "statuspage.yaml", "--status", "resolved", "-m", "x")
+    assert outside.stderr == "Error: 'statuspage.yaml' is not a file in incidents/\n"
 
 
 def test_new_refuses_to_overwrite(tmp_path: Path) -> None:

@@ -76,7 +76,8 @@ def test_build_shows_progress_on_a_terminal_only(tmp_path: Path) -> None:
     assert "render: " in drawn
     # Files to render out of all to render (an incremental build skips the others).
     line = r"\r\x1b\[Krender: \d+/\d+ \(\d+%\)"
-    assert re.fullmatch(rf"({line})+\r\x1b\[KBuilt \d+ files into site\r\n", drawn)
+    preview = r"Preview it with: statuspage serve  \(http://127\.0\.0\.1:8000/\)\r\n"
+    assert re.fullmatch(rf"({line})+\r\x1b\[KBuilt \d+ files into site\r\n{preview}", drawn)
 
     code, drawn = run_on_a_terminal(command, root, env | {"CI": "true"})
     assert code == 0

@@ -129,16 +129,37 @@ def incidents_folder(root: Path) -> Path:
     return folder
 
 
+_DATED = re.compile(r"\d{4}-\d{2}-\d{2}-(.+)")
+
+
 def find_incident(root: Path, incident_id: str) -> Path:
-    """The file of an incident; the id is a slug, so the file is always in incidents/."""
-    if not is_slug(incident_id):
-        raise StatuspageError(f"{incident_id!r} is not a valid id (use a-z, 0-9 and -)")
+    """The file of an incident, given its id (`2026-11-20-checkout-errors`), the path `new`
+    printed (`incidents/2026-11-20-checkout-errors.yaml`), or its slug without the date
+    (`checkout-errors`) when one incident alone has it."""
     folder = incidents_folder(root)
+    given = incident_id
+    if incident_id.endswith(INCIDENT_SUFFIXES) or "/" in incident_id or os.sep in incident_id:
+        path = Path(incident_id)
+        if not path.is_absolute():
+            path = Path.cwd() / path
+        if path.parent.resolve() != folder.resolve() or path.suffix not in INCIDENT_SUFFIXES:
+            raise StatuspageError(f"{given!r} is not a file in {INCIDENTS_DIR}/")
+        incident_id = path.stem
+    if not is_slug(incident_id):
+        raise StatuspageError(f"{given!r} is not a valid id (use a-z, 0-9 and -)")
     for suffix in INCIDENT_SUFFIXES:
         path = folder / f"{incident_id}{suffix}"
         if path.is_file():
             return path
     known = sorted(p.stem for p in folder.glob("*.y*ml")) if folder.is_dir() else []
+    dated = [stem for stem in known if (m := _DATED.fullmatch(stem)) and m[1] == incident_id]
+    if len(dated) == 1:
+        return find_incident(root, dated[0])
+    if dated:
+        raise StatuspageError(
+            f"{incident_id!r} is the slug of several incidents; give the whole id: "
+            + ", ".join(dated)
+        )
     close = difflib.get_close_matches(incident_id, known, n=1, cutoff=0.5)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     raise StatuspageError(f"no incident {incident_id!r} in {INCIDENTS_DIR}/{hint}")
@@ -148,6 +169,7 @@ def append_update(root: Path, incident_id: str, update: NewUpdate, *, now: datet
     """Append `update` at the end of the incident's `updates:` list, keeping every byte before."""
     config = read_config(root)
     path = find_incident(root, incident_id)
+    incident_id = path.stem  # given as a path or a slug without its date
     shown = path.relative_to(root).as_posix()
     _check_text(update.message, "--message")
     problems = Problems()

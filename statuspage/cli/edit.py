@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from datetime import datetime
 from pathlib import Path
 
@@ -91,6 +92,26 @@ def init(directory: Path, timezone: str, schedule: str, deploy: str, install: st
             click.echo(path)
     if source.warning is not None:
         note(f"warning: {source.warning}")
+    note(_next_steps(directory))
+
+
+def _next_steps(directory: Path) -> str:
+    """What to do after `init`: the commands a newcomer needs first, git included."""
+    steps = ["Next steps:"]
+    if Path(directory).resolve() != Path.cwd().resolve():
+        steps.append(f"  cd {shlex.quote(str(directory))}")
+    if not any(
+        (parent / ".git").exists()
+        for parent in (Path(directory).resolve(), *Path(directory).resolve().parents)
+    ):
+        steps.append('  git init && git add -A && git commit -m "Status page"')
+    steps += [
+        "  statuspage validate        # every problem, as path:line:col",
+        "  statuspage serve           # preview at http://127.0.0.1:8000/, live reload",
+        '  statuspage new incident "Checkout errors" -c COMPONENT=major_outage -m "What we know."',
+        "Components are in statuspage.yaml; the example incident is in incidents/.",
+    ]
+    return "\n".join(steps)
 
 
 @click.group()

@@ -126,3 +126,5 @@ def build(out: Path | None, git: bool, cache: bool, root: Path, now_text: str | 
     for diagnostic in result.warnings:
         note(str(diagnostic))
     note(f"Built {result.files} files into {result.out}")
+    # Opened from disk, site/index.html shows its links as folder listings: say where to look.
+    note("Preview it with: statuspage serve  (http://127.0.0.1:8000/)")
