@@ -9,7 +9,9 @@ import logging
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import feedparser
 import pytest
@@ -26,6 +28,10 @@ from statuspage.notify.send import Report, notify
 from statuspage.notify.store import Store
 from statuspage.notify.subscribers import Subscriber, SubscriberStore
 from tests.mailserver import smtp_server
+from tests.tools import axe_violations, format_axe, format_vnu, open_page, vnu_errors
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 from tests.notify_sites import NOTIFY_CONFIG, SECRET
 from tests.sites import DEMO_NOW, REPO_ROOT, at, write_site
 from tests.test_pages import text_of
@@ -515,3 +521,55 @@ def test_a_broken_or_hostile_version_in_history_is_skipped(tmp_path: Path) -> No
     assert edits_of(load(root)) == [
         [("2026-03-10T08:45:00+00:00", "Some payments fail. Orders were not charged.", False)]
     ]
+
+
+# -- valid, accessible, no JavaScript -------------------------------------------------------
+
+
+@pytest.fixture
+def edited_and_stale(tmp_path: Path) -> Path:
+    """A built site with an edited update and a stale notice; returns the output folder."""
+    root = published(tmp_path / "src")
+    edit(root, "Orders were not charged.", "Some orders were charged twice.")
+    commit_all(root, "Correct the first update", "2026-03-10T10:15:00+01:00")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli, ["build", "--root", str(root), "--out", str(out), "--now", "2026-04-16T09:00:00+02:00"]
+    )
+    assert result.exit_code == 0, result.output
+    page = (out / "incidents/checkout/index.html").read_text()
+    assert "Edited" in page and "this notice may be out of date" in page
+    return out
+
+
+@pytest.mark.vnu
+def test_edited_and_stale_pages_are_valid_html(edited_and_stale: Path) -> None:
+    errors = vnu_errors([edited_and_stale / "index.html", edited_and_stale / "incidents"])
+    assert not errors, format_vnu(errors)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_earlier_wording_opens_without_javascript_and_passes_axe(
+    browser: Browser, serve: Callable[[Path], str], edited_and_stale: Path, scheme: str
+) -> None:
+    url = serve(edited_and_stale)
+    context = browser.new_context(java_script_enabled=False, color_scheme=scheme)  # type: ignore[arg-type]
+    try:
+        page, problems = open_page(context, url + "incidents/checkout/")
+        earlier = page.locator("details.earlier")
+        assert not page.get_by_text("Orders were not charged.").is_visible()
+        earlier.locator("summary").click()
+        assert page.get_by_text("Orders were not charged.").is_visible()
+        assert not problems.all(), problems.all()
+    finally:
+        context.close()
+    context = browser.new_context(color_scheme=scheme)  # type: ignore[arg-type]
+    try:
+        for path in ("", "incidents/checkout/"):
+            page, _ = open_page(context, url + path)
+            page.locator("details.earlier").evaluate_all("(all) => all.forEach(d => d.open = true)")
+            violations = axe_violations(page)
+            assert not violations, format_axe(violations)
+    finally:
+        context.close()
