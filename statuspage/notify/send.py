@@ -441,6 +441,10 @@ class Plan:
     tallies: dict[str, Tally]
     settled: list[str]  # eligible notices with nothing owed or waiting: done
 
+    def open_tallies(self) -> dict[str, Tally]:
+        """The report's lines: the notices with something owed, in doubt or failed for now."""
+        return {k: t for k, t in self.tallies.items() if t.owed or t.doubt or t.temporary}
+
 
 def plan(
     notices: Sequence[Notice],
@@ -641,18 +645,11 @@ def notify(
     settings = None
     mailing = any(s.webhook is None for s in subscribers)
     if not baseline and mailing:
-        url = smtp_url if smtp_url is not None else os.environ.get(SMTP_ENV, "")
-        if not url.strip():
-            raise SmtpError(f"set ${SMTP_ENV} (smtp://user:pass@host:587) to send notices")
-        settings = SmtpSettings.from_url(url)
+        settings = _smtp_settings(smtp_url)
     sender = sender_of(config)
     existing = read(ledger_path)
-    keys = load_keys(private_dir, create=existing.is_new)
-    if keys is None:
-        raise LedgerError(
-            f"{ledger_path} was written with a secret that is not here: set "
-            f"$STATUSPAGE_LEDGER_KEY to it (docs/notices.md)"
-        )
+    # Ledger.open checks the key against the ledger.
+    keys = _keys(private_dir, ledger_path, written=not existing.is_new, create=existing.is_new)
     with Ledger.open(ledger_path, keys) as ledger:
         now = clock()
         first = ledger.state.is_new or ledger.state.start is None
@@ -674,13 +671,7 @@ def notify(
         renderer = Renderer(site, sender, date=now)
         bodies = Bodies(site, renderer)
         suppressed = set(suppression.load())
-
-        def parts(notice: Notice, subscriber: Subscriber) -> Sequence[str]:
-            if subscriber.webhook is None:
-                return ()
-            if webhook_format(subscriber.webhook, subscriber.format) != "statuspage":
-                return ()
-            return bodies.changed_components(notice)
+        parts = _parts(bodies)
 
         def planned() -> Plan:
             return plan(
@@ -697,7 +688,7 @@ def notify(
 
         work = planned()
         report.notices = len({d.notice.key for d in work.owed})
-        report.tallies = {k: t for k, t in work.tallies.items() if t.owed or t.doubt or t.temporary}
+        report.tallies = work.open_tallies()
         if not work.owed:
             ledger.record_open((n.key for n in work.eligible), now)
             ledger.record_done(work.settled, now)
@@ -717,11 +708,7 @@ def notify(
             options=options,
             total=len(work.owed),
         )
-        mailer = None
-        if any(d.subscriber.webhook is None for d in work.owed):
-            assert settings is not None
-            mailer = run.mailer(settings, context)
-            mailer.connect()  # a server that is down fails here, before anything is recorded
+        mailer = run.connect(work.owed, settings, context)
         ledger.record_open((n.key for n in work.eligible), now)
         run.deliver(work.owed, settings, context, mailer)
         after = planned()
@@ -766,11 +753,12 @@ class _Run:
         link: Callable[[Subscriber], str | None] | None = None,
     ) -> None:
         """With `db`, outcomes go to the subscription database: each message is claimed
-        there while it is sent (`Store.delivery`), else to the file `ledger`."""
+        there while it is sent (`Store.delivery`), else to the file `ledger`. `link` makes
+        a subscriber's unsubscribe link (by default the site's `notify.unsubscribe_url`)."""
         self.site = site
         self.ledger = ledger
         self.db = db
-        self.link = link
+        self.link = link if link is not None else _unsubscribe_links(site, keys)
         self.keys = keys
         self.renderer = renderer
         self.bodies = bodies
@@ -799,6 +787,21 @@ class _Run:
             pacer=self.pacer,
             backoff=self.options.reconnect_backoff,
         )
+
+    def connect(
+        self,
+        owed: Sequence[Delivery],
+        settings: SmtpSettings | None,
+        context: ssl.SSLContext | None,
+    ) -> Mailer | None:
+        """The first SMTP connection, if any message is mail: a server that is down fails
+        here, before anything is recorded."""
+        if all(d.subscriber.webhook is not None for d in owed):
+            return None
+        assert settings is not None
+        mailer = self.mailer(settings, context)
+        mailer.connect()
+        return mailer
 
     def deliver(
         self,
@@ -1002,14 +1005,7 @@ class _Run:
     # -- outcomes ------------------------------------------------------------------------
 
     def _recipient(self, subscriber: Subscriber) -> Recipient:
-        if self.link is None:
-            return _recipient(self.site, self.keys, subscriber)
-        return Recipient(
-            address=subscriber.email,
-            language=subscriber.language or self.site.config.language,
-            components=subscriber.components,
-            unsubscribe_url=self.link(subscriber),
-        )
+        return _recipient(self.site, subscriber, self.link)
 
     def _skip(self, delivery: Delivery) -> bool:
         """Suppressed earlier in this run (refused for good): say so once, send nothing."""
@@ -1153,18 +1149,15 @@ def _notify_database(
     config = site.config
     since = config.notify.since
     existing = db.state(())
-    keys = load_keys(private_dir, create=existing.check is None and not dry_run)
-    if keys is None:
-        if existing.check is not None:
-            raise LedgerError(
-                f"the ledger in {db.shown} was written with a secret that is not here: set "
-                "$STATUSPAGE_LEDGER_KEY to it (docs/notices.md)"
-            )
-        keys = Keys.from_secret(os.urandom(32))
+    keys = _keys(
+        private_dir,
+        f"the ledger in {db.shown}",
+        written=existing.check is not None,
+        create=existing.check is None and not dry_run,
+        check=existing.check if dry_run else None,
+    )
     if not dry_run:
         db.check_key(keys)
-    elif existing.check is not None and existing.check != keys.check:
-        raise LedgerError(f"the ledger in {db.shown} was written with another key")
     suppressed = db.suppressed()
     subscriptions = [
         s
@@ -1180,10 +1173,7 @@ def _notify_database(
     report = Report(subscribers=len(people), store=db.shown)
     settings = None
     if not (baseline or dry_run) and any(p.webhook is None for p in people):
-        url = smtp_url if smtp_url is not None else os.environ.get(SMTP_ENV, "")
-        if not url.strip():
-            raise SmtpError(f"set ${SMTP_ENV} (smtp://user:pass@host:587) to send notices")
-        settings = SmtpSettings.from_url(url)
+        settings = _smtp_settings(smtp_url)
     now = clock()
     first = existing.start is None
     if baseline or (first and since is None):
@@ -1206,50 +1196,22 @@ def _notify_database(
     if first and dry_run:
         state.baseline.update(n.key for n in notices if n.at is None)
     bodies = Bodies(site, Renderer(site, sender_of(config), date=now))
-
-    def parts(notice: Notice, subscriber: Subscriber) -> Sequence[str]:
-        if subscriber.webhook is None:
-            return ()
-        if webhook_format(subscriber.webhook, subscriber.format) != "statuspage":
-            return ()
-        return bodies.changed_components(notice)
-
+    parts = _parts(bodies)
     work = plan(notices, people, state, keys, since=since, now=clock(), parts=parts)
     report.notices = len({d.notice.key for d in work.owed})
     tokens = Tokens(keys.service)
     service = config.subscriptions.url
+    by_site = _unsubscribe_links(site, keys)
 
     def link(subscriber: Subscriber) -> str | None:
         if service:
             token = tokens.make("unsubscribe", uids[subscriber.target])
             return unsubscribe_link(f"{service}/unsubscribe", token)
-        if config.notify.unsubscribe_url:
-            return unsubscribe_link(
-                config.notify.unsubscribe_url,
-                unsubscribe_token(keys.unsubscribe, subscriber.target),
-            )
-        return None
-
-    def message(renderer: Renderer, delivery: Delivery) -> bytes:
-        subscriber = delivery.subscriber
-        recipient = Recipient(
-            address=subscriber.email,
-            language=subscriber.language or config.language,
-            components=subscriber.components,
-            unsubscribe_url=link(subscriber),
-        )
-        return renderer.message_bytes(delivery.notice, recipient)
+        return by_site(subscriber)
 
     if dry_run:
-        if outbox is None:
-            return report
-        _check_outbox(site, outbox)
-        outbox.mkdir(parents=True, exist_ok=True)
-        renderer = Renderer(site, sender_of(config), date=now)
-        mails = [d for d in work.owed if d.subscriber.webhook is None]
-        for number, delivery in enumerate(mails, 1):
-            (outbox / eml_name(delivery.notice, number)).write_bytes(message(renderer, delivery))
-            report.written += 1
+        if outbox is not None:
+            report.written += _write_outbox(site, outbox, work.owed, link, now)
         return report
     if not work.owed:
         db.record_open((n.key for n in work.eligible), now)
@@ -1278,12 +1240,8 @@ def _notify_database(
         db=db,
         link=link,
     )
-    report.tallies = {k: t for k, t in work.tallies.items() if t.owed or t.doubt or t.temporary}
-    mailer = None
-    if any(d.subscriber.webhook is None for d in work.owed):
-        assert settings is not None
-        mailer = run.mailer(settings, context)
-        mailer.connect()  # a server that is down fails here, before anything is recorded
+    report.tallies = work.open_tallies()
+    mailer = run.connect(work.owed, settings, context)
     db.record_open((n.key for n in work.eligible), now)
     run.deliver(work.owed, settings, context, mailer)
     state = db.state(n.key for n in work.eligible)
@@ -1291,6 +1249,52 @@ def _notify_database(
     after = plan(notices, people, state, keys, since=since, now=clock(), parts=parts)
     db.record_done(after.settled, clock())
     return report
+
+
+def _keys(
+    private_dir: Path,
+    ledger: Path | str,
+    *,
+    written: bool,
+    create: bool,
+    check: str | None = None,
+) -> Keys:
+    """The ledger's keys (`load_keys`): an error if the `written` ledger was made with a
+    secret that is not here, or with another one than its `check` says; a random one for
+    a dry run before any ledger exists (nothing is recorded with it)."""
+    keys = load_keys(private_dir, create=create)
+    if keys is None:
+        if written:
+            raise LedgerError(
+                f"{ledger} was written with a secret that is not here: set "
+                "$STATUSPAGE_LEDGER_KEY to it (docs/notices.md)"
+            )
+        return Keys.from_secret(os.urandom(32))
+    if check is not None and check != keys.check:
+        raise LedgerError(f"{ledger} was written with another key")
+    return keys
+
+
+def _smtp_settings(smtp_url: str | None) -> SmtpSettings:
+    """The SMTP server: `smtp_url`, else $STATUSPAGE_SMTP_URL; an error without either."""
+    url = smtp_url if smtp_url is not None else os.environ.get(SMTP_ENV, "")
+    if not url.strip():
+        raise SmtpError(f"set ${SMTP_ENV} (smtp://user:pass@host:587) to send notices")
+    return SmtpSettings.from_url(url)
+
+
+def _parts(bodies: Bodies) -> Callable[[Notice, Subscriber], Sequence[str]]:
+    """The components a notice is split by for one subscriber: only for a webhook in the
+    statuspage format (one component_update each); nothing for mail and chat."""
+
+    def parts(notice: Notice, subscriber: Subscriber) -> Sequence[str]:
+        if subscriber.webhook is None:
+            return ()
+        if webhook_format(subscriber.webhook, subscriber.format) != "statuspage":
+            return ()
+        return bodies.changed_components(notice)
+
+    return parts
 
 
 def _answered(answer: Answer, kind: str) -> Attempt:
@@ -1305,22 +1309,48 @@ def _answered(answer: Answer, kind: str) -> Attempt:
     return Attempt(Result.TEMPORARY, answer.status, answer.reason)
 
 
-def _recipient(site: Site, keys: Keys, subscriber: Subscriber) -> Recipient:
+def _unsubscribe_links(site: Site, keys: Keys) -> Callable[[Subscriber], str | None]:
+    """A subscriber's link to `notify.unsubscribe_url` with their token (none without it)."""
     endpoint = site.config.notify.unsubscribe_url
-    url = None
-    if endpoint:
-        url = unsubscribe_link(endpoint, unsubscribe_token(keys.unsubscribe, subscriber.target))
+
+    def link(subscriber: Subscriber) -> str | None:
+        if not endpoint:
+            return None
+        return unsubscribe_link(endpoint, unsubscribe_token(keys.unsubscribe, subscriber.target))
+
+    return link
+
+
+def _recipient(
+    site: Site, subscriber: Subscriber, link: Callable[[Subscriber], str | None]
+) -> Recipient:
     return Recipient(
         address=subscriber.email,
         language=subscriber.language or site.config.language,
         components=subscriber.components,
-        unsubscribe_url=url,
+        unsubscribe_url=link(subscriber),
     )
 
 
-def _message(renderer: Renderer, site: Site, keys: Keys, delivery: Delivery) -> bytes:
-    recipient = _recipient(site, keys, delivery.subscriber)
-    return renderer.message_bytes(delivery.notice, recipient)
+def _write_outbox(
+    site: Site,
+    outbox: Path,
+    owed: Sequence[Delivery],
+    link: Callable[[Subscriber], str | None],
+    date: datetime,
+) -> int:
+    """The messages of a dry run, each mail of `owed` as a numbered .eml file in `outbox`
+    (webhook calls are not written); returns how many."""
+    _check_outbox(site, outbox)
+    outbox.mkdir(parents=True, exist_ok=True)
+    renderer = Renderer(site, sender_of(site.config), date=date)
+    mails = [d for d in owed if d.subscriber.webhook is None]
+    for number, delivery in enumerate(mails, 1):
+        message = renderer.message_bytes(
+            delivery.notice, _recipient(site, delivery.subscriber, link)
+        )
+        (outbox / eml_name(delivery.notice, number)).write_bytes(message)
+    return len(mails)
 
 
 def _dry_run(
@@ -1339,16 +1369,9 @@ def _dry_run(
     state = read(ledger_path, (n.key for n in notices))
     originals = read(ledger_path, (n.corrects for n in notices if n.corrects), settled=True)
     state.segments = {**originals.segments, **state.segments}
-    keys = load_keys(private_dir, create=False)
-    if keys is None:
-        if not state.is_new:
-            raise LedgerError(
-                f"{ledger_path} was written with a secret that is not here: set "
-                "$STATUSPAGE_LEDGER_KEY to it (docs/notices.md)"
-            )
-        keys = Keys.from_secret(os.urandom(32))
-    elif state.check is not None and state.check != keys.check:
-        raise LedgerError(f"{ledger_path} was written with another key")
+    keys = _keys(
+        private_dir, ledger_path, written=not state.is_new, create=False, check=state.check
+    )
     first = state.is_new or state.start is None
     since = config.notify.since
     if first and since is None:
@@ -1367,20 +1390,10 @@ def _dry_run(
         now=clock(),
     )
     report.notices = len({d.notice.key for d in work.owed})
-    if outbox is None:
-        return report
-    _check_outbox(site, outbox)
-    outbox.mkdir(parents=True, exist_ok=True)
-    renderer = Renderer(site, sender_of(config), date=clock())
-    number = 0
-    for delivery in work.owed:
-        if delivery.subscriber.webhook is not None:
-            continue
-        number += 1
-        (outbox / eml_name(delivery.notice, number)).write_bytes(
-            _message(renderer, site, keys, delivery)
+    if outbox is not None:
+        report.written += _write_outbox(
+            site, outbox, work.owed, _unsubscribe_links(site, keys), clock()
         )
-        report.written += 1
     return report
 
 
