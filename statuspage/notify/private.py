@@ -8,6 +8,7 @@ ignores everything in it, as pytest does for its cache: `git add -A` passes it b
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 from statuspage.inputs.diagnostics import StatuspageError
@@ -37,3 +38,19 @@ def private_folder(folder: Path) -> Path:
         with os.fdopen(fd, "w", encoding="utf-8") as file:
             file.write(GITIGNORE)
     return folder
+
+
+def write_private(path: Path, text: str) -> None:
+    """Replace `path` with `text` at once, readable by its owner only (personal data:
+    nobody else on the machine reads it); a failed write leaves the old file."""
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

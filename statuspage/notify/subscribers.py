@@ -15,16 +15,14 @@ import hashlib
 import hmac
 import io
 import json
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from statuspage.inputs.diagnostics import InputError, Problems, StatuspageError
-from statuspage.notify.private import private_folder
+from statuspage.notify.private import private_folder, write_private
 
 STORE_VERSION = 1
 MAX_ADDRESS = 254
@@ -165,17 +163,7 @@ class SubscriberStore:
         }
         data = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         private_folder(self.path.parent)
-        fd, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-        try:
-            os.fchmod(fd, 0o600)  # personal data: nobody else on the machine reads it
-            with os.fdopen(fd, "w", encoding="utf-8") as file:
-                file.write(data)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, self.path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_private(self.path, data)
 
     def add(self, new: Iterable[Subscriber]) -> tuple[Subscriber, ...]:
         """Add (or merge) subscribers; returns the whole list as saved."""

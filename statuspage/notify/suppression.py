@@ -18,13 +18,13 @@ import fcntl
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from statuspage.inputs.diagnostics import StatuspageError
+from statuspage.notify.private import write_private
 from statuspage.notify.subscribers import AddressError, normalise_address
 
 FILE_NAME = "suppressed.json"
@@ -127,17 +127,7 @@ class SuppressionList:
             ],
         }
         data = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-        fd, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-        try:
-            os.fchmod(fd, 0o600)  # addresses: nobody else on the machine reads them
-            with os.fdopen(fd, "w", encoding="utf-8") as file:
-                file.write(data)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, self.path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_private(self.path, data)  # addresses: nobody else on the machine reads them
 
 
 # -- bounce and complaint notifications ----------------------------------------------------
