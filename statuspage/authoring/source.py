@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+from statuspage.inputs.history import run_git
 
 DISTRIBUTION = "statuspage-git"
 WHEELS_DIR = ".github/wheels"
@@ -110,17 +111,8 @@ def choose(
 
 
 def _git(root: Path, *args: str) -> str | None:
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(root), *args],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-    except OSError:
-        return None
-    return done.stdout.strip() if done.returncode == 0 else None
+    out = run_git(root, *args, timeout=30)
+    return out.strip() if out is not None else None
 
 
 def _pushed_commit(root: Path) -> tuple[str, str] | None:

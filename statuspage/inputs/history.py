@@ -339,7 +339,7 @@ class History:
 
     def find(self, now: datetime) -> Found:
         """Every edited update: path → index → its edits, oldest first."""
-        where = _git(self.root, "rev-parse", "--is-shallow-repository")
+        where = run_git(self.root, "rev-parse", "--is-shallow-repository")
         if where is None:
             self._say("not a git checkout: edits of published updates cannot be checked")
             return {}
@@ -365,7 +365,7 @@ class History:
         if head is None:
             return {}
         found: dict[str, str | None] = {}
-        listed = _git(self.root, "ls-tree", "-r", "--name-only", "HEAD", "--", INCIDENTS)
+        listed = run_git(self.root, "ls-tree", "-r", "--name-only", "HEAD", "--", INCIDENTS)
         for line in (listed or "").splitlines():
             if line.endswith(SUFFIXES) and not (self.root / line).exists():
                 found[line] = None
@@ -382,7 +382,7 @@ class History:
 
         What was walked in a shallow clone is kept apart (its key says so): once the whole
         history is fetched, it is walked again."""
-        shallow = (_git(self.root, "rev-parse", "--is-shallow-repository") or "").strip()
+        shallow = (run_git(self.root, "rev-parse", "--is-shallow-repository") or "").strip()
         key = f"{head} shallow" if shallow == "true" else head
         if self._known is not None and self._known[0] == key:
             return self._known[1], self._known[2]
@@ -428,7 +428,7 @@ class History:
 
     def _uncommitted(self, found: Found, head: str, now: datetime) -> None:
         """Published updates changed in the working tree: edits at the build clock."""
-        changed = _git(self.root, "diff", "--name-only", "--relative", "HEAD", "--", INCIDENTS)
+        changed = run_git(self.root, "diff", "--name-only", "--relative", "HEAD", "--", INCIDENTS)
         paths = [p for p in (changed or "").splitlines() if _is_incident(p)]
         if not paths:
             return
@@ -486,7 +486,7 @@ class History:
         """The cache folder is ours only if git tracks nothing in it: a cache committed in
         a pull request could claim that nothing was edited (design §9)."""
         if self._untracked is None:
-            tracked = _git(self.root, "ls-files", "--", CACHE_DIR)
+            tracked = run_git(self.root, "ls-files", "--", CACHE_DIR)
             self._untracked = tracked is not None and not tracked.strip()
         return self._untracked
 
@@ -503,7 +503,7 @@ class History:
 def _walk(root: Path, state: _State, since: str, head: str) -> None:
     """Go through the commits after `since` up to `head`, oldest first."""
     span = f"{since}..{head}" if since else head
-    out = _git(
+    out = run_git(
         root,
         "log",
         "--reverse",
@@ -690,7 +690,7 @@ def _states(value: Any, config: Config, current: Update) -> tuple[tuple[str, Any
 
 def head_commit(root: Path) -> str | None:
     """The commit checked out, or None outside a git checkout or before the first commit."""
-    head = _git(root, "rev-parse", "--verify", "-q", "HEAD")
+    head = run_git(root, "rev-parse", "--verify", "-q", "HEAD")
     return head.strip() if head else None
 
 
@@ -740,10 +740,15 @@ def _blobs(root: Path, names: Iterable[str]) -> dict[str, bytes]:
     return found
 
 
-def _git(root: Path, *args: str) -> str | None:
+def run_git(root: Path, *args: str, timeout: float | None = None) -> str | None:
+    """What `git -C root ARGS` prints; None if it fails or git is not there."""
     try:
         done = subprocess.run(
-            ["git", "-C", str(root), *args], capture_output=True, text=True, check=False
+            ["git", "-C", str(root), *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
     except OSError:
         return None

@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 import os
 import stat
-import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,7 +20,7 @@ from statuspage.inputs.clock import LocalTimeError, to_utc
 from statuspage.inputs.config import CONFIG_NAME, LANGUAGES, parse_config
 from statuspage.inputs.diagnostics import Diagnostic, InputError, Problems, Severity
 from statuspage.inputs.fingerprint import digest
-from statuspage.inputs.history import History
+from statuspage.inputs.history import History, run_git
 from statuspage.inputs.model import (
     INCIDENT_IMPACTS,
     INCIDENT_STATUSES,
@@ -704,21 +703,8 @@ def deleted_incident_files(root: Path, history: History | None = None) -> dict[s
 def _parent_with(root: Path, commit: str, path: str) -> str:
     """The parent of `commit` that still has `path`, as `abc123^` (`abc123^2` for the second
     parent of a merge): where to restore it from."""
-    parents = (_git(root, "rev-list", "--parents", "-n", "1", commit) or "").split()[1:]
+    parents = (run_git(root, "rev-list", "--parents", "-n", "1", commit) or "").split()[1:]
     for number, parent in enumerate(parents, 1):
-        if _git(root, "cat-file", "-e", f"{parent}:{path}") is not None:
+        if run_git(root, "cat-file", "-e", f"{parent}:{path}") is not None:
             return f"{commit[:12]}^{number if number > 1 else ''}"
     return f"{commit[:12]}^"
-
-
-def _git(root: Path, *args: str) -> str | None:
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(root), *args],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    except OSError:
-        return None
-    return done.stdout if done.returncode == 0 else None
