@@ -118,24 +118,21 @@ ledger_meta = sa.Table(
     sa.Column("name", sa.String(32), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
 )
-ledger_baseline = sa.Table(
-    "ledger_baseline",
-    metadata,
-    sa.Column("notice", sa.String(255), primary_key=True),
-    sa.Column("at", TIME, nullable=False),
-)
-ledger_opened = sa.Table(
-    "ledger_opened",
-    metadata,
-    sa.Column("notice", sa.String(255), primary_key=True),
-    sa.Column("at", TIME, nullable=False),
-)
-ledger_done = sa.Table(
-    "ledger_done",
-    metadata,
-    sa.Column("notice", sa.String(255), primary_key=True),
-    sa.Column("at", TIME, nullable=False),
-)
+
+
+def _notices_at(name: str) -> sa.Table:
+    """A table of notice keys, each with when it got there."""
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("notice", sa.String(255), primary_key=True),
+        sa.Column("at", TIME, nullable=False),
+    )
+
+
+ledger_baseline = _notices_at("ledger_baseline")
+ledger_opened = _notices_at("ledger_opened")
+ledger_done = _notices_at("ledger_done")
 deliveries = sa.Table(
     "deliveries",
     metadata,
