@@ -214,3 +214,20 @@ def test_screenshots_of_the_outage(browser: Browser, outage_url: str, scheme: st
 def test_the_outage_is_valid_html(outage_site: Path) -> None:
     errors = vnu_errors([outage_site])
     assert not errors, format_vnu(errors)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_table_too_wide_for_a_phone_says_it_scrolls(
+    browser: Browser, outage_url: str, viewport: dict[str, int]
+) -> None:
+    page = open_outage(browser, outage_url + "components/checkout/", viewport)
+    try:
+        note = page.locator("p.note", has_text="Swipe the table sideways").first
+        table = page.locator(".table").first
+        wide = table.evaluate("t => t.scrollWidth > t.clientWidth")
+        assert note.is_visible() == (viewport is PHONE)
+        assert not wide or note.is_visible()  # a table that scrolls says so
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= viewport["width"]
+    finally:
+        page.context.close()
