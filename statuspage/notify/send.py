@@ -1036,6 +1036,14 @@ class _Run:
         ledger, now = self.ledger, self.clock()
         reason = f"{attempt.code} {attempt.reason}".strip() if attempt.code else attempt.reason
         suppress: Suppression | None = None
+        # Refused for good: on the suppression list (a message that could not be made was
+        # not sent, so it says nothing about the address).
+        permanent = record and attempt.result is Result.PERMANENT
+        if permanent:
+            source = "webhook" if delivery.subscriber.webhook else "smtp"
+            suppress = Suppression(
+                address=delivery.subscriber.target, reason=reason, source=source, at=now
+            )
         if not record:  # the message could not be made: nothing went out, nothing to record
             pass
         elif ledger is None:
@@ -1043,26 +1051,15 @@ class _Run:
             # (none is sent again); one refused for now stays owed.
             if attempt.result is Result.TEMPORARY and claim is not None:
                 claim.abandon()
-            if attempt.result is Result.PERMANENT:
-                source = "webhook" if delivery.subscriber.webhook else "smtp"
-                suppress = Suppression(
-                    address=delivery.subscriber.target, reason=reason, source=source, at=now
-                )
         elif attempt.result is Result.SENT:
             ledger.record_sent(key, hashed, now)
         elif attempt.result is Result.DOUBT:
             ledger.record_doubt(key, hashed, now)
         else:
-            permanent = attempt.result is Result.PERMANENT
             ledger.record_failure(key, hashed, now, attempt.code, permanent=permanent)
             standing = ledger.state.standing(key, hashed)
             failures = standing.failures if standing is not None else 1
-            source = "webhook" if delivery.subscriber.webhook else "smtp"
-            if permanent:
-                suppress = Suppression(
-                    address=delivery.subscriber.target, reason=reason, source=source, at=now
-                )
-            elif failures >= self.options.max_failures:
+            if not permanent and failures >= self.options.max_failures:
                 suppress = Suppression(
                     address=delivery.subscriber.target,
                     reason=f"{failures} failures in a row, the last: {reason}",
