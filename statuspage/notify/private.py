@@ -40,6 +40,16 @@ def private_folder(folder: Path) -> Path:
     return folder
 
 
+def read_private(path: Path) -> bytes | None:
+    """What `path` holds; None if it does not exist yet, an error if it cannot be read."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StatuspageError(f"cannot read {path}: {exc.strerror}") from None
+
+
 def write_private(path: Path, text: str) -> None:
     """Replace `path` with `text` at once, readable by its owner only (personal data:
     nobody else on the machine reads it); a failed write leaves the old file."""

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from statuspage.inputs.diagnostics import InputError, Problems, StatuspageError
-from statuspage.notify.private import private_folder, write_private
+from statuspage.notify.private import private_folder, read_private, write_private
 
 STORE_VERSION = 1
 MAX_ADDRESS = 254
@@ -139,12 +139,9 @@ class SubscriberStore:
 
     def load(self) -> tuple[Subscriber, ...]:
         """Every subscriber; none if the file does not exist yet."""
-        try:
-            data = self.path.read_bytes()
-        except FileNotFoundError:
+        data = read_private(self.path)
+        if data is None:
             return ()
-        except OSError as exc:
-            raise StatuspageError(f"cannot read {self.path}: {exc.strerror}") from None
         try:
             document = json.loads(data)
             if not isinstance(document, dict) or document.get("version") != STORE_VERSION:

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from statuspage.inputs.diagnostics import StatuspageError
-from statuspage.notify.private import write_private
+from statuspage.notify.private import read_private, write_private
 from statuspage.notify.subscribers import AddressError, normalise_address
 
 FILE_NAME = "suppressed.json"
@@ -59,12 +59,9 @@ class SuppressionList:
         return cls(subscribers.parent / FILE_NAME)
 
     def load(self) -> dict[str, Suppression]:
-        try:
-            data = self.path.read_bytes()
-        except FileNotFoundError:
+        data = read_private(self.path)
+        if data is None:
             return {}
-        except OSError as exc:
-            raise StatuspageError(f"cannot read {self.path}: {exc.strerror}") from None
         try:
             document = json.loads(data)
             if not isinstance(document, dict) or document.get("version") != VERSION:
