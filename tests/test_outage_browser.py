@@ -9,8 +9,11 @@ slowdown filed after it, a maintenance in three days, last week's resolved incid
 
 from __future__ import annotations
 
+import functools
 import os
+import threading
 from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,13 +21,13 @@ import pytest
 
 from statuspage.builder.pipeline import build_site
 from statuspage.inputs.clock import parse_now
+from statuspage.publish.mediatypes import content_type
 from tests.sites import OUTAGE_CONFIG, OUTAGE_INCIDENTS, OUTAGE_NOW, REPO_ROOT, write_site
 from tests.tools import (
     axe_violations,
     format_axe,
     format_vnu,
     open_page,
-    serve_directory,
     vnu_errors,
 )
 
@@ -50,8 +53,24 @@ def outage_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def outage_url(outage_site: Path) -> Iterator[str]:
-    with serve_directory(outage_site) as url:
-        yield url
+    """The site served with the content types `deploy` uploads it with."""
+    handler = functools.partial(_Typed, directory=str(outage_site))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _Typed(SimpleHTTPRequestHandler):
+    def guess_type(self, path: str | os.PathLike[str]) -> str:
+        return content_type(str(path))
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
 
 
 def language_path(language: str) -> str:
@@ -229,5 +248,28 @@ def test_a_table_too_wide_for_a_phone_says_it_scrolls(
         assert note.is_visible() == (viewport is PHONE)
         assert not wide or note.is_visible()  # a table that scrolls says so
         assert page.evaluate("() => document.documentElement.scrollWidth") <= viewport["width"]
+    finally:
+        page.context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    "feed", ["history.atom", "history.rss", "fr/components/checkout/history.atom"]
+)
+def test_a_feed_opened_in_a_browser_reads_as_a_page(
+    browser: Browser, outage_url: str, feed: str
+) -> None:
+    page = open_outage(browser, outage_url + feed, DESKTOP)
+    try:
+        assert (
+            page.locator("h1")
+            .inner_text()
+            .endswith("Checkout history" if "checkout" in feed and "fr/" not in feed else "")
+        )
+        text = page.locator("body").inner_text()
+        assert "feed reader" in text or "lecteur de flux" in text
+        assert page.locator("li a", has_text="Checkout unavailable").count() == 1
+        link = page.locator("li a", has_text="Checkout unavailable").get_attribute("href")
+        assert link is not None and "incidents/2026-11-30-checkout-unavailable/" in link
     finally:
         page.context.close()

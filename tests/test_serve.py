@@ -191,7 +191,7 @@ def test_server_paths_headers_and_script(preview_server: tuple[Preview, FakeBuil
     status, headers, body = fetch(url + "history.atom")
     assert (status, headers["Content-Type"], body) == (
         200,
-        "application/atom+xml; charset=utf-8",  # read as UTF-8 when a browser shows it
+        "application/xml; charset=utf-8",  # a browser shows it as a page (feed.xsl), in UTF-8
         b"<feed/>",
     )
     status, headers, body = fetch(url + "incidents/a")  # redirected to incidents/a/

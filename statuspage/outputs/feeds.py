@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
+from xml.sax.saxutils import escape as xml_escape
 
 from feedgen.feed import FeedGenerator
 
@@ -89,7 +90,14 @@ def _language_feeds(site: Site, ctx: _Context) -> Iterable[OutputFile]:
     fingerprint = Fingerprints(site.sources)
 
     def output(path: str, listed: object, write: Callable[[], bytes]) -> OutputFile:
-        return OutputFile(path, key=fingerprint(ctx.language, listed), render=write)
+        return OutputFile(
+            path,
+            key=fingerprint(ctx.language, listed),
+            render=lambda: styled(bytes(write()), path, f"{root}{STYLESHEET}"),
+        )
+
+    # A feed opened in a browser reads as a page, in the feed's language.
+    yield OutputFile(f"{root}{STYLESHEET}", stylesheet(ctx))
 
     history = _newest(site.incidents)[:HISTORY_LIMIT]
     title = ctx._("Incident history")
@@ -116,6 +124,63 @@ def _language_feeds(site: Site, ctx: _Context) -> Iterable[OutputFile]:
             mine[:HISTORY_LIMIT],
             functools.partial(_component_feed, ctx, site, component, mine[:HISTORY_LIMIT]),
         )
+
+
+STYLESHEET = "feed.xsl"
+
+
+def styled(feed: bytes, path: str, sheet: str) -> bytes:
+    """The feed with an `xml-stylesheet` instruction (relative, so it works wherever the
+    site is published): a browser shows it as a page; feed readers ignore it."""
+    href = "../" * path.count("/") + sheet
+    declaration, newline, rest = feed.partition(b"\n")
+    instruction = f'<?xml-stylesheet type="text/xsl" href="{href}"?>'.encode()
+    return declaration + newline + instruction + b"\n" + rest
+
+
+def stylesheet(ctx: _Context) -> bytes:
+    """XSLT 1.0 that shows an Atom or RSS feed as a short page: what a feed is, how to
+    follow it, and its entries linked to their pages."""
+    words = {
+        "about": xml_escape(
+            ctx._("This is a feed: this status page's incidents, for feed readers.")
+        ),
+        "how": xml_escape(
+            ctx._("To follow it, copy the address of this page into your feed reader.")
+        ),
+        "page": xml_escape(ctx._("Open the status page")),
+    }
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+  xmlns:atom="http://www.w3.org/2005/Atom" exclude-result-prefixes="atom">
+<xsl:output method="html" encoding="UTF-8" doctype-system="about:legacy-compat"/>
+<xsl:template match="/">
+<xsl:variable name="title" select="atom:feed/atom:title | rss/channel/title"/>
+<xsl:variable name="home" select="atom:feed/atom:link[@rel='alternate']/@href | rss/channel/link"/>
+<html lang="{language_tag(ctx.language)}">
+<head>
+<meta charset="utf-8"/>
+<meta name="viewport" content="width=device-width, initial-scale=1"/>
+<meta name="color-scheme" content="light dark"/>
+<title><xsl:value-of select="$title"/></title>
+<style>body{{font:1rem/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem}}
+li{{margin:.5rem 0}}</style>
+</head>
+<body>
+<h1><xsl:value-of select="$title"/></h1>
+<p>{words["about"]} {words["how"]}</p>
+<p><a href="{{$home}}">{words["page"]}</a></p>
+<ul>
+<xsl:for-each select="atom:feed/atom:entry | rss/channel/item">
+<li><a href="{{atom:link/@href | link}}"><xsl:value-of select="atom:title | title"/></a><br/>
+<small><xsl:value-of select="atom:updated | pubDate"/></small></li>
+</xsl:for-each>
+</ul>
+</body>
+</html>
+</xsl:template>
+</xsl:stylesheet>
+""".encode()
 
 
 def _component_feed(

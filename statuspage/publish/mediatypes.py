@@ -14,12 +14,15 @@ CONTENT_TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".svg": "image/svg+xml",
     ".json": "application/json",
-    # Feeds are UTF-8; without the charset, a browser that shows a clicked feed guesses
-    # another encoding and garbles every accent.
-    ".atom": "application/atom+xml; charset=utf-8",
-    ".rss": "application/rss+xml; charset=utf-8",
+    # Feeds as XML in UTF-8: a browser applies their stylesheet (feed.xsl) to an XML type,
+    # so a clicked feed reads as a page, where it shows application/atom+xml as raw text (or
+    # downloads application/rss+xml). Readers recognise a feed by its content; the pages'
+    # <link rel="alternate"> still name the feed types.
+    ".atom": "application/xml; charset=utf-8",
+    ".rss": "application/xml; charset=utf-8",
     ".ics": "text/calendar; charset=utf-8",
     ".xml": "application/xml; charset=utf-8",
+    ".xsl": "application/xml; charset=utf-8",  # the feeds' stylesheet
     ".txt": "text/plain; charset=utf-8",
     ".eml": "message/rfc822",
     ".png": "image/png",
