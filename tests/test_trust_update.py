@@ -58,12 +58,20 @@ def top_keys(path: Path) -> list[str]:
 def test_update_refuses_an_id_that_is_not_a_slug(tmp_path: Path) -> None:
     root = write_site(tmp_path / "site", {"2026-11-20-checkout": INCIDENT})
     victim = write_site(tmp_path / "outside", {"victim": INCIDENT}) / "incidents" / "victim.yaml"
-    for incident_id in ("../../outside/incidents/victim", "/etc/x", "a/b", "..", "Victim"):
+    # `update` takes an id, a unique slug without its date, or the path `new` printed; none of
+    # these names a file outside incidents/.
+    not_a_file = "is not a file in incidents/"
+    not_an_id = "is not a valid id (use a-z, 0-9 and -)"
+    for incident_id, message in (
+        ("../../outside/incidents/victim", not_a_file),
+        ("/etc/x", not_a_file),
+        ("a/b", not_a_file),
+        ("..", not_an_id),
+        ("Victim", not_an_id),
+    ):
         code, err = update(root, incident_id, "Gotcha.")
         assert code == 1
-        assert err.splitlines() == [
-            f"Error: {incident_id!r} is not a valid id (use a-z, 0-9 and -)"
-        ]
+        assert err.splitlines() == [f"Error: {incident_id!r} {message}"]
     assert victim.read_text() == INCIDENT
 
 
