@@ -96,7 +96,8 @@ class Service:
         self.root = root
         self.config = config
         self.store = store
-        self.tokens = Tokens(keys.service)
+        # Tokens age on the service's one clock, the same that dates its mail and records.
+        self.tokens = Tokens(keys.service, clock=lambda: clock().timestamp())
         self.smtp_url = smtp_url
         self.clock = clock
         self.tls: ssl.SSLContext | None = None
