@@ -876,3 +876,33 @@ def test_the_format_follows_the_url() -> None:
     assert webhook_format("https://ops.example/hooks/status") == "statuspage"
     assert webhook_format("https://discord.com/other") == "statuspage"
     assert webhook_format("https://ops.example/x", "slack") == "slack"
+
+
+@pytest.mark.parametrize("pipelining", [False, True])
+def test_a_refused_sender_stops_the_run_and_suppresses_nobody(
+    tmp_path: Path, pipelining: bool
+) -> None:
+    """550 to MAIL FROM is about the sender, not the recipients: the run stops with a
+    clear message, nobody is suppressed, and a later run with a good server sends all."""
+
+    class Refusing(Recorder):
+        async def handle_MAIL(
+            self, server: Any, session: Any, envelope: Any, address: str, options: Any
+        ) -> str:
+            return "550 5.7.1 <status@example.com>: Sender address rejected"
+
+    root = notify_site(tmp_path)
+    addresses = people(3)
+    subscribe(root, *(Subscriber(email=a) for a in addresses))
+    command = ["notify", "--root", str(root), "--no-git", "--now", NOW_TEXT]
+    with smtp_server(Refusing(pipelining=pipelining)) as (server, port):
+        env = {"STATUSPAGE_SMTP_URL": f"smtp://127.0.0.1:{port}"}
+        refused = CliRunner().invoke(cli, command, env=env)
+    assert refused.exit_code == 1 and not server.received
+    assert "refuses the sender" in refused.stderr and "Sender address rejected" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert SuppressionList(root / ".statuspage" / "suppressed.json").load() == {}
+    assert read(root / "notices.ledger", EVERY_KEY, settled=True).delivered == set()
+    with smtp_server() as (server, port):
+        assert run(root, port).sent == len(EVERY_KEY) * len(addresses)
+    assert collections.Counter(server.pairs()) == {(k, a): 1 for k in EVERY_KEY for a in addresses}

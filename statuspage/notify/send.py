@@ -298,6 +298,7 @@ class Mailer:
         """
         if not smtp.has_extn("pipelining"):
             code, reply = smtp.mail(sender)
+            _sender_taken(code, reply)
             if code == 250:
                 code, reply = smtp.rcpt(recipient)
                 if code in (250, 251):
@@ -308,6 +309,10 @@ class Mailer:
             f"RCPT TO:{smtplib.quoteaddr(recipient)}\r\nDATA\r\n"
         )
         replies = [smtp.getreply() for _ in range(3)]
+        if replies[0][0] not in (250, 421) and replies[2][0] == 354:
+            smtp.send(b".\r\n")  # DATA taken despite the refusal: end it empty
+            smtp.getreply()
+        _sender_taken(*replies[0])
         for (code, reply), ok in zip(replies, ((250,), (250, 251), (354,)), strict=True):
             if code not in ok:
                 if replies[2][0] == 354:  # DATA taken despite a refusal: end it empty
@@ -375,6 +380,12 @@ class Mailer:
 
 
 ACCEPTED = Attempt(Result.SENT)
+
+
+def _sender_taken(code: int, reply: bytes) -> None:
+    """A refusal of MAIL FROM is about the sender, not the recipient: stop, blame nobody."""
+    if code not in (250, 421):
+        raise SmtpError(f"the SMTP server refuses the sender: {code} {_text(reply)}")
 
 
 def _result(code: int) -> Result:
