@@ -136,6 +136,56 @@ def test_serve(site: Path, database: str) -> None:
         process.wait(timeout=30)
 
 
+def test_a_forged_host_does_not_steer_the_links_in_mails(site: Path) -> None:
+    """Without subscriptions.url, confirmation links name the address `serve` listens
+    on, never the Host header of the request that asked for them."""
+    import http.client
+
+    from tests.mailserver import smtp_server
+
+    port = free_port()
+    with smtp_server() as (mail, smtp_port):
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(REPO_ROOT),
+            "STATUSPAGE_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
+        }
+        command = [
+            sys.executable, "-c", "from statuspage.cli import main; main()",
+            "subscriptions", "serve", "--port", str(port), "--root", str(site),
+        ]  # fmt: skip
+        process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5):
+                        break
+                except OSError:
+                    assert process.poll() is None, process.stderr.read() if process.stderr else ""
+                    assert time.monotonic() < deadline
+                    time.sleep(0.1)
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection.request(
+                "POST",
+                "/subscribe",
+                body="email=jane%40example.com",
+                headers={
+                    "Host": "evil.example",
+                    "Content-Type": "application/x-www-form-urlencoded",
+                },
+            )
+            assert connection.getresponse().status == 200
+            connection.close()
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    (message,) = mail.messages()
+    body = message.get_content()
+    assert "evil.example" not in message.as_string()
+    assert f"http://127.0.0.1:{port}/confirm?token=" in body
+
+
 def test_serve_without_a_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(DATABASE_ENV, raising=False)
     root = notify_site(tmp_path / "site", config=NOTIFY_CONFIG)

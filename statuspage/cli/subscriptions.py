@@ -38,9 +38,10 @@ def serve(host: str, port: int, threads: int, root: Path) -> None:
 
     from statuspage.subscriptions.app import create_app
 
-    app = create_app(root)
+    shown = f"[{host}]" if ":" in host else host
+    app = create_app(root, address=f"http://{shown}:{port}")
     note(
-        f"Serving the subscription service on http://{host}:{port}/ (Ctrl-C stops)",
+        f"Serving the subscription service on http://{shown}:{port}/ (Ctrl-C stops)",
     )
     waitress.serve(app, host=host, port=port, threads=threads, ident="statuspage")
 

@@ -92,8 +92,12 @@ class Service:
         *,
         smtp_url: str | None,
         clock: Callable[[], datetime],
+        address: str | None = None,
     ) -> None:
         self.root = root
+        # Links in mails: the configured URL, else where `serve` listens; never the Host
+        # header, which whoever sends the request chooses.
+        self.base = (config.subscriptions.url or address or "").rstrip("/")
         self.config = config
         self.store = store
         # Tokens age on the service's one clock, the same that dates its mail and records.
@@ -132,9 +136,8 @@ class Service:
         return self.config.language
 
     def url(self, path: str) -> str:
-        """Where a link in a message points: the configured URL, else this request's."""
-        base = self.config.subscriptions.url or request.host_url.rstrip("/")
-        return f"{base}/{path}"
+        """Where a link in a message points: the configured URL, else the served address."""
+        return f"{self.base}/{path}"
 
     def render(self, answer: Answer, language: str) -> Response:
         catalog = translations(language)
@@ -215,6 +218,7 @@ def create_app(
     smtp_url: str | None = None,
     clock: Callable[[], datetime] = utc_now,
     limit: str | None = None,
+    address: str | None = None,
 ) -> Flask:
     """The WSGI application for the site in `root` (default: $STATUSPAGE_SITE, else here).
 
@@ -223,6 +227,9 @@ def create_app(
     .statuspage/ledger.key); SMTP from $STATUSPAGE_SMTP_URL. The schema of an empty
     database is created; an older one must be migrated first (`statuspage subscriptions
     migrate`).
+
+    Links in mails start with the config's `subscriptions.url`, else with `address` (where
+    `serve` listens); without either the service does not start.
     """
     folder = Path(root if root is not None else os.environ.get(SITE_ENV, ".")).resolve()
     config = read_config(folder)
@@ -238,8 +245,13 @@ def create_app(
             "no secret: set $STATUSPAGE_LEDGER_KEY to the secret `statuspage notify` uses "
             "(tokens in notices and on the service must agree)"
         )
+    if not (config.subscriptions.url or address):
+        raise ServiceError(
+            "no address for the links in mails: set subscriptions.url in statuspage.yaml "
+            "to where the service answers"
+        )
     store = Store.open(url)
-    service = Service(folder, config, store, keys, smtp_url=smtp_url, clock=clock)
+    service = Service(folder, config, store, keys, smtp_url=smtp_url, clock=clock, address=address)
 
     app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_FORM
