@@ -4,6 +4,7 @@ suppression, bounces and the ledger's per-notice files, against real servers on 
 
 from __future__ import annotations
 
+import base64
 import collections
 import hashlib
 import hmac
@@ -634,6 +635,13 @@ def test_slack_body(tmp_path: Path, receiver: tuple[type[Receiver], str]) -> Non
     )
     assert "&lt;@U123&gt;" in section["text"]["text"]
     assert body["blocks"][1]["elements"][0]["text"].startswith("Public API: ")
+    # Everyone in the channel reads the message: nothing in it may reveal the webhook's
+    # secret URL, plainly or in a token (base64 of it), nor unsubscribe the channel.
+    url = f"{base}/services/T1/B2/x".encode()
+    encodings = [base64.b64encode(url), base64.urlsafe_b64encode(url)]
+    for secret in [url, url.split(b"://", 1)[1], *(e.rstrip(b"=") for e in encodings)]:
+        assert secret not in raw
+    assert b"nsubscribe" not in raw
 
 
 # -- long incidents ------------------------------------------------------------------------

@@ -146,7 +146,9 @@ class Bodies:
         states = [f"{c['name']}: {c['state_word']}" for c in values["components"]]
         site = str(values["site"]["title"])
         if kind == "slack":
-            return _slack(site, title, text, url, states, recipient.unsubscribe_url)
+            # No unsubscribe link in chat: its token names the webhook's secret URL, and
+            # anyone in the channel could read it or unsubscribe the channel.
+            return _slack(site, title, text, url, states)
         if kind == "discord":
             return _discord(site, title, text, url, states)
         return _teams(site, title, text, url, states)
@@ -157,9 +159,7 @@ def _slack_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _slack(
-    site: str, title: str, text: str, url: str, states: list[str], unsubscribe: str | None
-) -> JSON:
+def _slack(site: str, title: str, text: str, url: str, states: list[str]) -> JSON:
     blocks: list[JSON] = [
         {
             "type": "section",
@@ -170,8 +170,6 @@ def _slack(
         }
     ]
     context = [_slack_escape(s) for s in states]
-    if unsubscribe:
-        context.append(f"<{unsubscribe}|Unsubscribe>")
     if context:
         blocks.append(
             {"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(context)}]}
