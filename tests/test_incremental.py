@@ -556,3 +556,27 @@ def test_a_template_that_starts_showing_the_overall_state_stays_right(tmp_path: 
     assert "Overall: critical" in page.read_text()
     build_site(root, tmp_path / "clean", now=DEMO_NOW, check_git=False, cache=False)
     assert snapshot(out) == snapshot(tmp_path / "clean")
+
+
+def test_a_folder_filled_during_the_render_is_not_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The output folder is checked again at the swap: what someone put into the empty
+    (or missing) folder while the build rendered is not deleted."""
+    from statuspage.inputs.places import OutputFolderError
+
+    root = demo_copy(tmp_path)
+    out = tmp_path / "public"
+    real = cache._render_into
+
+    def meddling(*args: object, **kwargs: object) -> object:
+        out.mkdir(exist_ok=True)
+        (out / "thesis.tex").write_text("not a site")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cache, "_render_into", meddling)
+    with pytest.raises(OutputFolderError, match="did not write"):
+        Builder(root, out).build(now=DEMO_NOW, check_git=False)
+    assert sorted(p.name for p in out.iterdir()) == ["thesis.tex"]
+    assert (out / "thesis.tex").read_text() == "not a site"
+    assert not list(tmp_path.glob(".public.*"))

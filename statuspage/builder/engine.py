@@ -618,7 +618,13 @@ class Builder:
         laps("check")
         rendered = sum(1 for file in render if not file.rendered)  # not made while listing
         discard = remove_tree_detached if self.detach_cleanup else remove_tree
-        with staged(self.out, discard) as staging:
+        given = self.given_out
+
+        def recheck() -> None:  # filled or replaced while rendering? (design §9)
+            if given is not None:
+                check_output_folder(self.root, given, option="--out")
+
+        with staged(self.out, discard, recheck) as staging:
             made: set[str] = set()
             link_staged(staging, self.out, records, made)
             laps("link")

@@ -80,10 +80,16 @@ def remove_tree_detached(folder: Path) -> None:
 
 
 @contextlib.contextmanager
-def staged(out: Path, discard: Callable[[Path], None] = remove_tree) -> Iterator[Path]:
+def staged(
+    out: Path,
+    discard: Callable[[Path], None] = remove_tree,
+    check: Callable[[], None] | None = None,
+) -> Iterator[Path]:
     """A fresh folder to write a whole new site into; when the block ends without an
     error, it becomes `out` in one step (with the marker file of a build in it), and
-    `discard` removes the old site. Leftovers of killed builds into `out` are removed first."""
+    `discard` removes the old site. Leftovers of killed builds into `out` are removed first.
+    `check` runs under the lock just before the swap and may raise to refuse it (the
+    folder may have changed since it was first looked at)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     with _locked(out.parent):
         clean_leftovers(out)
@@ -91,6 +97,8 @@ def staged(out: Path, discard: Callable[[Path], None] = remove_tree) -> Iterator
         try:
             os.chmod(staging, 0o755)
             yield staging
+            if check is not None:
+                check()
             _write_new(os.path.join(staging, SITE_MARKER), SITE_MARKER_TEXT, {str(staging)})
             _replace(staging, out)
         except BaseException:
