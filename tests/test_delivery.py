@@ -644,6 +644,39 @@ def test_slack_body(tmp_path: Path, receiver: tuple[type[Receiver], str]) -> Non
     assert b"nsubscribe" not in raw
 
 
+class Silent(Receiver):
+    """Reads each request whole, then closes the connection without a word."""
+
+    def do_POST(self) -> None:
+        length = int(self.headers["Content-Length"])
+        self.requests.append((self.path, dict(self.headers.items()), self.rfile.read(length)))
+        self.close_connection = True
+
+
+def test_a_webhook_read_but_unanswered_is_in_doubt(tmp_path: Path) -> None:
+    """The whole request went out and the receiver closed without answering: it may have
+    acted on it, so it is in doubt, and POSTed again only with --resend-in-doubt."""
+    handler = type("S", (Silent,), {"requests": [], "statuses": {}})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        root = notify_site(tmp_path)
+        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+        subscribe(root, Subscriber(email="ops@example.com", webhook=url, components=("api",)))
+        site = load_site_or_raise(root, now=NOW, check_git=False)
+        report = notify(site, smtp_url="")
+        owed = report.doubt  # the incident and its component, one POST each
+        assert owed == 2 and report.sent == 0
+        assert len(handler.requests) == owed  # not POSTed twice at once either
+        assert notify(site, smtp_url="").sent == 0  # says they are in doubt, again
+        assert len(handler.requests) == owed
+        notify(site, smtp_url="", options=Options(resend_in_doubt=True))
+        assert len(handler.requests) == 2 * owed
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 # -- long incidents ------------------------------------------------------------------------
 
 

@@ -30,6 +30,7 @@ import hashlib
 import hmac
 import http.client
 import json
+import select
 import socket
 import ssl
 from dataclasses import dataclass
@@ -250,6 +251,9 @@ class Poster:
     def _connection(self, scheme: str, host: str, port: int) -> http.client.HTTPConnection:
         key = (scheme, host, port)
         found = self._connections.get(key)
+        if found is not None and found.sock is not None and _closed(found.sock):
+            self._forget(key)  # the server closed it while idle: never reuse that one
+            found = None
         if found is None:
             if scheme == "https":
                 found = http.client.HTTPSConnection(
@@ -287,12 +291,15 @@ class Poster:
                 return Answer(response.status, True, response.reason)
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as exc:
                 self._forget(key)
+                if sent:
+                    # The whole request went out and met silence: the receiver may have
+                    # acted on it, so it is in doubt and never POSTed again at once.
+                    return Answer(None, True, str(exc) or type(exc).__name__)
                 if reused:
-                    # A kept-alive connection the server had closed while idle: servers
-                    # close them only between requests, so this one was never read.
+                    # A kept-alive connection the server had closed while idle, found
+                    # while writing the request: nothing was taken.
                     continue
                 # Refused outright (a full listen queue resets new connections): not taken.
-                # Only a request that went out and met silence is in doubt.
                 return Answer(None, False, str(exc) or type(exc).__name__)
             except (OSError, http.client.HTTPException) as exc:
                 self._forget(key)
@@ -306,6 +313,15 @@ class Poster:
         connection = self._connections.pop(key, None)
         if connection is not None:
             connection.close()
+
+
+def _closed(sock: socket.socket) -> bool:
+    """An idle kept-alive connection the server has closed (readable: EOF or a reset)."""
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
 
 
 def headers(secret: str, body: bytes, moment: datetime, kind: str) -> dict[str, str]:
