@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -54,7 +55,7 @@ SECOND = """\
 """
 
 
-def git(root: Path, *args: str, when: str = "2026-03-10T09:05:00+01:00") -> str:
+def git(root: Path, *args: str, when: str = "2026-03-10T09:05:00+01:00", check: bool = True) -> str:
     """Runs git in `root`, the commit (if any) made at `when`."""
     env = {
         **os.environ,
@@ -66,7 +67,7 @@ def git(root: Path, *args: str, when: str = "2026-03-10T09:05:00+01:00") -> str:
         "GIT_COMMITTER_DATE": when,
     }
     done = subprocess.run(
-        ["git", "-C", str(root), *args], capture_output=True, text=True, check=True, env=env
+        ["git", "-C", str(root), *args], capture_output=True, text=True, check=check, env=env
     )
     return done.stdout.strip()
 
@@ -573,3 +574,62 @@ def test_earlier_wording_opens_without_javascript_and_passes_axe(
             assert not violations, format_axe(violations)
     finally:
         context.close()
+
+
+# -- branching histories: each change against its own parent -------------------------------
+
+
+def branched(tmp_path: Path, main_text: str | None, merged_text: str) -> Path:
+    """Main holds update 0; branch `fix` rewords it; main meanwhile appends update 1 (and
+    rewords update 0 to `main_text`, if given); the merge keeps `merged_text`."""
+    root = published(tmp_path)
+    git(root, "checkout", "-q", "-b", "fix")
+    edit(root, "Orders were not charged.", "No order was charged.")
+    commit_all(root, "Reword on a branch", "2026-03-10T09:20:00+01:00")
+    git(root, "checkout", "-q", "main")
+    path = root / "incidents/checkout.yaml"
+    text = CHECKOUT + SECOND
+    if main_text is not None:
+        text = text.replace("Orders were not charged.", main_text)
+    path.write_text(text)
+    commit_all(root, "Identified", "2026-03-10T09:40:00+01:00")
+    git(root, "merge", "-q", "--no-commit", "fix", when="2026-03-10T10:00:00+01:00", check=False)
+    path.write_text((CHECKOUT + SECOND).replace("Orders were not charged.", merged_text))
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "Merge fix", when="2026-03-10T10:00:00+01:00")
+    assert len(git(root, "log", "-1", "--format=%P").split()) == 2
+    return root
+
+
+def test_a_branch_merged_after_main_moved_on_is_one_edit(tmp_path: Path) -> None:
+    root = branched(tmp_path, None, "No order was charged.")
+    assert edits_of(load(root)) == [
+        [("2026-03-10T08:20:00+00:00", "Some payments fail. Orders were not charged.", False)],
+        [],
+    ]
+
+
+def test_a_merge_taking_the_branchs_words_shows_the_words_main_had(tmp_path: Path) -> None:
+    root = branched(tmp_path, "Orders were charged twice.", "No order was charged.")
+    assert edits_of(load(root)) == [
+        [
+            ("2026-03-10T08:20:00+00:00", "Some payments fail. Orders were not charged.", False),
+            ("2026-03-10T08:40:00+00:00", "Some payments fail. Orders were not charged.", False),
+            ("2026-03-10T09:00:00+00:00", "Some payments fail. Orders were charged twice.", False),
+        ],
+        [],
+    ]
+
+
+@pytest.mark.parametrize("main_text", [None, "Orders were charged twice."])
+def test_a_walk_from_the_cache_finds_what_a_fresh_walk_finds(
+    tmp_path: Path, main_text: str | None
+) -> None:
+    root = branched(tmp_path, main_text, "No order was charged.")
+    fresh = history.History(root, cache=False).find(at(NOW))
+    for since in ("main^1", "main^2", "main~2"):  # a cache left by a build at `since`
+        shutil.rmtree(root / history.CACHE_DIR, ignore_errors=True)
+        git(root, "checkout", "-q", "--detach", since)
+        history.History(root).find(at(NOW))
+        git(root, "checkout", "-q", "main")
+        assert history.History(root).find(at(NOW)) == fresh, since

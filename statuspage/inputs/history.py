@@ -7,7 +7,10 @@ in the working tree that is not committed yet counts too, at the build clock.
 
 The walk covers every commit reachable from HEAD, oldest first (parents before children),
 follows renames, and looks at merge commits against each parent, so a text changed while
-resolving a merge is found as well, and so is a file a merge dropped. What it learns is kept
+resolving a merge is found as well, and so is a file a merge dropped. Each change is compared
+with the version in its own parent commit (never with the version walked last: on branching
+histories that invents edits), and the same change seen twice (on a branch, then in its
+merge) is one edit, at the earlier commit. What it learns is kept
 per commit walked, as JSON (never pickle: design §9), in `.statuspage/cache/`: a later build
 walks only the new commits, and a build at the same HEAD reads one small file. A cache that
 fails its checks is ignored. Deleted incident files come from the same walk.
@@ -18,7 +21,6 @@ Without history (a tarball, a shallow clone) edits cannot be checked; `History.n
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import logging
 import os
@@ -42,7 +44,7 @@ from statuspage.inputs.yamlmarks import MAX_FILE_BYTES, too_deep
 log = logging.getLogger(__name__)
 
 CACHE_DIR = ".statuspage/cache"
-FORMAT = 3  # bump when what the cache files hold changes shape
+FORMAT = 4  # bump when what the cache files hold changes shape
 STATE_FILE = "history-state.json"  # what the walk learned, to go on from
 EDITS_FILE = "history-edits.json"  # the edits as of one HEAD
 INCIDENTS = "incidents"
@@ -250,9 +252,9 @@ def _instant(value: Any) -> Any:
 
 @dataclass
 class _State:
-    """What the walk learned, per incident file: its versions (blob, commit, time) and, per
-    update, the versions that changed it: [digest, index into the file's versions, typo fix,
-    digest of time, status and components, digests of the message by language].
+    """What the walk learned, per incident file: its edits, each an update changed against
+    the version in the parent of the commit that changed it: [index of the update, the
+    parent's blob, commit, time, typo fix, digest before, digest after].
 
     In the cache each file's entry is a JSON text of its own, read only when a new commit
     touches the file or it holds an edit: a long history has ten thousand of them."""
@@ -266,8 +268,8 @@ class _State:
         value = self.files.get(path)
         if isinstance(value, str):
             value = json.loads(value)
-            if not isinstance(value, dict) or not all(
-                isinstance(value.get(key), list) for key in ("versions", "updates")
+            if not isinstance(value, dict) or not (
+                isinstance(value.get("edits"), list) and isinstance(value.get("unreadable"), dict)
             ):
                 raise ValueError("not a history state")
             self.files[path] = value
@@ -518,7 +520,8 @@ def _walk(root: Path, state: _State, since: str, head: str) -> None:
         "--",
         INCIDENTS,
     )
-    changes: list[tuple[str, int, str, str, str | None]] = []  # commit, time, path, blob, from
+    # commit, time, path, blob, the blob in the parent this line compares with, old name
+    changes: list[tuple[str, int, str, str, str, str | None]] = []
     commit, stamp = "", 0
     for line in (out or "").splitlines():
         if line.startswith("\0"):
@@ -533,15 +536,29 @@ def _walk(root: Path, state: _State, since: str, head: str) -> None:
             path = names[-1]
             if status.startswith("D"):
                 if _is_incident(path):
-                    changes.append((commit, stamp, path, "", None))
+                    changes.append((commit, stamp, path, "", parts[2], None))
                 continue
             old = names[0] if status.startswith("R") else None
             if _is_incident(path) or (old is not None and _is_incident(old)):
-                changes.append((commit, stamp, path, parts[3], old))
-    needed = {b for _, _, path, b, _ in changes if b and _known_blob(state, path) != b}
-    contents = _blobs(root, sorted(needed))
+                changes.append((commit, stamp, path, parts[3], parts[2], old))
+    # A new file's parent blob is all zeros (`git log --raw`): no version to compare with.
+    wanted = {b for c in changes for b in (c[3], c[4])}
+    for c in changes:  # and the versions standing in for unreadable ones
+        known = state.entry(c[2]) if c[3] else None
+        wanted.update(known["unreadable"].values() if known else ())
+    wanted = {b for b in wanted if b.strip("0")}
+    contents = _blobs(root, sorted(wanted))
     memo: dict[bytes, tuple[Mark, Raw]] = {}  # each update's text is read once
-    for commit, stamp, path, blob, old in changes:
+    marks: dict[str, list[Mark] | None] = {}  # each version is read once
+
+    def marks_of(blob: str) -> list[Mark] | None:
+        if blob not in marks:
+            data = contents.get(blob)
+            parsed = _updates(data, memo) if data is not None else None
+            marks[blob] = None if parsed is None else [mark for mark, _ in parsed]
+        return marks[blob]
+
+    for commit, stamp, path, blob, parent, old in changes:
         if not blob:  # deleted
             state.deleted[path] = commit
             continue
@@ -558,52 +575,57 @@ def _walk(root: Path, state: _State, since: str, head: str) -> None:
         state.deleted.pop(path, None)
         entry = state.entry(path)
         if entry is None:
-            entry = state.files[path] = {"versions": [], "updates": []}
-        versions = entry["versions"]
-        if versions and versions[-1][0] == blob:
+            entry = state.files[path] = {"edits": [], "unreadable": {}}
+        # A version that cannot be read publishes nothing: what was published before it
+        # stands in for it.
+        stand_ins = entry["unreadable"]
+        parent = stand_ins.get(parent, parent)
+        after = marks_of(blob)
+        if after is None:
+            stand_ins.setdefault(blob, parent)
             continue
-        data = contents.get(blob)
-        parsed = _updates(data, memo) if data is not None else None
-        if parsed is None:
-            continue  # a version that cannot be read publishes nothing
-        versions.append([blob, commit[:12], stamp])
-        at = len(versions) - 1
-        updates = entry["updates"]
-        for index, (mark, _) in enumerate(parsed):
-            key, typo, rest, texts = mark
-            if index >= len(updates):
-                updates.append([[key, at, False, rest, texts]])
-            elif _edited(updates[index][-1], mark):
-                updates[index].append([key, at, typo, rest, texts])
-                state.edited.add(path)
-            elif updates[index][-1][0] != key:  # the same words (translations added): no edit
-                updates[index][-1] = [key, at, updates[index][-1][2], rest, texts]
+        if not parent.strip("0") or parent == blob:
+            continue  # a new file (or the same bytes renamed) edits nothing
+        before = marks_of(parent)
+        if before is None:
+            continue
+        for index, (was, mark) in enumerate(zip(before, after, strict=False)):
+            if _edited(was, mark):
+                _add_edit(
+                    state, path, [index, parent, commit[:12], stamp, mark[1], was[0], mark[0]]
+                )
 
 
-def _known_blob(state: _State, path: str) -> str | None:
-    entry = state.entry(path)
-    return entry["versions"][-1][0] if entry and entry["versions"] else None
+def _add_edit(state: _State, path: str, edit: list[Any]) -> None:
+    """One change of one update against the version in its own commit's parent. The same
+    change seen twice (on a branch, then in its merge against the other parent) is one
+    edit, at the earlier commit: whatever order the commits were walked in."""
+    edits = (state.entry(path) or {})["edits"]
+    for at, known in enumerate(edits):
+        if (known[0], known[5], known[6]) == (edit[0], edit[5], edit[6]):
+            if (edit[3], edit[2]) < (known[3], known[2]):
+                edits[at] = edit
+            return
+    edits.append(edit)
+    state.edited.add(path)
 
 
 def _edits(root: Path, state: _State) -> Found:
     """The edits the state holds, with the content each one replaced (read from git)."""
-    wanted: list[tuple[str, int, list[Any], list[Any]]] = []
     entries = {path: state.entry(path) or {} for path in sorted(state.edited)}
-    for path, entry in entries.items():
-        for index, changes in enumerate(entry["updates"]):
-            for before, after in itertools.pairwise(changes):
-                wanted.append((path, index, before, after))
-    blobs = _blobs(root, sorted({entries[p]["versions"][b[1]][0] for p, _, b, _ in wanted}))
+    wanted = [(path, edit) for path, entry in entries.items() for edit in entry["edits"]]
+    blobs = _blobs(root, sorted({edit[1] for _, edit in wanted}))
+    memo: dict[bytes, tuple[Mark, Raw]] = {}
     found: Found = {}
-    for path, index, before, after in wanted:
-        versions = entries[path]["versions"]
-        data = blobs.get(versions[before[1]][0])
-        parsed = _updates(data) if data is not None else None
+    for path, (index, parent, commit, stamp, typo, *_) in sorted(
+        wanted, key=lambda pair: (pair[0], pair[1][0], pair[1][3], pair[1][2])
+    ):
+        data = blobs.get(parent)
+        parsed = _updates(data, memo) if data is not None else None
         if parsed is None or index >= len(parsed):
             continue
-        _, commit, stamp = versions[after[1]]
         found.setdefault(path, {}).setdefault(index, []).append(
-            (stamp, commit, bool(after[2]), parsed[index][1])
+            (stamp, commit, bool(typo), parsed[index][1])
         )
     return found
 
