@@ -13,6 +13,7 @@ import json
 import os
 import pickle
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -580,3 +581,41 @@ def test_a_folder_filled_during_the_render_is_not_replaced(
     assert sorted(p.name for p in out.iterdir()) == ["thesis.tex"]
     assert (out / "thesis.tex").read_text() == "not a site"
     assert not list(tmp_path.glob(".public.*"))
+
+
+def test_what_is_kept_is_decided_under_the_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another build may swap its site into the folder while this one waits for the lock:
+    the files kept from the last build are then chosen from what stands there after it,
+    so the result is this build's site, not a mix of both."""
+    import contextlib
+
+    from statuspage.builder import write
+    from tests.test_site_build import snapshot as tree
+
+    root = demo_copy(tmp_path)
+    out = tmp_path / "public"
+    builder = Builder(root, out)
+    builder.build(now=DEMO_NOW, check_git=False)
+    other = tmp_path / "other"
+    build_site(root, other, now=DEMO_NOW + timedelta(days=1), check_git=False, cache=False)
+    path = root / "incidents" / "2026-06-23-order-tracking-stale.yaml"
+    path.write_text(path.read_text().replace("title: ", "title: Old news, ", 1))
+    real = write._locked
+    swapped: list[bool] = []
+
+    @contextlib.contextmanager
+    def late(folder: Path) -> Iterator[None]:
+        if not swapped:  # the other build got the lock first and put its site in place
+            swapped.append(True)
+            shutil.rmtree(out)
+            shutil.copytree(other, out)
+        with real(folder):
+            yield
+
+    monkeypatch.setattr(write, "_locked", late)
+    builder.build(now=DEMO_NOW, check_git=False)
+    assert swapped
+    build_site(root, tmp_path / "clean", now=DEMO_NOW, check_git=False, cache=False)
+    assert tree(out) == tree(tmp_path / "clean")

@@ -597,26 +597,6 @@ class Builder:
         files = checked_files(files)
         known = self.manifest.files if self.manifest is not None else {}
         top = str(self.out)
-        records: dict[str, Record] = {}
-        render: list[OutputFile] = []
-        for file in files:
-            key, old = _full_key(build_key, file), known.get(file.path)
-            # A file of the last build is kept only while it stands on disk as written,
-            # and if it has the same key or (made while listing) the same bytes.
-            if (
-                old is not None
-                and old[2] is not None
-                and (
-                    (key is not None and old[0] == key)
-                    or (file.rendered and old[1] == digest(file.data))
-                )
-                and old[2] == stat_sig(os.path.join(top, file.path))
-            ):
-                records[file.path] = (key, old[1], old[2])
-            else:
-                render.append(file)
-        laps("check")
-        rendered = sum(1 for file in render if not file.rendered)  # not made while listing
         discard = remove_tree_detached if self.detach_cleanup else remove_tree
         given = self.given_out
 
@@ -625,6 +605,27 @@ class Builder:
                 check_output_folder(self.root, given, option="--out")
 
         with staged(self.out, discard, recheck) as staging:
+            # Decided under the lock: another build may have swapped its site in.
+            records: dict[str, Record] = {}
+            render: list[OutputFile] = []
+            for file in files:
+                key, old = _full_key(build_key, file), known.get(file.path)
+                # A file of the last build is kept only while it stands on disk as written,
+                # and if it has the same key or (made while listing) the same bytes.
+                if (
+                    old is not None
+                    and old[2] is not None
+                    and (
+                        (key is not None and old[0] == key)
+                        or (file.rendered and old[1] == digest(file.data))
+                    )
+                    and old[2] == stat_sig(os.path.join(top, file.path))
+                ):
+                    records[file.path] = (key, old[1], old[2])
+                else:
+                    render.append(file)
+            laps("check")
+            rendered = sum(1 for file in render if not file.rendered)  # not made while listing
             made: set[str] = set()
             link_staged(staging, self.out, records, made)
             laps("link")
