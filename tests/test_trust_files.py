@@ -296,3 +296,17 @@ def test_ledger_is_never_opened_through_a_link(tmp_path: Path) -> None:
         Ledger.open(path, Keys.from_secret(b"k" * 32))
     assert str(refused.value) == f"{path}: {LINK.format(target=str(victim))}"
     assert victim.read_text() == "precious\n"
+
+
+def test_a_huge_incident_is_not_read_whole_after_a_good_build(tmp_path: Path) -> None:
+    """Picking up from a good build, the inputs' digests read no more than the loader would:
+    a sparse 3 GB file gets the loader's error within the 2 GB memory limit."""
+    root = site(tmp_path)
+    assert build(root).returncode == 0
+    huge = root / "incidents" / "2026-11-21-huge.yaml"
+    with huge.open("wb") as handle:
+        handle.truncate(3 << 30)
+    done = build(root)
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[0].startswith(f"{huge.relative_to(root)}:1:1: error: ")
+    assert "too large" in done.stderr.splitlines()[0]

@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import stat
 import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -682,10 +683,14 @@ def _input_digests(root: Path, known: Mapping[str, str] | None = None) -> dict[s
         if known is not None and relative in known:
             found[relative] = known[relative]
             continue
-        data = read_input(root / relative)
+        limit = None if relative.startswith(f"{THEMES_DIR}/") else MAX_FILE_BYTES  # as load reads
+        data = read_input(root / relative, limit)
         if data is None:
             try:
-                kind = str(os.lstat(root / relative).st_mode)
+                st = os.lstat(root / relative)
+                kind = str(st.st_mode)
+                if stat.S_ISREG(st.st_mode):  # over the limit: its size and time stand for it
+                    kind += f" {st.st_size} {st.st_mtime_ns}"
             except OSError:
                 kind = "missing"
             found[relative] = digest(relative, "not a regular file", kind)
