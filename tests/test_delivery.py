@@ -947,3 +947,29 @@ def test_a_refused_sender_stops_the_run_and_suppresses_nobody(
     with smtp_server() as (server, port):
         assert run(root, port).sent == len(EVERY_KEY) * len(addresses)
     assert collections.Counter(server.pairs()) == {(k, a): 1 for k in EVERY_KEY for a in addresses}
+
+
+def test_the_database_path_keeps_the_options(database: str, tmp_path: Path) -> None:
+    """The caller's options (here the data timeout) hold with the database too."""
+    from statuspage.notify.store import Store
+
+    root = notify_site(tmp_path / "site")
+    stalled, fine = "stalled@example.com", "fine@example.com"
+    earlier = datetime(2026, 11, 1, tzinfo=UTC)
+    with Store.open(database) as store:
+        store.add_confirmed(
+            [Subscriber(email=a, components=("api",), added=earlier) for a in (stalled, fine)],
+            consent="t",
+            now=earlier,
+        )
+    site = load_site_or_raise(root, now=NOW, check_git=False)
+    with smtp_server(Recorder(stall={stalled: 6.0})) as (_, port):
+        report = notify(
+            site,
+            smtp_url=f"smtp://127.0.0.1:{port}",
+            database=database,
+            options=Options(data_timeout=2.0, reconnect_backoff=0),  # a loaded machine answers
+        )
+    assert report.sent == 1 and report.doubt == 1
+    [failure] = report.failures
+    assert (failure.result.value, failure.reason) == ("doubt", "timed out")

@@ -642,7 +642,7 @@ def notify(
                 context=context,
                 clock=clock,
                 progress=progress,
-                reconnect_backoff=options.reconnect_backoff,
+                options=options,
             )
     subscribers = store.load()
     suppression = SuppressionList.beside(store.path)
@@ -1145,7 +1145,7 @@ def _notify_database(
     context: ssl.SSLContext | None,
     clock: Callable[[], datetime],
     progress: Progress | None,
-    reconnect_backoff: float,
+    options: Options,
 ) -> Report:
     """As `notify`, with the database's subscribers, ledger and suppression list.
 
@@ -1203,7 +1203,9 @@ def _notify_database(
     state.done = done
     if first and dry_run:
         state.baseline.update(n.key for n in notices if n.at is None)
-    bodies = Bodies(site, Renderer(site, sender_of(config), date=now))
+    sender = sender_of(config)
+    renderer = Renderer(site, sender, date=now)
+    bodies = Bodies(site, renderer)
     parts = _parts(bodies)
     work = plan(notices, people, state, keys, since=since, now=clock(), parts=parts)
     report.notices = len({d.notice.key for d in work.owed})
@@ -1225,8 +1227,6 @@ def _notify_database(
         db.record_open((n.key for n in work.eligible), now)
         db.record_done(work.settled, now)
         return report
-    sender = sender_of(config)
-    renderer = Renderer(site, sender, date=now)
     # One connection: a claim is rolled back when a run dies, so each message in flight at a
     # kill is sent again by the next run. With one at a time that is at most one per kill
     # (the database has no "in doubt" record yet, which parallel sending would need).
@@ -1236,14 +1236,14 @@ def _notify_database(
         ledger=None,
         keys=keys,
         renderer=renderer,
-        bodies=Bodies(site, renderer),
+        bodies=bodies,
         sender=sender.address,
         suppression=None,
         suppressed=set(),
         report=report,
         clock=clock,
         progress=progress,
-        options=Options(connections=width, reconnect_backoff=reconnect_backoff),
+        options=replace(options, connections=width),
         total=len(work.owed),
         db=db,
         link=link,
