@@ -525,7 +525,8 @@ def test_s3_deploy(tmp_path: Path, s3: Any, s3_endpoint: str) -> None:
     assert second.detail == "s3://status/www: uploaded 1, deleted 1 objects"
     keys = {item["Key"] for item in s3.list_objects_v2(Bucket="status")["Contents"]}
     assert keys == {f"www/{p}" for p in S3_SITE if p != "incidents/a/index.html"} | {
-        "outside/keep.txt"
+        "outside/keep.txt",
+        "www/.statuspage-deployed",  # the keys deploy uploaded: the only ones it deletes
     }
     assert s3.head_object(Bucket="status", Key="www/badge.svg")["Metadata"] == {
         "marker": "untouched"
@@ -563,3 +564,43 @@ def test_s3_without_boto3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     with pytest.raises(DeployError) as caught:
         deploy(site, S3Target("status"), root=tmp_path)
     assert str(caught.value) == "s3:// targets need boto3: pip install 'statuspage-git[s3]'"
+
+
+def test_s3_deletes_only_what_it_uploaded(tmp_path: Path, s3: Any, s3_endpoint: str) -> None:
+    target = S3Target("status", "www")
+    s3.put_object(Bucket="status", Key="www/campaign/index.html", Body=b"not ours")
+    site = write_files(tmp_path / "site", {"index.html": "one", "old.html": "old"})
+    with pytest.raises(DeployError) as refused:
+        deploy(site, target, root=tmp_path, endpoint_url=s3_endpoint)
+    assert str(refused.value) == (
+        "s3://status/www holds 1 objects that deploy did not upload (no "
+        "www/.statuspage-deployed lists them); deploy to an empty bucket or prefix, or pass "
+        "--force to upload beside them (deploy never deletes them)"
+    )
+    with pytest.raises(DeployError):
+        deploy(site, target, root=tmp_path, endpoint_url=s3_endpoint, dry_run=True)
+    assert "Contents" not in s3.list_objects_v2(Bucket="status", Prefix="www/index")
+
+    first = deploy(site, target, root=tmp_path, endpoint_url=s3_endpoint, force=True)
+    assert first.changes == (Change("index.html", Action.ADD), Change("old.html", Action.ADD))
+    (site / "old.html").unlink()
+    second = deploy(site, target, root=tmp_path, endpoint_url=s3_endpoint)
+    assert second.changes == (Change("old.html", Action.DELETE),)
+    keys = {item["Key"] for item in s3.list_objects_v2(Bucket="status")["Contents"]}
+    assert keys == {"www/campaign/index.html", "www/index.html", "www/.statuspage-deployed"}
+    assert s3.get_object(Bucket="status", Key="www/campaign/index.html")["Body"].read() == (
+        b"not ours"
+    )
+    assert deploy(site, target, root=tmp_path, endpoint_url=s3_endpoint).changes == ()
+
+
+def test_s3_cli_refuses_a_bucket_it_did_not_fill(tmp_path: Path, s3: Any, s3_endpoint: str) -> None:
+    write_files(tmp_path / "site", {"index.html": "x"})
+    s3.put_object(Bucket="status", Key="logo.png", Body=b"not ours")
+    args = ["deploy", "s3://status", "--root", str(tmp_path), "--endpoint-url", s3_endpoint]
+    refused = CliRunner().invoke(cli, args)
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith("Error: s3://status holds 1 objects that deploy did not")
+    assert CliRunner().invoke(cli, [*args, "--force"]).exit_code == 0
+    assert s3.get_object(Bucket="status", Key="index.html")["Body"].read() == b"x"
+    assert s3.get_object(Bucket="status", Key="logo.png")["Body"].read() == b"not ours"

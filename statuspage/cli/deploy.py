@@ -44,7 +44,8 @@ from statuspage.cli.progress import terminal_progress
     "--force/--no-force",
     default=False,
     help="git: targets: replace the branch even if deploy did not write it, or it is the "
-    "one checked out (its history is lost).",
+    "one checked out (its history is lost). s3: targets: upload into a bucket or prefix "
+    "that holds objects deploy did not upload (they are never deleted).",
 )
 @root_option
 @click.pass_context

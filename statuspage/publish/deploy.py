@@ -24,7 +24,7 @@ import stat
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -198,7 +198,7 @@ def deploy(
     """Ship `site_dir` to `target`; `root` is the status site (the git checkout for git:).
 
     `force` lets a git: target replace a branch that deploy did not write, or the one
-    checked out.
+    checked out, and an s3: target upload beside objects deploy did not upload.
     """
     report = progress or _no_progress
     if isinstance(target, DirectoryTarget):
@@ -208,7 +208,9 @@ def deploy(
     if isinstance(target, GitTarget):
         cname = cname_for(base_url) if base_url else None
         return deploy_git(site_dir, target, repo=root, cname=cname, dry_run=dry_run, force=force)
-    return deploy_s3(site_dir, target, endpoint_url=endpoint_url, dry_run=dry_run, progress=report)
+    return deploy_s3(
+        site_dir, target, endpoint_url=endpoint_url, dry_run=dry_run, progress=report, force=force
+    )
 
 
 def rollback(target: Target, *, dry_run: bool = False) -> DeployResult:
@@ -627,6 +629,47 @@ def _aws_errors(target: S3Target) -> Iterator[None]:
         raise DeployError(f"{target}: {exc}") from None
 
 
+# Under the prefix: the site paths deploy uploaded, one a line (not `.statuspage-site`: that
+# is the built site's own marker, shipped like its other files).
+S3_MANIFEST = ".statuspage-deployed"
+_MANIFEST_HEAD = "# statuspage deploy: the objects it uploaded; it deletes only these"
+
+
+def _read_manifest(client: Any, target: S3Target) -> set[str] | None:
+    """The site paths the previous deploy uploaded; None if there is no manifest."""
+    from botocore.exceptions import ClientError
+
+    try:
+        answer = client.get_object(Bucket=target.bucket, Key=target.key(S3_MANIFEST))
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            return None
+        raise
+    lines = answer["Body"].read(MAX_MANIFEST_BYTES + 1).decode("utf-8", "replace").splitlines()
+    if len(lines) > MAX_MANIFEST_LINES or not lines or lines[0] != _MANIFEST_HEAD:
+        raise DeployError(
+            f"{target}: {target.key(S3_MANIFEST)} was not written by statuspage deploy; "
+            "remove it, or deploy to another prefix"
+        )
+    return {line for line in lines[1:] if line and line != S3_MANIFEST}
+
+
+def _write_manifest(client: Any, target: S3Target, paths: Iterable[str]) -> None:
+    body = "\n".join([_MANIFEST_HEAD, *sorted(paths)]).encode() + b"\n"
+    client.put_object(
+        Bucket=target.bucket,
+        Key=target.key(S3_MANIFEST),
+        Body=body,
+        ContentType="text/plain; charset=utf-8",
+        CacheControl="no-store",
+        ContentMD5=base64.b64encode(_md5(body)).decode(),
+    )
+
+
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+MAX_MANIFEST_LINES = 1_000_000
+
+
 def deploy_s3(
     site_dir: Path,
     target: S3Target,
@@ -634,11 +677,15 @@ def deploy_s3(
     endpoint_url: str | None = None,
     dry_run: bool = False,
     progress: Progress = _no_progress,
+    force: bool = False,
 ) -> DeployResult:
     """Upload new and changed objects, then delete the ones the site no longer has.
 
     Objects are compared by MD5, which is the ETag of every object uploaded in one part (as
     this function uploads them); an object uploaded in parts by another tool is sent once more.
+    Only objects deploy uploaded are ever deleted: those the previous deploy listed in
+    `<prefix>/.statuspage-deployed` (design §9). A prefix that holds objects but no such
+    list is refused unless `force` (then deploy uploads beside them and deletes nothing).
     """
     files = site_files(site_dir)
     client = _s3_client(endpoint_url)
@@ -651,9 +698,19 @@ def deploy_s3(
         for page in pages:
             for item in page.get("Contents", ()):
                 published[item["Key"].removeprefix(prefix)] = item["ETag"].strip('"')
+        published.pop(S3_MANIFEST, None)
+        ours = _read_manifest(client, target)
+    if ours is None and published and not force:
+        raise DeployError(
+            f"{target} holds {len(published)} objects that deploy did not upload (no "
+            f"{target.key(S3_MANIFEST)} lists them); deploy to an empty bucket or prefix, or "
+            "pass --force to upload beside them (deploy never deletes them)"
+        )
+    mine = ours or set()
     data = {path: _read(source) for path, source in files.items()}
-    changes = diff({path: _md5(body).hex() for path, body in data.items()}, published)
-    if dry_run or not changes:
+    remote = {path: etag for path, etag in published.items() if path in data or path in mine}
+    changes = diff({path: _md5(body).hex() for path, body in data.items()}, remote)
+    if dry_run or (not changes and ours == set(data)):
         uploads_count = sum(1 for c in changes if c.action is not Action.DELETE)
         detail = (
             f"{target}: would upload {uploads_count}, delete {len(changes) - uploads_count} objects"
@@ -665,6 +722,8 @@ def deploy_s3(
     uploads = sorted((c.path for c in changes if c.action is not Action.DELETE), key=_upload_order)
     stale = [target.key(c.path) for c in changes if c.action is Action.DELETE]
     with _aws_errors(target):
+        if not set(data) <= mine:  # claimed before uploading: a killed deploy still owns them
+            _write_manifest(client, target, mine | set(data))
         for done, path in enumerate(uploads, 1):
             body = data[path]
             client.put_object(
@@ -686,5 +745,6 @@ def deploy_s3(
                 first = answer["Errors"][0]
                 raise DeployError(f"{target}: could not delete {first['Key']}: {first['Message']}")
             progress("delete", start + len(batch), len(stale))
+        _write_manifest(client, target, data)
     detail = f"{target}: uploaded {len(uploads)}, deleted {len(stale)} objects"
     return DeployResult(str(target), changes, False, detail)
