@@ -619,3 +619,21 @@ def test_what_is_kept_is_decided_under_the_lock(
     assert swapped
     build_site(root, tmp_path / "clean", now=DEMO_NOW, check_git=False, cache=False)
     assert tree(out) == tree(tmp_path / "clean")
+
+
+def test_a_site_left_aside_by_a_killed_swap_is_put_back(tmp_path: Path) -> None:
+    """Without renameat2 the swap renames twice; killed between them, it leaves the old
+    site as `.public.old-*` and no `public`. The next build puts it back, even one that
+    fails on its input, instead of removing the only copy."""
+    root = demo_copy(tmp_path)
+    out = tmp_path / "public"
+    Builder(root, out).build(now=DEMO_NOW, check_git=False)
+    from tests.test_site_build import snapshot as tree
+
+    before = tree(out)
+    out.rename(tmp_path / ".public.old-x1y2z3")
+    (root / "incidents" / "2026-11-30-broken.yaml").write_text("title: [\n")
+    with pytest.raises(InputError):
+        Builder(root, out).build(now=DEMO_NOW, check_git=False)
+    assert tree(out) == before
+    assert not list(tmp_path.glob(".public.*"))

@@ -484,6 +484,10 @@ class Builder:
         laps = _Laps()
         if self.given_out is not None:
             check_output_folder(self.root, self.given_out, option="--out")
+        if self.out is not None and not os.path.lexists(self.out):
+            from statuspage.builder.write import tidy
+
+            tidy(self.out)  # puts back the site a killed swap left aside, whatever comes next
         first = not self._loaded
         self._loaded = True
         if first and self.store is not None:

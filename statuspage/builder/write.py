@@ -118,10 +118,21 @@ def tidy(out: Path) -> list[Path]:
 
 
 def clean_leftovers(out: Path) -> list[Path]:
-    """Remove what killed builds into `out` left beside it; returns what was removed."""
+    """Remove what killed builds into `out` left beside it; returns what was removed.
+    A build killed between the two renames of a swap without renameat2 left the old site
+    as `.NAME.old-*` and no `out`: that site is put back, not removed."""
     removed = []
     prefixes = (f".{out.name}.new-", f".{out.name}.old-")
     with contextlib.suppress(OSError):
+        if not os.path.lexists(out):
+            for entry in sorted(os.scandir(out.parent), key=lambda e: e.name):
+                if (
+                    entry.name.startswith(prefixes[1])
+                    and entry.is_dir(follow_symlinks=False)
+                    and os.path.isfile(os.path.join(entry.path, SITE_MARKER))
+                ):
+                    os.rename(entry.path, out)
+                    break
         for entry in os.scandir(out.parent):
             if entry.name.startswith(prefixes) and entry.is_dir(follow_symlinks=False):
                 shutil.rmtree(entry.path, ignore_errors=True)
