@@ -103,3 +103,18 @@ def test_a_plain_merge_deletes_nothing(tmp_path: Path) -> None:
     git(root, "commit", "-qm", "Main work")
     git(root, "merge", "-q", "--no-ff", "side", "-m", "Merge side")
     assert validate(root)[0] == 0
+
+
+def test_deleting_a_file_the_loader_never_read_is_no_deletion(tmp_path: Path) -> None:
+    root = repository(tmp_path)
+    (root / "incidents" / "drafts").mkdir()
+    (root / "incidents" / "drafts" / "x.yaml").write_text(INCIDENT)
+    (root / "incidents" / ".x.yaml").write_text(INCIDENT)
+    git(root, "add", ".")
+    git(root, "commit", "-qm", "A draft, and a hidden file")
+    (root / "incidents" / "drafts" / "x.yaml").unlink()  # not committed yet: ls-tree
+    (root / "incidents" / ".x.yaml").unlink()
+    assert validate(root) == (0, [])
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "Drop them")  # committed: the walk
+    assert validate(root) == (0, [])

@@ -367,9 +367,10 @@ class History:
         if head is None:
             return {}
         found: dict[str, str | None] = {}
-        listed = run_git(self.root, "ls-tree", "-r", "--name-only", "HEAD", "--", INCIDENTS)
-        for line in (listed or "").splitlines():
-            if line.endswith(SUFFIXES) and not (self.root / line).exists():
+        # -z: names as they are, never quoted; only the files the loader reads count.
+        listed = run_git(self.root, "ls-tree", "-r", "-z", "--name-only", "HEAD", "--", INCIDENTS)
+        for line in (listed or "").split("\0"):
+            if _is_incident(line) and not (self.root / line).exists():
                 found[line] = None
         _, gone = self._committed(head)
         for path, commit in sorted(gone.items()):
@@ -430,8 +431,10 @@ class History:
 
     def _uncommitted(self, found: Found, head: str, now: datetime) -> None:
         """Published updates changed in the working tree: edits at the build clock."""
-        changed = run_git(self.root, "diff", "--name-only", "--relative", "HEAD", "--", INCIDENTS)
-        paths = [p for p in (changed or "").splitlines() if _is_incident(p)]
+        changed = run_git(
+            self.root, "diff", "-z", "--name-only", "--relative", "HEAD", "--", INCIDENTS
+        )
+        paths = [p for p in (changed or "").split("\0") if _is_incident(p)]
         if not paths:
             return
         blobs = _blobs(self.root, [f"{head}:./{path}" for path in paths])
