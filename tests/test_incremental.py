@@ -637,3 +637,25 @@ def test_a_site_left_aside_by_a_killed_swap_is_put_back(tmp_path: Path) -> None:
         Builder(root, out).build(now=DEMO_NOW, check_git=False)
     assert tree(out) == before
     assert not list(tmp_path.glob(".public.*"))
+
+
+def test_files_copied_where_links_fail_are_recorded_as_copied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Across file systems (EXDEV) the kept files are copied: what is recorded is the copy,
+    so the next build finds the site as it was written and has nothing to do."""
+    import errno
+
+    def no_link(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", no_link)
+    root = demo_copy(tmp_path)
+    out = tmp_path / "public"
+    first = Builder(root, out).build(now=DEMO_NOW, check_git=False)
+    path = root / "incidents" / "2026-06-23-order-tracking-stale.yaml"
+    path.write_text(path.read_text().replace("title: ", "title: Old news, ", 1))
+    second = Builder(root, out).build(now=DEMO_NOW, check_git=False)
+    assert 0 < second.rendered < first.files // 4
+    third = Builder(root, out).build(now=DEMO_NOW, check_git=False)
+    assert third.up_to_date and third.rendered == third.written == 0

@@ -632,7 +632,9 @@ class Builder:
             laps("check")
             rendered = sum(1 for file in render if not file.rendered)  # not made while listing
             made: set[str] = set()
-            link_staged(staging, self.out, records, made)
+            for path in link_staged(staging, self.out, records, made):
+                key, data_digest, _ = records[path]  # as the copy now stands, once swapped in
+                records[path] = (key, data_digest, stat_sig(os.path.join(staging, path)))
             laps("link")
             written = _render_into(staging, render, progress)
             laps("render")

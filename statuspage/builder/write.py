@@ -151,9 +151,11 @@ def write_staged(staging: Path, files: Iterable[OutputFile], made: set[str] | No
         _write_new(os.path.join(staging, file.path), file.data, made)
 
 
-def link_staged(staging: Path, out: Path, paths: Iterable[str], made: set[str]) -> None:
+def link_staged(staging: Path, out: Path, paths: Iterable[str], made: set[str]) -> list[str]:
     """Put the files `paths` of the current site `out` into the staging folder as they
-    are: hard links where the file system has them, copies elsewhere."""
+    are: hard links where the file system has them, copies elsewhere. Returns the paths
+    copied (new files: they stand on disk otherwise than the ones they were copied from)."""
+    copied = []
     for path in paths:
         target = os.path.join(staging, path)
         folder = os.path.dirname(target)
@@ -167,6 +169,8 @@ def link_staged(staging: Path, out: Path, paths: Iterable[str], made: set[str]) 
             if exc.errno not in (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP):
                 raise
             shutil.copy2(source, target, follow_symlinks=False)
+            copied.append(path)
+    return copied
 
 
 def _write_new(target: str, data: bytes, made: set[str]) -> None:
