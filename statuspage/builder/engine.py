@@ -1,6 +1,6 @@
 """Incremental builds: parse, render and write only what changed (docs/performance.md).
 
-A build reads top to bottom (`Builder._build`): look at the inputs → load the site →
+A build reads top to bottom (`Builder.build`): look at the inputs → load the site →
 list every output file with its key → decide which files of the last build are current →
 render the others → write the whole new site at once → record what was done.
 
@@ -53,7 +53,7 @@ from statuspage.inputs.places import SITE_MARKER, check_output_folder
 from statuspage.inputs.regular import read_regular
 from statuspage.inputs.sealed import Seal
 from statuspage.inputs.yamlmarks import MAX_FILE_BYTES
-from statuspage.outputs import ALL, Generator, generators
+from statuspage.outputs import Generator, generators
 from statuspage.outputs.output import OutputFile
 
 log = logging.getLogger(__name__)
@@ -444,7 +444,6 @@ class Builder:
     `out=None`, the last build's files are kept in memory (for `serve`). With
     `use_disk=False` nothing is kept on disk between processes. `save_parses=False` keeps
     the parse cache in memory after the first build (a long-running preview saves it once).
-    `outputs` names the generators ("module:function"); by default every output there is.
     """
 
     def __init__(
@@ -454,7 +453,6 @@ class Builder:
         *,
         use_disk: bool = True,
         save_parses: bool = True,
-        outputs: Sequence[str] = ALL,
         detach_cleanup: bool = False,
     ) -> None:
         self.root = root
@@ -462,7 +460,6 @@ class Builder:
         self.out = out.resolve() if out is not None else None
         self.store = Store(root, Seal.mine()) if use_disk else None
         self.save_parses = save_parses
-        self.outputs = tuple(outputs)
         # Whether the old site is removed after a swap by a process of its own, so that
         # the command returns at once (the CLI's choice; a library call removes it itself).
         self.detach_cleanup = detach_cleanup
@@ -533,7 +530,7 @@ class Builder:
         self.site = result.site
 
         # 3. List every output file with its key (pages render later, on demand).
-        files = _list_outputs(result.site, generators(self.outputs))
+        files = _list_outputs(result.site, generators())
         build_key = digest(toolchain(), result.config_digest, now.isoformat())
         laps("list")
 
