@@ -219,3 +219,24 @@ def test_add_list_and_remove_use_the_database(site: Path, database: str) -> None
     assert code == 0 and err == "Unsubscribed jane@example.com\n"
     code, _, err = invoke("subscribers", "remove", "jane@example.com", "--root", str(site))
     assert code == 1 and err == "Error: jane@example.com is not subscribed\n"
+
+
+def test_bounces_and_unsuppress_reach_the_database(
+    site: Path, database: str, tmp_path: Path
+) -> None:
+    keys = Keys.from_secret(SECRET.encode())
+    notifications = tmp_path / "bounces.json"
+    notifications.write_text(
+        json.dumps({"type": "bounce", "email": "Gone@example.com", "permanent": True})
+    )
+    code, _, err = invoke("subscribers", "bounces", str(notifications), "--root", str(site))
+    assert code == 0, err
+    with Store.open(database) as db:
+        assert set(db.suppressed()) == {keys.recipient("gone@example.com")}
+        # `notify` suppressed this one, in the database only.
+        db.suppress(keys.recipient("full@example.com"), "failures: 5 in a row", NOW)
+    for address in ("gone@example.com", "full@example.com"):
+        code, _, err = invoke("subscribers", "unsuppress", address, "--root", str(site))
+        assert (code, err) == (0, f"No longer suppressed: {address}\n")
+    with Store.open(database) as db:
+        assert db.suppressed() == {}

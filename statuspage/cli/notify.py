@@ -14,7 +14,8 @@ from statuspage.cli.common import note, now_option, resolve_now, root_option
 
 if TYPE_CHECKING:
     from statuspage.inputs.model import Config, Site
-    from statuspage.notify.ledger import Ledger
+    from statuspage.notify.ledger import Keys, Ledger
+    from statuspage.notify.store import Store
     from statuspage.notify.subscribers import Subscriber, SubscriberStore
 
 
@@ -748,9 +749,29 @@ def unsuppress(address: str, root: Path) -> None:
             hashed = ledger.keys.recipient(target)
             removed = removed or hashed in ledger.state.suppressed
             ledger.record_unsuppressed(hashed, utc_now())
+    with _suppressions(root) as database:
+        if database is not None:
+            db, keys = database
+            removed = db.unsuppress(keys.recipient(target)) or removed
     if not removed:
         raise StatuspageError(f"{target} is not suppressed")
     note(f"No longer suppressed: {target}")
+
+
+@contextlib.contextmanager
+def _suppressions(root: Path) -> Iterator[tuple[Store, Keys] | None]:
+    """The configured database and the keys that hash its recipients, if both exist."""
+    from statuspage.notify.ledger import load_keys
+    from statuspage.notify.send import open_database
+
+    url = _database_url(root)
+    _, store = _store(root)
+    keys = load_keys(store.path.parent, create=False) if url else None
+    if url is None or keys is None:
+        yield None
+        return
+    with open_database(url) as db:
+        yield db, keys
 
 
 @contextlib.contextmanager
@@ -799,6 +820,11 @@ def bounces(file: BinaryIO, root: Path) -> None:
         if ledger is not None:
             for entry in entries:
                 ledger.record_suppressed(ledger.keys.recipient(entry.address), entry.source, now)
+    with _suppressions(root) as database:
+        if database is not None:
+            db, keys = database
+            for entry in entries:
+                db.suppress(keys.recipient(entry.address), f"{entry.source}: {entry.reason}", now)
     soft = sum(1 for b in found if not b.permanent)
     note(
         f"{len(found)} notification{'s' * (len(found) != 1)}: {len(new)} newly suppressed, "
