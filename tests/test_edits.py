@@ -633,3 +633,25 @@ def test_a_walk_from_the_cache_finds_what_a_fresh_walk_finds(
         history.History(root).find(at(NOW))
         git(root, "checkout", "-q", "main")
         assert history.History(root).find(at(NOW)) == fresh, since
+
+
+def test_a_build_asks_git_each_question_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The deleted files, HEAD and whether the clone is shallow are looked up once per
+    build, not once by the builder and again by the loader."""
+    root = published(tmp_path / "site")
+    asked: list[tuple[str, ...]] = []
+    real = history.run_git
+
+    def counted(where: Path, *args: str, timeout: float | None = None) -> str | None:
+        asked.append(args)
+        return real(where, *args, timeout=timeout)
+
+    monkeypatch.setattr(history, "run_git", counted)
+    builder = Builder(root, tmp_path / "public")
+    for now in (NOW, "2026-03-10T12:01:00+01:00"):
+        asked.clear()
+        builder.build(now=at(now))
+        repeated = sorted({args for args in asked if asked.count(args) > 1})
+        assert repeated == []

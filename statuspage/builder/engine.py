@@ -1,6 +1,6 @@
 """Incremental builds: parse, render and write only what changed (docs/performance.md).
 
-A build reads top to bottom (`Builder.build`): look at the inputs → load the site →
+A build reads top to bottom (`Builder._build`): look at the inputs → load the site →
 list every output file with its key → decide which files of the last build are current →
 render the others → write the whole new site at once → record what was done.
 
@@ -46,7 +46,7 @@ from statuspage.inputs.diagnostics import (
     StatuspageError,
 )
 from statuspage.inputs.fingerprint import digest
-from statuspage.inputs.history import History, head_commit
+from statuspage.inputs.history import History
 from statuspage.inputs.load import INCIDENTS_DIR, Parsed, ParseJob, load_site
 from statuspage.inputs.model import Config, Site
 from statuspage.inputs.places import SITE_MARKER, check_output_folder
@@ -478,6 +478,10 @@ class Builder:
         self, *, now: datetime, check_git: bool = True, progress: Progress | None = None
     ) -> Outcome:
         """Build at `now`; raises InputError (and writes nothing) if the input has errors."""
+        with self.history.one_build():  # git is asked each question once
+            return self._build(now, check_git, progress)
+
+    def _build(self, now: datetime, check_git: bool, progress: Progress | None) -> Outcome:
         laps = _Laps()
         if self.given_out is not None:
             check_output_folder(self.root, self.given_out, option="--out")
@@ -672,7 +676,7 @@ class Builder:
 
 def _deleted(history: History) -> dict[str, str | None]:
     found = history.deleted()  # from the history walk, cached per commit
-    found[" HEAD"] = head_commit(history.root)  # edits of published updates come from it too
+    found[" HEAD"] = history.head()  # edits of published updates come from it too
     return found
 
 

@@ -20,6 +20,7 @@ Without history (a tarball, a shallow clone) edits cannot be checked; `History.n
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -27,7 +28,7 @@ import os
 import re
 import subprocess
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -311,6 +312,31 @@ class History:
         self._noted = False  # the note is logged once per History
         self._known: tuple[str, Found, dict[str, str]] | None = None  # as of one HEAD
         self._untracked: bool | None = None  # whether git tracks nothing in the cache folder
+        # Within `one_build`: git's answers and the deleted files, asked once.
+        self._asked: dict[tuple[str, ...], str | None] | None = None
+        self._gone: dict[str, str | None] | None = None
+
+    @contextlib.contextmanager
+    def one_build(self) -> Iterator[None]:
+        """Within the block, each question to git (HEAD, shallow?, the deleted files) is
+        asked once: one build takes the checkout to stand still while it runs."""
+        self._asked, self._gone = {}, None
+        try:
+            yield
+        finally:
+            self._asked, self._gone = None, None
+
+    def _git(self, *args: str) -> str | None:
+        if self._asked is None:
+            return run_git(self.root, *args)
+        if args not in self._asked:
+            self._asked[args] = run_git(self.root, *args)
+        return self._asked[args]
+
+    def head(self) -> str | None:
+        """The commit checked out (`head_commit`)."""
+        head = self._git(*_HEAD)
+        return head.strip() if head else None
 
     # ------------------------------------------------------------------ the public part
 
@@ -341,7 +367,7 @@ class History:
 
     def find(self, now: datetime) -> Found:
         """Every edited update: path → index → its edits, oldest first."""
-        where = run_git(self.root, "rev-parse", "--is-shallow-repository")
+        where = self._git(*_SHALLOW)
         if where is None:
             self._say("not a git checkout: edits of published updates cannot be checked")
             return {}
@@ -351,7 +377,7 @@ class History:
                 "fetch the whole history (git fetch --unshallow, or fetch-depth: 0 in CI)"
             )
             return {}
-        head = head_commit(self.root)
+        head = self.head()
         if head is None:
             return {}  # nothing committed: nothing published yet
         committed, _ = self._committed(head)
@@ -363,12 +389,17 @@ class History:
         """Incident files that git knew and that are gone: path → the commit that deleted
         it (None: deleted in the working tree, not committed yet). Empty outside a git
         checkout. Renames count as deletions: the id is the file name."""
-        head = head_commit(self.root)
+        if self._gone is None:
+            self._gone = self._deleted()
+        return dict(self._gone)
+
+    def _deleted(self) -> dict[str, str | None]:
+        head = self.head()
         if head is None:
             return {}
         found: dict[str, str | None] = {}
         # -z: names as they are, never quoted; only the files the loader reads count.
-        listed = run_git(self.root, "ls-tree", "-r", "-z", "--name-only", "HEAD", "--", INCIDENTS)
+        listed = self._git("ls-tree", "-r", "-z", "--name-only", "HEAD", "--", INCIDENTS)
         for line in (listed or "").split("\0"):
             if _is_incident(line) and not (self.root / line).exists():
                 found[line] = None
@@ -385,7 +416,7 @@ class History:
 
         What was walked in a shallow clone is kept apart (its key says so): once the whole
         history is fetched, it is walked again."""
-        shallow = (run_git(self.root, "rev-parse", "--is-shallow-repository") or "").strip()
+        shallow = (self._git(*_SHALLOW) or "").strip()
         key = f"{head} shallow" if shallow == "true" else head
         if self._known is not None and self._known[0] == key:
             return self._known[1], self._known[2]
@@ -713,9 +744,13 @@ def _states(value: Any, config: Config, current: Update) -> tuple[tuple[str, Any
 # ---------------------------------------------------------------------- git
 
 
+_HEAD = ("rev-parse", "--verify", "-q", "HEAD")
+_SHALLOW = ("rev-parse", "--is-shallow-repository")
+
+
 def head_commit(root: Path) -> str | None:
     """The commit checked out, or None outside a git checkout or before the first commit."""
-    head = run_git(root, "rev-parse", "--verify", "-q", "HEAD")
+    head = run_git(root, *_HEAD)
     return head.strip() if head else None
 
 
