@@ -315,12 +315,23 @@ def test_compaction_keeps_exactly_once(tmp_path: Path) -> None:
             env={"STATUSPAGE_SMTP_URL": f"smtp://127.0.0.1:{port}"},
         )
         assert result.exit_code == 0, result.output
-        assert "Compacted notices.ledger: 5 settled notice files removed." in result.stderr
+        assert (
+            "Compacted notices.ledger: 5 settled notice files reduced to who got them."
+            in result.stderr
+        )
         assert run(root, port).sent == 0
     expected = {(key, a) for key in EVERY_KEY for a in addresses}
     expected -= {(CHECKOUT_KEYS[0], a) for a in addresses[:2]}
     assert collections.Counter(server.pairs()) == dict.fromkeys(expected, 1)
-    assert not any(segments_dir(path).iterdir())
+    # What corrections need stays: one `sent` line per recipient, nothing else.
+    files = sorted(segments_dir(path).iterdir())
+    assert [f.name for f in files] == sorted(k.replace("/", ".") for k in EVERY_KEY)
+    for file in files:
+        lines = [line.split("\t") for line in file.read_text().splitlines()]
+        assert {line[0] for line in lines} == {"sent"} and len(lines) == len(addresses)
+    assert read(path, EVERY_KEY, settled=True).delivered == {
+        (key, k.recipient(a)) for key in EVERY_KEY for a in addresses
+    }
 
 
 # -- suppression and bounces ---------------------------------------------------------------

@@ -655,3 +655,42 @@ def test_a_build_asks_git_each_question_once(
         builder.build(now=at(now))
         repeated = sorted({args for args in asked if asked.count(args) > 1})
         assert repeated == []
+
+
+def test_a_correction_after_compaction_reaches_the_original_recipient(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`notify --compact` keeps who got a settled notice: corrections still need it."""
+    from statuspage.notify.ledger import Ledger, load_keys
+
+    monkeypatch.setenv(KEY_ENV, SECRET)
+    root = tmp_path
+    write_site(root, {"checkout": CHECKOUT}, config=NOTICES)
+    (root / ".gitignore").write_text("/site/\n/.statuspage/\n")
+    git(root, "init", "-q", "-b", "main")
+    commit_all(root, "Checkout errors", "2026-03-10T09:05:00+01:00")
+    SubscriberStore(root / ".statuspage" / "subscribers.json").add(
+        [Subscriber(email="all@example.com")]
+    )
+
+    def run(now: str, port: int) -> Report:
+        site = load_site_or_raise(root, now=at(now))
+        return notify(
+            site, smtp_url=f"smtp://127.0.0.1:{port}", clock=lambda: at(now), reconnect_backoff=0
+        )
+
+    with smtp_server() as (recorder, port):
+        assert run("2026-03-10T09:10:00+01:00", port).sent == 1
+        assert run("2026-03-10T09:12:00+01:00", port).sent == 0  # settles checkout/0
+        keys = load_keys(root / ".statuspage", create=False)
+        assert keys is not None
+        with Ledger.open(root / "notices.ledger", keys) as ledger:
+            assert "checkout/0" in ledger.state.done
+            ledger.compact()
+        edit(root, "Orders were not charged.", "Some orders were charged twice.")
+        commit_all(root, "Correct the first update", "2026-03-10T10:15:00+01:00")
+        assert run("2026-03-10T10:20:00+01:00", port).sent == 1
+        assert run("2026-03-10T10:25:00+01:00", port).sent == 0  # once
+        pairs = recorder.pairs()
+    assert [recipient for _, recipient in pairs] == ["all@example.com"] * 2
+    assert pairs[0][0] == "checkout/0" and pairs[1][0].startswith("checkout/0/correction/")

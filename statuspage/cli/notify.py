@@ -245,7 +245,8 @@ def _compact(site: Site) -> None:
     with Ledger.open(path, keys) as ledger:
         removed = ledger.compact()
     note(
-        f"Compacted {path.name}: {removed} settled notice file{'s' * (removed != 1)} removed.",
+        f"Compacted {path.name}: {removed} settled notice file{'s' * (removed != 1)} "
+        "reduced to who got them.",
     )
 
 

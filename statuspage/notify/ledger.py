@@ -534,7 +534,9 @@ class Ledger:
 
     def compact(self) -> int:
         """Rewrite the small file without old-style `sent` lines (moved to the notices'
-        files) and delete the files of notices that are done; returns the files deleted.
+        files) and shrink the files of notices that are done to their `sent` lines (who
+        got it, and when: a correction goes to them), deleting those with none; returns
+        the files shrunk or deleted.
 
         Every record that can still matter survives: the new file is complete and fsynced
         before it replaces the old one, and the lock is held throughout.
@@ -582,9 +584,33 @@ class Ledger:
             if opened is not None:
                 os.close(opened)
             target = segment_path(self.path, notice)
-            if target.exists():
+            try:
+                data = target.read_bytes()
+            except FileNotFoundError:
+                continue
+            segment = Segment()
+            parse_segment(str(target), data, segment)
+            kept = "".join(
+                f"sent\t{_stamp(standing.at)}\t{recipient}\n"
+                for recipient, standing in sorted(segment.standing.items())
+                if standing.outcome is Outcome.SENT
+            ).encode()
+            if kept == data:
+                continue
+            removed += 1
+            if not kept:
                 target.unlink()
-                removed += 1
+                continue
+            fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
+            try:
+                os.fchmod(fd, 0o644)
+                self._append(fd, kept.decode().splitlines())
+            except BaseException:
+                Path(temporary).unlink(missing_ok=True)
+                raise
+            finally:
+                os.close(fd)
+            os.replace(temporary, target)
         if removed:
             _fsync_dir(folder)
         return removed
