@@ -4,6 +4,7 @@ suppression, bounces and the ledger's per-notice files, against real servers on 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import collections
 import hashlib
@@ -984,3 +985,31 @@ def test_the_database_path_keeps_the_options(database: str, tmp_path: Path) -> N
     assert report.sent == 1 and report.doubt == 1
     [failure] = report.failures
     assert (failure.result.value, failure.reason) == ("doubt", "timed out")
+
+
+def test_a_run_stopped_by_a_failing_server_says_why(tmp_path: Path) -> None:
+    """One connection finished its share normally, the other gave up: the run says why it
+    stopped (it said "stopped with N not sent: None")."""
+
+    class Dropping(Recorder):
+        async def handle_RCPT(
+            self, server: Any, session: Any, envelope: Any, address: str, options: Any
+        ) -> str:
+            if address == "broken@example.com":
+                await asyncio.sleep(0.3)  # the other connection is done by then
+                assert server.transport is not None
+                server.transport.close()
+                return "421 4.3.2 gone"
+            return await super().handle_RCPT(server, session, envelope, address, options)
+
+    root = notify_site(tmp_path)
+    subscribe(
+        root,
+        Subscriber(email="broken@example.com", components=("api",)),
+        Subscriber(email="fine@example.com", components=("api",)),
+    )
+    with smtp_server(Dropping()) as (server, port):
+        report = run(root, port, connections=2)
+    assert server.pairs() == [(k, "fine@example.com") for k in API_KEYS]
+    assert not report.ok and report.unsent == len(API_KEYS)
+    assert report.stopped is not None and "keeps dropping the connection" in report.stopped

@@ -785,9 +785,8 @@ class _Run:
         self.pacer = Pacer(site.config.notify.rate_limit)
         self.lock = threading.Lock()
         self.stop = threading.Event()
-        self.queue: queue.SimpleQueue[list[Delivery]] = queue.SimpleQueue()
-        self.alive = 0
-        self.unsent = 0
+        self.alive = 0  # SMTP workers connected and not yet finished
+        self.failure: str | None = None  # the last SMTP connection given up, and why
 
     def mailer(self, settings: SmtpSettings, context: ssl.SSLContext | None) -> Mailer:
         return Mailer(
@@ -870,12 +869,16 @@ class _Run:
                 except queue.Empty:
                     break
             self.report.unsent += left
+            if left and self.report.stopped is None:
+                # The last connections gave up while others finished their share.
+                self.report.stopped = self.failure or "no SMTP connection was left"
 
     # -- e-mail --------------------------------------------------------------------------
 
     def _mail_worker(
         self, mailer: Mailer, jobs: queue.SimpleQueue[list[Delivery]], connected: bool
     ) -> None:
+        counted = False
         try:
             if not connected:
                 try:
@@ -886,6 +889,7 @@ class _Run:
                     return
             with self.lock:
                 self.alive += 1
+            counted = True
             while not self.stop.is_set():
                 try:
                     group = jobs.get_nowait()
@@ -903,12 +907,17 @@ class _Run:
                         jobs.put(group[index:])
                         with self.lock:
                             self.alive -= 1
+                            counted = False
+                            self.failure = str(exc)
                             if self.alive == 0 or "refuses the sender" in str(exc):
                                 self.report.stopped = str(exc)
                                 self.stop.set()
                         return
             return
         finally:
+            if counted:  # finished its share: no longer one of those left to carry on
+                with self.lock:
+                    self.alive -= 1
             mailer.close()
 
     @contextlib.contextmanager
