@@ -20,10 +20,10 @@ and beside it a folder `<ledger>.d/` with one file per notice still being delive
     sent      <time>  <recipient>            the server accepted it
     failed    <time>  <recipient>  <code>  temporary|permanent
     doubt     <time>  <recipient>            the server never answered the end of the message
-    resend    <time>  <recipient>            the operator asked to send an in-doubt one again
 
 A run reads the small file and only the files of notices not yet `done`, so what it reads does
-not grow with the history; `compact` drops the files of settled notices.
+not grow with the history; `compact` shrinks the files of settled notices to their `sent`
+lines (corrections go to whoever got a notice).
 
 Recipients are keyed hashes (HMAC-SHA256) of the address, never the address: the ledger can be
 public without exposing anyone, and without the key nobody can test a guess against it.
@@ -184,9 +184,6 @@ class Segment:
             self.standing[recipient] = Standing(Outcome.SENT, at, failures)
         elif kind in ("attempt", "doubt"):
             self.standing[recipient] = Standing(Outcome.DOUBT, at, failures)
-        elif kind == "resend":
-            if old is not None and old.outcome is Outcome.DOUBT:
-                del self.standing[recipient]
         elif kind == "failed" and len(rest) == 2 and rest[1] in ("temporary", "permanent"):
             outcome = Outcome(rest[1])
             self.standing[recipient] = Standing(outcome, at, failures + 1, int(rest[0]))
@@ -526,9 +523,6 @@ class Ledger:
     ) -> None:
         kind = "permanent" if permanent else "temporary"
         self._record(notice, "failed", recipient, moment, str(code), kind)
-
-    def record_resend(self, notice: str, recipient: str, moment: datetime) -> None:
-        self._record(notice, "resend", recipient, moment)
 
     # -- compaction ----------------------------------------------------------------------
 

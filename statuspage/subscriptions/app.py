@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -472,7 +471,6 @@ def create_app(
             return Response("database unavailable\n", 503, mimetype="text/plain")
         return Response("ok\n", 200, mimetype="text/plain")
 
-    app.extensions["statuspage_nonce"] = secrets.token_hex(4)
     return app
 
 
