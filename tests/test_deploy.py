@@ -133,6 +133,21 @@ def test_missing_site_is_a_clear_error(tmp_path: Path) -> None:
         deploy_directory(tmp_path / "site", DirectoryTarget(tmp_path / "www"))
 
 
+def test_a_linked_site_folder_is_refused(tmp_path: Path) -> None:
+    elsewhere = write_files(tmp_path / "elsewhere", {"index.html": "not built here"})
+    (tmp_path / "site").symlink_to(elsewhere)
+    with pytest.raises(DeployError) as caught:
+        deploy_directory(tmp_path / "site", DirectoryTarget(tmp_path / "www"))
+    assert str(caught.value) == (
+        f"{tmp_path / 'site'} is a symbolic link (to {str(elsewhere)!r}); deploy ships only a "
+        "site folder built in place, never what a link points to: run `statuspage build`"
+    )
+    assert not (tmp_path / "www").exists()
+    result = CliRunner().invoke(cli, ["deploy", f"dir:{tmp_path / 'www'}", "--root", str(tmp_path)])
+    assert result.exit_code == 1 and "is a symbolic link" in result.stderr
+    assert not (tmp_path / "www").exists()
+
+
 # --------------------------------------------------------------------------- directory
 
 

@@ -310,3 +310,29 @@ def test_a_huge_incident_is_not_read_whole_after_a_good_build(tmp_path: Path) ->
     assert done.returncode == 1
     assert done.stderr.splitlines()[0].startswith(f"{huge.relative_to(root)}:1:1: error: ")
     assert "too large" in done.stderr.splitlines()[0]
+
+
+@pytest.mark.parametrize("committed", [True, False])
+def test_cache_files_linked_to_a_fifo_are_never_opened(tmp_path: Path, committed: bool) -> None:
+    """A cache file that is a link to a FIFO (committed in a pull request, or put there) is
+    not followed: the build neither hangs on it nor fails, it builds afresh."""
+    root = site(tmp_path)
+    git = ["git", "-C", str(root), "-c", "user.name=T", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "Site"], check=True)
+    assert run(root, "build", "--now", NOW).returncode == 0
+    cache = root / ".statuspage" / "cache"
+    names = sorted(p.name for p in cache.iterdir() if not p.name.startswith("."))
+    assert "history-edits.json" in names and any(n.endswith(".pickle") for n in names)
+    os.mkfifo(tmp_path / "pipe")
+    for name in names:
+        (cache / name).unlink()
+        (cache / name).symlink_to(tmp_path / "pipe")
+    if committed:
+        subprocess.run([*git, "add", "-f", ".statuspage/cache"], check=True)
+        subprocess.run([*git, "commit", "-qm", "A cache of links"], check=True)
+    done = run(root, "build", "--now", NOW)  # a regression hangs here until the timeout
+    assert done.returncode == 0, done.stderr
+    assert (root / "site" / "index.html").is_file()
+    assert stat.S_ISFIFO(os.lstat(tmp_path / "pipe").st_mode)

@@ -48,6 +48,7 @@ CACHE_DIR = ".statuspage/cache"
 FORMAT = 4  # bump when what the cache files hold changes shape
 STATE_FILE = "history-state.json"  # what the walk learned, to go on from
 EDITS_FILE = "history-edits.json"  # the edits as of one HEAD
+MAX_CACHE_BYTES = 1 << 30  # a larger cache file is not one of ours: walked again
 INCIDENTS = "incidents"
 SUFFIXES = (".yaml", ".yml")
 FIELDS = ("at", "status", "message", "components")  # an update's published content
@@ -492,9 +493,11 @@ class History:
     def _read(self, name: str) -> dict[str, Any] | None:
         if self.folder is None or not self._trusted():
             return None
-        try:
-            with open(self.folder / name, encoding="utf-8") as stream:
-                value = json.load(stream)
+        try:  # a link or a FIFO put in its place is never followed nor opened
+            data = read_regular(self.folder / name, limit=MAX_CACHE_BYTES)
+            if len(data) > MAX_CACHE_BYTES:
+                return None
+            value = json.loads(data)
         except (OSError, ValueError):
             return None
         if not isinstance(value, dict) or value.get("format") != FORMAT:

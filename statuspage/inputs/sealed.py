@@ -20,11 +20,14 @@ import secrets
 import stat
 from pathlib import Path
 
+from statuspage.inputs.regular import read_regular
+
 log = logging.getLogger(__name__)
 
 KEY_BYTES = 32
 _MAGIC = b"statuspage sealed 1\n"
 _MAC_BYTES = hashlib.sha256().digest_size
+MAX_SEALED_BYTES = 1 << 30  # larger is not one of ours: read as missing
 
 
 def user_cache_dir() -> Path:
@@ -89,12 +92,11 @@ class Seal:
 
     def read(self, path: Path, name: str) -> bytes | None:
         """The payload of the sealed file at `path`; None if missing, foreign or damaged."""
-        try:
-            with open(path, "rb") as stream:
-                if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
-                    return None
-                data = stream.read()
+        try:  # a link (committed, or put there) or a FIFO is never followed nor opened
+            data = read_regular(path, limit=MAX_SEALED_BYTES)
         except OSError:
+            return None
+        if len(data) > MAX_SEALED_BYTES:
             return None
         return self.open(name, data)
 

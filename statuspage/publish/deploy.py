@@ -140,7 +140,13 @@ def parse_target(text: str) -> Target:
 
 
 def site_files(site_dir: Path) -> dict[str, Path]:
-    """The built site's files by their `/` path, sorted; refuses a missing or empty site."""
+    """The built site's files by their `/` path, sorted; refuses a missing or empty site, and
+    one whose folder is a link (what it points to was not built here: design §9)."""
+    if site_dir.is_symlink():
+        raise DeployError(
+            f"{site_dir} is a symbolic link (to {os.readlink(site_dir)!r}); deploy ships only a "
+            "site folder built in place, never what a link points to: run `statuspage build`"
+        )
     if not site_dir.is_dir():
         raise DeployError(f"{site_dir} does not exist; run `statuspage build` first")
     files = {}
