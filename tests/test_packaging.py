@@ -287,6 +287,21 @@ def test_constraints_pin_every_dependency() -> None:
     assert problems == [], "run `bash .ci/lock`: " + "; ".join(problems)
 
 
+def test_every_runtime_dependency_has_a_lower_bound() -> None:
+    """What users install (the core and the s3 and service extras) names the oldest version
+    it works with: `.ci/lowest` tests exactly those, and an unbounded one would be tested at
+    its first release ever (tzdata 2020.1, without zones in use today)."""
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extras = project["optional-dependencies"]
+    wanted = [*project["dependencies"], *extras["s3"], *extras["service"]]
+    unbounded = [
+        spec
+        for spec in map(Requirement, wanted)
+        if not any(s.operator in (">=", "==", "~=") for s in spec.specifier)
+    ]
+    assert unbounded == []
+
+
 # --------------------------------------------------------------------------- the container
 
 

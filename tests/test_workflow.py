@@ -513,3 +513,12 @@ def test_init_tells_an_installed_release_from_a_checkout(
     monkeypatch.syspath_prepend(str(wheel.parent))
     released = detect("1.4.0")
     assert released.requirement == "statuspage-git==1.4.0" and "PyPI" in released.reason
+
+
+def test_ci_stops_postgresql_even_when_starting_it_fails() -> None:
+    """.ci/run installs the trap that stops the throwaway server before starting it: a start
+    that fails half-way (initdb done, the server up, no URL written) still stops it."""
+    script = (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    trap = next(n for n, line in enumerate(script) if line.startswith("trap stop_postgres EXIT"))
+    start = next(n for n, line in enumerate(script) if 'step "start PostgreSQL"' in line)
+    assert trap < start
