@@ -16,10 +16,12 @@ file that anyone else put there, a pull request included, is never unpickled.
 
 Inputs are known by their bytes, never by their size or time: every build reads them all
 (that is cheap) and compares digests. An output keeps the last build's file when its key is
-the same and the file still stands on disk as written. Keys name everything a file shows
-(fingerprint.py), and the build adds what every file depends on: the code, the config and
-the clock. So the output is byte for byte what a clean build gives; a missing, stale,
-foreign or corrupt cache only costs time.
+the same and the file still stands on disk as written. Keys name everything a file's render
+can read, by one rule (`Keys` in outputs/output.py: a fingerprint of the render function's
+arguments), and the build adds what every file depends on: the code and the config. The
+clock is not among them: a page that shows it gets it as an argument of its view. So the
+output is byte for byte what a clean build gives; a missing, stale, foreign or corrupt
+cache only costs time.
 """
 
 from __future__ import annotations
@@ -419,7 +421,8 @@ class _Manifest:
     files: dict[str, Record]
     dirs: dict[str, int]  # folder → modification time (ns); "" is the output folder
     inputs: dict[str, str]  # input file → digest of its bytes
-    build_key: str  # the part of every key that all files share: code, config, clock
+    build_key: str  # the part of every key that all files share: the code and the config
+    now: str  # the clock it was built at (not in the keys: pages that show it have it)
     check_git: bool
     deleted: dict[str, str | None]  # what git said about deleted incident files
     warnings: tuple[Diagnostic, ...]
@@ -535,7 +538,8 @@ class Builder:
 
         # 3. List every output file with its key (pages render later, on demand).
         files = _list_outputs(result.site, generators())
-        build_key = digest(toolchain(), result.config_digest, now.isoformat())
+        # The clock is not in it: it is an argument of the views of the pages that show it.
+        build_key = digest(toolchain(), result.config_digest)
         laps("list")
 
         # 4-6. Keep what is current, render the rest, write the whole site, record it.
@@ -551,6 +555,7 @@ class Builder:
                 dirs=_folders(self.out, records),
                 inputs=inputs,
                 build_key=build_key,
+                now=now.isoformat(),
                 check_git=check_git,
                 deleted=deleted,
                 warnings=result.warnings,
@@ -661,7 +666,9 @@ class Builder:
         if manifest.inputs != inputs or manifest.check_git != check_git:
             return False
         # The config's digest is the one load makes of its bytes.
-        if manifest.build_key != digest(toolchain(), inputs[CONFIG_NAME], now.isoformat()):
+        if manifest.build_key != digest(toolchain(), inputs[CONFIG_NAME]):
+            return False
+        if manifest.now != now.isoformat():
             return False
         if manifest.deleted != deleted:
             return False

@@ -17,7 +17,6 @@ are written down as a JSON Schema in `schemas/statuspage-v2.schema.json`.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import math
@@ -28,7 +27,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from statuspage.inputs.fingerprint import digest
 from statuspage.inputs.model import (
     Component,
     ComponentStatus,
@@ -40,7 +38,7 @@ from statuspage.inputs.model import (
 )
 from statuspage.outputs import links
 from statuspage.outputs.markup import to_text
-from statuspage.outputs.output import OutputFile
+from statuspage.outputs.output import Keys, OutputFile
 from statuspage.outputs.uptime import DayUptime, daily_uptime, floor_fraction, total
 
 JSON = dict[str, Any]
@@ -64,12 +62,19 @@ _IN_WINDOW = (UpdateStatus.IN_PROGRESS, UpdateStatus.VERIFYING)
 def generate(site: Site) -> Iterable[OutputFile]:
     """The generator registered in build.GENERATORS.
 
-    Each document is keyed on its compact JSON (the C encoder writes it several times
-    faster than the indented form), and indented only when its key is new.
+    Each document is made now and given to its file as compact JSON (the C encoder writes
+    it several times faster than the indented form): the file is keyed on it, and indented
+    only when its key is new.
     """
+    keys = Keys(site.sources)
     for path, document in documents(site).items():
         compact = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        yield OutputFile(path, key=digest(compact), render=functools.partial(dump, document))
+        yield keys(path, indented, compact)
+
+
+def indented(compact: str) -> bytes:
+    """The document written as `compact` JSON, as `dump` writes it."""
+    return dump(json.loads(compact))
 
 
 def dump(document: Mapping[str, Any]) -> bytes:

@@ -17,9 +17,8 @@ top, the others' under `<lang>/`, with their own ids (`tag:…:fr/incident/<id>`
 
 from __future__ import annotations
 
-import functools
 import heapq
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
@@ -28,11 +27,10 @@ from xml.sax.saxutils import escape as xml_escape
 from feedgen.feed import FeedGenerator
 
 from statuspage import __version__
-from statuspage.inputs.fingerprint import Fingerprints
 from statuspage.inputs.model import Component, Config, Incident, Site, Text, Update
 from statuspage.outputs import links
 from statuspage.outputs.markup import to_html
-from statuspage.outputs.output import OutputFile
+from statuspage.outputs.output import Keys, OutputFile
 from statuspage.text.i18n import Formatter, language_tag
 from statuspage.text.words import update_status_word
 
@@ -48,6 +46,10 @@ GENERATOR_URI = "https://pypi.org/project/statuspage-git/"
 class _Context:
     config: Config
     fmt: Formatter
+
+    def __fingerprint__(self) -> object:
+        """All a render reads of it: the formatter is made from these."""
+        return (self.config, self.language)
 
     @property
     def language(self) -> str:
@@ -87,43 +89,50 @@ def _language_feeds(site: Site, ctx: _Context) -> Iterable[OutputFile]:
     # What each feed lists is chosen here; feedgen writes it only when the bytes are asked
     # for, under a key naming the entries (docs/performance.md).
     root = ctx.root
-    fingerprint = Fingerprints(site.sources)
-
-    def output(path: str, listed: object, write: Callable[[], bytes]) -> OutputFile:
-        return OutputFile(
-            path,
-            key=fingerprint(ctx.language, listed),
-            render=lambda: styled(bytes(write()), path, f"{root}{STYLESHEET}"),
-        )
+    keys = Keys(site.sources)
 
     # A feed opened in a browser reads as a page, in the feed's language.
     yield OutputFile(f"{root}{STYLESHEET}", stylesheet(ctx))
 
-    history = _newest(site.incidents)[:HISTORY_LIMIT]
-    title = ctx._("Incident history")
-    yield output(
-        f"{root}history.atom",
-        history,
-        lambda: _history_feed(ctx, history, "history", title).atom_str(pretty=True),
-    )
-    yield output(
-        f"{root}history.rss",
-        history,
-        lambda: _history_feed_rss(ctx, history).rss_str(pretty=True),
-    )
-    updates = _latest_updates(site.incidents)
-    yield output(
-        f"{root}updates.atom",
-        [(incident, update.index) for update, incident in updates],
-        lambda: _updates_feed(ctx, updates).atom_str(pretty=True),
-    )
+    history = tuple(_newest(site.incidents)[:HISTORY_LIMIT])
+    yield keys(f"{root}history.atom", history_atom, ctx, history)
+    yield keys(f"{root}history.rss", history_rss, ctx, history)
+    yield keys(f"{root}updates.atom", updates_atom, ctx, _latest_updates(site.incidents))
     for component in site.config.components:
         mine = _newest(i for i in site.incidents if component.id in i.affected_components)
-        yield output(
+        yield keys(
             f"{root}components/{component.id}/history.atom",
-            mine[:HISTORY_LIMIT],
-            functools.partial(_component_feed, ctx, site, component, mine[:HISTORY_LIMIT]),
+            component_atom,
+            ctx,
+            component,
+            tuple(mine[:HISTORY_LIMIT]),
         )
+
+
+def history_atom(ctx: _Context, incidents: Sequence[Incident]) -> bytes:
+    """`history.atom`: the newest incidents, each with all its updates."""
+    title = ctx._("Incident history")
+    feed = _history_feed(ctx, incidents, "history", title).atom_str(pretty=True)
+    return styled(bytes(feed), f"{ctx.root}history.atom", f"{ctx.root}{STYLESHEET}")
+
+
+def history_rss(ctx: _Context, incidents: Sequence[Incident]) -> bytes:
+    """`history.rss`: the same as RSS."""
+    feed = _history_feed_rss(ctx, incidents).rss_str(pretty=True)
+    return styled(bytes(feed), f"{ctx.root}history.rss", f"{ctx.root}{STYLESHEET}")
+
+
+def updates_atom(ctx: _Context, latest: Sequence[tuple[Incident, int]]) -> bytes:
+    """`updates.atom`: one entry per update, given as (incident, place in its updates)."""
+    updates = [(incident.updates[n], incident) for incident, n in latest]
+    feed = _updates_feed(ctx, updates).atom_str(pretty=True)
+    return styled(bytes(feed), f"{ctx.root}updates.atom", f"{ctx.root}{STYLESHEET}")
+
+
+def component_atom(ctx: _Context, component: Component, incidents: Sequence[Incident]) -> bytes:
+    """`components/<id>/history.atom`: the history feed of one component."""
+    path = f"{ctx.root}components/{component.id}/history.atom"
+    return styled(_component_feed(ctx, component, incidents), path, f"{ctx.root}{STYLESHEET}")
 
 
 STYLESHEET = "feed.xsl"
@@ -183,15 +192,13 @@ li{{margin:.5rem 0}}</style>
 """.encode()
 
 
-def _component_feed(
-    ctx: _Context, site: Site, component: Component, incidents: Sequence[Incident]
-) -> bytes:
+def _component_feed(ctx: _Context, component: Component, incidents: Sequence[Incident]) -> bytes:
     feed = _history_feed(
         ctx,
         incidents,
         f"components/{component.id}/history",
         ctx._("%(component)s history") % {"component": component.name},
-        alternate=links.component_url(site.config, component.id, ctx.language),
+        alternate=links.component_url(ctx.config, component.id, ctx.language),
     )
     return bytes(feed.atom_str(pretty=True))
 
@@ -288,12 +295,19 @@ def _history_feed_rss(ctx: _Context, incidents: Sequence[Incident]) -> FeedGener
     )
 
 
-def _latest_updates(incidents: Iterable[Incident]) -> list[tuple[Update, Incident]]:
-    """The newest updates, newest first (the key is unique, so ties cannot reorder)."""
-    return heapq.nlargest(
-        UPDATES_LIMIT,
-        ((update, incident) for incident in incidents for update in incident.updates),
-        key=lambda pair: (pair[0].at, pair[1].id, pair[0].index),
+def _latest_updates(incidents: Iterable[Incident]) -> tuple[tuple[Incident, int], ...]:
+    """The newest updates, newest first, as (incident, place in its updates); the order is
+    unique, so ties cannot reorder."""
+    return tuple(
+        heapq.nlargest(
+            UPDATES_LIMIT,
+            ((incident, n) for incident in incidents for n in range(len(incident.updates))),
+            key=lambda pair: (
+                pair[0].updates[pair[1]].at,
+                pair[0].id,
+                pair[0].updates[pair[1]].index,
+            ),
+        )
     )
 
 

@@ -21,11 +21,10 @@ from datetime import timedelta
 from icalendar import Calendar, Event
 
 from statuspage import __version__
-from statuspage.inputs.fingerprint import Fingerprints
-from statuspage.inputs.model import Incident, Site, UpdateStatus
+from statuspage.inputs.model import Config, Incident, Site, UpdateStatus
 from statuspage.outputs import links
 from statuspage.outputs.markup import to_text
-from statuspage.outputs.output import OutputFile
+from statuspage.outputs.output import Keys, OutputFile
 from statuspage.text.i18n import Formatter
 from statuspage.text.words import update_status_word
 
@@ -40,30 +39,47 @@ def generate(site: Site) -> Iterable[OutputFile]:
         yield from _language_calendars(site, Formatter(language, site.config.zone))
 
 
+class Events:
+    """The calendars of one language, and each event's lines, written once and shared by
+    the calendars that list it (a memo: what it renders depends on the config and the
+    language only)."""
+
+    def __init__(self, config: Config, fmt: Formatter) -> None:
+        self.config = config
+        self.fmt = fmt
+        self.written: dict[str, bytes] = {}
+
+    def __fingerprint__(self) -> object:
+        return (self.config, self.fmt.language)
+
+
+def calendar_file(events: Events, name: str, maintenances: Sequence[Incident]) -> bytes:
+    """A calendar named `name` of `maintenances`."""
+    return _calendar(events.config, events.fmt, name, maintenances, events.written)
+
+
 def _language_calendars(site: Site, fmt: Formatter) -> Iterable[OutputFile]:
     root = links.language_root(site.config, fmt.language)
-    maintenances = sorted(
-        (i for i in site.incidents if i.is_maintenance and i.current_window is not None),
-        key=lambda i: (i.filed_at, i.id),
+    maintenances = tuple(
+        sorted(
+            (i for i in site.incidents if i.is_maintenance and i.current_window is not None),
+            key=lambda i: (i.filed_at, i.id),
+        )
     )
-    # Each event is written once and shared by the calendars that list it; a calendar is
-    # written only when asked for, under a key naming its maintenances (docs/performance.md).
-    events: dict[str, bytes] = {}
-    fingerprint = Fingerprints(site.sources)
-
-    def calendar(path: str, name: str, listed: Sequence[Incident]) -> OutputFile:
-        key = fingerprint(fmt.language, name, listed)
-        return OutputFile(path, key=key, render=lambda: _calendar(site, fmt, name, listed, events))
-
+    # A calendar is written only when asked for, under a key naming its maintenances
+    # (docs/performance.md).
+    keys = Keys(site.sources)
+    events = Events(site.config, fmt)
     title = fmt.gettext("%(site)s maintenance") % {"site": site.config.title}
-    yield calendar(f"{root}maintenance.ics", title, maintenances)
+    yield keys(f"{root}maintenance.ics", calendar_file, events, title, maintenances)
     for component in site.config.components:
-        mine = [m for m in maintenances if component.id in m.affected_components]
+        mine = tuple(m for m in maintenances if component.id in m.affected_components)
         name = fmt.gettext("%(site)s maintenance: %(component)s") % {
             "site": site.config.title,
             "component": component.name,
         }
-        yield calendar(f"{root}components/{component.id}/maintenance.ics", name, mine)
+        path = f"{root}components/{component.id}/maintenance.ics"
+        yield keys(path, calendar_file, events, name, mine)
 
 
 def is_cancelled(incident: Incident) -> bool:
@@ -81,7 +97,7 @@ _END = b"END:VCALENDAR\r\n"
 
 
 def _calendar(
-    site: Site,
+    config: Config,
     fmt: Formatter,
     name: str,
     maintenances: Sequence[Incident],
@@ -97,32 +113,31 @@ def _calendar(
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", name)
     description = fmt.gettext("Maintenance windows announced on %(url)s")
-    home = links.url(site.config, links.language_root(site.config, fmt.language))
+    home = links.url(config, links.language_root(config, fmt.language))
     calendar.add("x-wr-caldesc", description % {"url": home})
     # Calendar apps poll subscriptions rarely unless told; windows move, so ask for hourly.
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
     if events is None:
         for incident in maintenances:
-            calendar.add_component(_event(site, fmt, incident))
+            calendar.add_component(_event(config, fmt, incident))
         return bytes(calendar.to_ical())
     head = bytes(calendar.to_ical())
     assert head.endswith(_END)
     body = []
     for incident in maintenances:
         if incident.id not in events:
-            events[incident.id] = bytes(_event(site, fmt, incident).to_ical())
+            events[incident.id] = bytes(_event(config, fmt, incident).to_ical())
         body.append(events[incident.id])
     return head[: -len(_END)] + b"".join(body) + _END
 
 
 def maintenance_event(site: Site, fmt: Formatter, incident: Incident) -> Event:
     """One maintenance's VEVENT as `maintenance.ics` has it (e-mail notices attach it)."""
-    return _event(site, fmt, incident)
+    return _event(site.config, fmt, incident)
 
 
-def _event(site: Site, fmt: Formatter, incident: Incident) -> Event:
-    config = site.config
+def _event(config: Config, fmt: Formatter, incident: Incident) -> Event:
     window = incident.current_window
     assert window is not None
     latest = incident.last_update

@@ -6,7 +6,10 @@ built-in theme of that name, then the built-in `default`; a template can extend 
 one explicitly with the `default:` prefix (`{% extends "default:base.html" %}`). Files under a
 theme's `static/` are published under `assets/` with a content hash in their name.
 
-Every page is a pure function of the `Site`: the same site and clock give the same bytes.
+Every page is a pure function of its view's arguments (`Renderer.page`): the same site and
+clock give the same bytes. The clock is one of those arguments where a page shows it (the
+home page, an open incident), not a global: a template that reads `now` on a page whose view
+does not give it fails with an error naming the template.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import math
-import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -27,20 +29,22 @@ from xml.sax.saxutils import escape as xml_escape
 import jinja2
 from markupsafe import Markup, escape
 
-from statuspage.inputs.fingerprint import Fingerprints, digest
+from statuspage.inputs.fingerprint import digest
 from statuspage.inputs.model import (
     Component,
     ComponentStatus,
+    Config,
     Impact,
     Incident,
     Site,
     Text,
     UpdateStatus,
+    Window,
 )
 from statuspage.inputs.sealed import Seal, user_cache_dir
 from statuspage.outputs import links, uptime
 from statuspage.outputs.markup import to_html
-from statuspage.outputs.output import OutputFile
+from statuspage.outputs.output import Keys, OutputFile
 from statuspage.outputs.themes import (
     ThemeError,
     theme_assets,
@@ -183,24 +187,21 @@ def fingerprinted(name: str, data: bytes) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Bar:
-    """Consecutive days drawn as bars: days with incidents alone, quiet days as one run."""
+    """Consecutive days drawn as bars: days with incidents alone, quiet days as one run.
+    It holds what a bar shows (its uptime as shown, rounded down), not the time measured,
+    which grows with the clock: a page's key holds its bars."""
 
-    first: uptime.DayUptime
-    last: uptime.DayUptime
+    first_day: date
+    last_day: date
     column: int  # position of the first day in the strip, 0-based
     days: int
-    measured: timedelta
-    downtime: timedelta
+    fraction: float | None  # uptime, rounded down as shown; None: no data
     major_outage: timedelta
     partial_outage: timedelta
     degraded: timedelta
     maintenance: timedelta
     incidents: tuple[Incident, ...]
     state: str  # CSS class: operational, degraded_performance, …, or no-data
-
-    @property
-    def fraction(self) -> float | None:
-        return 1.0 - self.downtime / self.measured if self.measured else None
 
     @property
     def phone(self) -> bool:
@@ -243,12 +244,11 @@ def _bar(days: Sequence[uptime.DayUptime], column: int, site: Site) -> Bar:
     summed = uptime.total(days)
     state = "no-data" if summed.fraction is None else summed.worst.value
     return Bar(
-        first=days[0],
-        last=days[-1],
+        first_day=days[0].day,
+        last_day=days[-1].day,
         column=column,
         days=len(days),
-        measured=summed.measured,
-        downtime=summed.downtime,
+        fraction=shown_fraction(summed),
         major_outage=summed.major_outage,
         partial_outage=summed.partial_outage,
         degraded=summed.degraded,
@@ -259,33 +259,81 @@ def _bar(days: Sequence[uptime.DayUptime], column: int, site: Site) -> Bar:
 
 
 @dataclass(frozen=True, slots=True)
+class Headline:
+    """What `overall` shows of an open incident or a planned maintenance: enough to name and
+    link it, not its updates (an edit of an update's text must not reach every page)."""
+
+    id: str
+    title: Text
+    impact: Impact
+    status: UpdateStatus
+    maintenance: bool
+    window: Window | None  # a maintenance's window, as last scheduled
+
+    @classmethod
+    def of(cls, incident: Incident, now: datetime) -> Headline:
+        return cls(
+            id=incident.id,
+            title=incident.title,
+            impact=incident.impact,
+            status=incident.status_at(now),
+            maintenance=incident.is_maintenance,
+            window=incident.current_window,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Overall:
     """What any page may show of the whole site (the template global `overall`): its state
-    now. Every page's key holds it, so a template that starts showing it needs no other
-    change to stay correct."""
+    at the build's clock, as results (never the clock itself). Every page's key holds it, so
+    a template that starts showing it needs no other change to stay correct; it holds only
+    what a page may show, so that most edits of one incident do not render every page."""
 
     indicator: str  # none, minor, major, critical, maintenance
     statuses: tuple[tuple[str, ComponentStatus], ...]  # each component's state, by id
-    active: tuple[Incident, ...]  # incidents and maintenance in progress
-    upcoming: tuple[Incident, ...]  # maintenance to come
+    active: tuple[Headline, ...]  # incidents and maintenance in progress, newest first
+    upcoming: tuple[Headline, ...]  # maintenance to come, soonest first
 
     @classmethod
     def of(cls, site: Site) -> Overall:
         return cls(
             indicator=site.indicator,
             statuses=tuple(site.component_statuses.items()),
-            active=site.active,
-            upcoming=site.upcoming,
+            active=tuple(Headline.of(i, site.now) for i in site.active),
+            upcoming=tuple(Headline.of(i, site.now) for i in site.upcoming),
         )
+
+
+def shown_fraction(stretch: uptime.Uptime) -> float | None:
+    """A stretch's uptime as pages show it, rounded down (None: nothing measured)."""
+    fraction = stretch.fraction
+    return None if fraction is None else uptime.floor_fraction(fraction)
 
 
 @dataclass(frozen=True, slots=True)
 class MonthRow:
-    """A row of a component page's table: a month's uptime and how many incidents (not
-    maintenances) it had."""
+    """A row of a component page's table: a month's uptime as shown and how many incidents
+    (not maintenances) it had."""
 
-    month: uptime.MonthUptime
+    year: int
+    month: int
+    fraction: float | None  # rounded down, as shown
+    downtime: timedelta
+    degraded: timedelta
+    maintenance: timedelta
     incidents: int
+
+    @classmethod
+    def of(cls, month: uptime.MonthUptime, incidents: int) -> MonthRow:
+        return cls(
+            year=month.year,
+            month=month.month,
+            fraction=shown_fraction(month),
+            downtime=month.downtime,
+            degraded=month.degraded,
+            maintenance=month.maintenance,
+            incidents=incidents,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,10 +411,12 @@ class Alternate:
 
 @dataclass(frozen=True, slots=True)
 class ComponentView:
+    """A component's state now and its 90 days, as shown."""
+
     component: Component
     status: ComponentStatus
     bars: tuple[Bar, ...]
-    window: uptime.Uptime  # the 90 days as one figure
+    fraction: float | None  # the 90 days as one figure, rounded down as shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -415,16 +465,41 @@ def paginate(items: Sequence[Incident], size: int, base: str) -> list[Pagination
     ]
 
 
-def by_month(incidents: Iterable[Incident], fmt: Formatter) -> list[tuple[str, list[Incident]]]:
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """An incident in a list (history, a component's page, the home page's past days):
+    what its line shows at the build's clock, decided here. The clock itself is not in it,
+    so a list of settled incidents is the same at every clock."""
+
+    incident: Incident
+    status: UpdateStatus
+    resolved_at: datetime | None
+    duration: timedelta | None  # how long it lasted, once resolved (not for a window)
+
+
+def entry(incident: Incident, now: datetime) -> Entry:
+    resolved = incident.resolved_at(now)
+    window = incident.is_maintenance and incident.current_window is not None
+    return Entry(
+        incident=incident,
+        status=incident.status_at(now),
+        resolved_at=resolved,
+        duration=incident.duration(now) if resolved is not None and not window else None,
+    )
+
+
+def by_month(
+    incidents: Iterable[Incident], fmt: Formatter, now: datetime
+) -> list[tuple[str, list[Entry]]]:
     """Incidents grouped under the month they are filed in (site zone), in the given order."""
-    groups: list[tuple[tuple[int, int], list[Incident]]] = []
+    groups: list[tuple[tuple[int, int], list[Entry]]] = []
     for incident in incidents:
         local = fmt.local(incident.filed_at)
         key = (local.year, local.month)
         if groups and groups[-1][0] == key:
-            groups[-1][1].append(incident)
+            groups[-1][1].append(entry(incident, now))
         else:
-            groups.append((key, [incident]))
+            groups.append((key, [entry(incident, now)]))
     return [(fmt.month(*key), members) for key, members in groups]
 
 
@@ -474,6 +549,7 @@ class Renderer:
         self.assets = theme_assets(site)
         self.asset_paths = {name: fingerprinted(name, data) for name, data in self.assets.items()}
         self.env = self._environment()
+        self.keys = Keys(site.sources, shared=(ComponentView,))
 
     def _environment(self) -> jinja2.Environment:
         env = jinja2.Environment(
@@ -494,7 +570,6 @@ class Renderer:
         env.globals.update(
             overall=self.overall,
             config=self.config,
-            now=self.site.now,
             lang=self.fmt.tag,
             main_lang=language_tag(self.config.language),
             dir=self.fmt.direction,
@@ -566,12 +641,14 @@ class Renderer:
 
     # -- what a page depends on: one rule -----------------------------------------------------
     #
-    # A page renders from its template, the globals (the config, the clock, the language, pure
-    # functions of them, and `overall`) and its context. The build's key holds the config and
-    # the clock (builder/engine.py); `key_prefix` the theme's files and the language; every
-    # page's key adds `overall` and a fingerprint of its context, or of the arguments its
-    # view makes the context from. Nothing else reaches a template: the whole `Site` is not
-    # a global, so no page can show what its key does not name.
+    # A page renders from its template, the globals (the config, the language, pure functions
+    # of them, and `overall`) and its context, made by a view from its arguments. Every page
+    # is an output of `Keys` (output.py), like every other file: its key is a fingerprint of
+    # `render_page` and its arguments, this renderer (which stands for the theme's files, the
+    # language, the folder and `overall`), the template, the view and the view's arguments.
+    # Nothing else reaches a template: the whole `Site` and the clock are not globals, so no
+    # page can show what its key does not name. A page that shows the clock gets `now` from
+    # its view; a template that reads `now` where the view gives none fails (StrictUndefined).
 
     def render(self, path: str, template: str, **context: Any) -> OutputFile:
         """The page `path` (under this language's root), rendered from `template` and
@@ -583,29 +660,24 @@ class Renderer:
     ) -> OutputFile:
         """The page `path`, rendered from `template` and the context `view(*args)`, made
         only when the page is rendered. `view` is a module-level function that reads only
-        its arguments: its key is a fingerprint of them (with `view`'s name)."""
-        full = self.root + path
-        values = self.fingerprints(view.__qualname__, *args)
-        key = None if values is None else f"{self.key_prefix} {template} {values}"
-        return OutputFile(
-            full, key=key, render=lambda: self.render_now(path, template, view(*args))
-        )
+        its arguments: the key is a fingerprint of them (with `view`'s name)."""
+        return self.keys(self.root + path, render_page, self, path, template, view, *args)
+
+    def __fingerprint__(self) -> object:
+        """What a page's render reads of this renderer besides its own arguments."""
+        return (self.config, self.key_prefix)
 
     @cached_property
     def overall(self) -> Overall:
         return Overall.of(self.site)
 
     @cached_property
-    def fingerprints(self) -> Fingerprints:
-        return Fingerprints(self.site.sources, shared=(ComponentView,))
-
-    @cached_property
     def key_prefix(self) -> str:
         """What every page's key shares: the theme's files, the language and its folder,
         and what every page may show of the whole site (`overall`)."""
         folders = theme_folders(self.site)
-        # Without a fingerprint (an incident of unknown source), no page is ever reused.
-        overall = self.fingerprints(self.overall) or secrets.token_hex(16)
+        overall = self.keys.fingerprints(self.overall)
+        assert overall is not None  # plain values only
         return digest(self.language, self.root, *theme_files(folders), overall)
 
     def render_now(self, path: str, template: str, context: dict[str, Any]) -> bytes:
@@ -668,7 +740,7 @@ class Renderer:
                 component=component,
                 status=self.site.component_statuses[component.id],
                 bars=tuple(bars(days, self.site)),
-                window=uptime.total(days),
+                fraction=shown_fraction(uptime.total(days)),
             )
         return views
 
@@ -714,16 +786,20 @@ class Renderer:
         )
         if not self.root:
             # Servers answer every missing address with the one 404.html at the top.
-            # During an outage it says so too.
+            # During an outage it says so too, as of now.
             yield self.render(
-                "404.html", "404.html", indicator=self.site.indicator, broken=self.broken
+                "404.html",
+                "404.html",
+                indicator=self.site.indicator,
+                broken=self.broken,
+                now=self.site.now,
             )
 
     def index(self) -> OutputFile:
         site, fmt = self.site, self.fmt
         today = uptime.local_today(site)
         recent_days = [today - timedelta(days=n) for n in range(RECENT_DAYS)]
-        recent: dict[date, list[Incident]] = {day: [] for day in recent_days}
+        recent: dict[date, list[Entry]] = {day: [] for day in recent_days}
         for incident in site.incidents:
             if incident.filed_at > site.now or incident.is_active(site.now):
                 continue  # open ones are on top of the page, not under "Past incidents"
@@ -732,7 +808,7 @@ class Renderer:
             day = fmt.local(incident.filed_at).date()
             if day < recent_days[-1]:
                 break  # incidents are sorted newest first
-            recent.setdefault(day, []).append(incident)
+            recent.setdefault(day, []).append(entry(incident, site.now))
         groups = []
         for name, members in self.config.groups:
             views = [self.component_views[c.id] for c in members]
@@ -749,17 +825,14 @@ class Renderer:
             upcoming=site.upcoming,
             groups=groups,
             recent=[(day, recent[day]) for day in recent_days],
+            now=site.now,  # the live page: relative times, "as of"
         )
 
     def incident(self, incident: Incident) -> OutputFile:
-        return self.page(
-            f"incidents/{incident.id}/index.html",
-            "incident.html",
-            incident_view,
-            incident,
-            self.site.now,
-            self.config.postmortem_due_days,
-        )
+        # The page is keyed on what the view makes of the clock, not on the clock: a
+        # settled incident's page stays the same from one minute to the next.
+        context = incident_view(incident, self.site.now, self.config)
+        return self.render(f"incidents/{incident.id}/index.html", "incident.html", **context)
 
     def history_pages(self) -> Iterator[OutputFile]:
         # Everything ever filed, newest first (upcoming maintenance on top).
@@ -768,7 +841,7 @@ class Renderer:
                 f"{page.path(page.number)}index.html",
                 "history.html",
                 page=page,
-                months=by_month(page.items, self.fmt),
+                months=by_month(page.items, self.fmt, self.site.now),
             )
 
     def component_pages(self, component: Component) -> Iterator[OutputFile]:
@@ -776,7 +849,7 @@ class Renderer:
         months = self.records[component.id].months(REPORT_MONTHS)
         mine = [i for i in self.site.incidents if component.id in i.affected_components]
         rows = tuple(  # one value for all pages: fingerprinted once
-            MonthRow(
+            MonthRow.of(
                 month, sum(1 for i in month.incidents if not self.site.by_id[i].is_maintenance)
             )
             for month in reversed(months)
@@ -789,7 +862,7 @@ class Renderer:
                 view=view,
                 months=rows,
                 page=page,
-                entries=by_month(page.items, self.fmt),
+                entries=by_month(page.items, self.fmt, self.site.now),
             )
 
     def uptime_page(self) -> OutputFile:
@@ -820,23 +893,40 @@ class Renderer:
             yield OutputFile("favicon.ico", self.assets["favicon.ico"])
 
 
+def render_page(
+    renderer: Renderer, path: str, template: str, view: Callable[..., dict[str, Any]], *args: Any
+) -> bytes:
+    """A page's bytes: what `Renderer.page` keys."""
+    return renderer.render_now(path, template, view(*args))
+
+
 def _given(context: dict[str, Any]) -> dict[str, Any]:
     """The view of a page whose context is made up front."""
     return context
 
 
-def incident_view(incident: Incident, now: datetime, postmortem_due_days: int) -> dict[str, Any]:
-    """What an incident's page shows: its state at `now`, decided here, not in the theme."""
-    return {
+def incident_view(incident: Incident, now: datetime, config: Config) -> dict[str, Any]:
+    """What an incident's page shows: its state at `now`, decided here, not in the theme.
+    Only a page still open (or a maintenance not over) shows the clock itself ("so far",
+    "16 min ago", a stale notice) and gets `now`; a settled one gets only results."""
+    resolved_at = incident.resolved_at(now)
+    postmortem_due = incident.postmortem_due(now, config.postmortem_due_days)
+    context = {
         "incident": incident,
         "status": incident.status_at(now),
         "states": _component_states(incident),
-        "resolved_at": incident.resolved_at(now),
-        "postmortem_due": incident.postmortem_due(now, postmortem_due_days),
+        "resolved_at": resolved_at,
+        "duration": incident.duration(now),
+        "postmortem_due": postmortem_due,
+        "postmortem_overdue": postmortem_due is not None and now > postmortem_due,
         # First on the page while it is open: the promise, or since when it is overdue.
         "due": incident.next_update_due(now) if incident.retracted is None else None,
         "overdue": incident.retracted is None and incident.next_update_overdue(now),
+        "stale": incident.stale(now, config.stale_after),
     }
+    if resolved_at is None:
+        context["now"] = now
+    return context
 
 
 def uptime_view(site: Site) -> dict[str, Any]:
