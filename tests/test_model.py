@@ -239,3 +239,31 @@ def test_demo_site_loads_cleanly(demo_site: Site) -> None:
     assert any(i.postmortem for i in demo_site.incidents)
     assert any(i.time_to_acknowledge > timedelta(minutes=30) for i in demo_site.incidents)
     assert [i.id for i in demo_site.upcoming] == ["2026-12-03-database-upgrade"]
+
+
+def test_a_build_writes_nothing_into_the_frozen_models(tmp_path: Path) -> None:
+    """What a build derives at its clock (phases, periods, uptime records) lives in objects
+    the build owns (`Site.timelines`, the uptime module's records), never in an incident's
+    or the site's `__dict__` beside its fields and its clock-free cached properties."""
+    from functools import cached_property
+
+    from statuspage.outputs import generators
+
+    s = site(tmp_path, "2026-12-03T23:30:00", checkout=CHECKOUT, maintenance=MAINTENANCE)
+    for generate in generators():
+        for file in generate(s):
+            assert file.data is not None  # every page, feed and document rendered
+
+    def allowed(value: object) -> set[str]:
+        kind = type(value)
+        cached = {n for n in dir(kind) if isinstance(getattr(kind, n, None), cached_property)}
+        return set(kind.__dataclass_fields__) | cached  # type: ignore[attr-defined]
+
+    for value in (s, *s.incidents):
+        extra = set(vars(value)) - allowed(value)
+        assert not extra, f"{type(value).__name__} holds {sorted(extra)}"
+    # The questions still have one answer, asked either way.
+    maintenance = s.by_id["maintenance"]
+    assert s.timeline(maintenance).status is UpdateStatus.IN_PROGRESS
+    assert maintenance.status_at(s.now) is UpdateStatus.IN_PROGRESS
+    assert s.timeline(maintenance) is s.timeline(maintenance)  # made once per site

@@ -613,7 +613,8 @@ def check_clock(incident: Incident, config: Config, now: datetime, problems: Pro
             )
     if incident.retracted is not None:
         return
-    due = incident.next_update_due(now)
+    timeline = incident.at(now)  # every question below at one clock: worked out once
+    due = timeline.next_update_due
     if due is not None and now > due:
         last = incident.last_update
         problems.warning(
@@ -623,7 +624,7 @@ def check_clock(incident: Incident, config: Config, now: datetime, problems: Pro
             f"updates[{last.index}].next_update: the next update was promised by "
             f"{due.astimezone(config.zone).isoformat()} and is overdue; post an update",
         )
-    stale = incident.stale(now, config.stale_after)
+    stale = timeline.stale(config.stale_after)
     if stale is not None:
         last = incident.last_update
         since = stale.since.astimezone(config.zone).isoformat()
@@ -633,7 +634,7 @@ def check_clock(incident: Incident, config: Config, now: datetime, problems: Pro
         else:
             said = f"no update since {since}, {limit}; post an update or resolve it"
         problems.warning(incident.path, last.line, last.column, f"stale notice: {said}")
-    owed = incident.postmortem_due(now, config.postmortem_due_days)
+    owed = timeline.postmortem_due(config.postmortem_due_days)
     if owed is not None and now > owed:
         problems.warning(
             incident.path,

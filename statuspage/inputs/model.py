@@ -333,131 +333,146 @@ class Incident:
         return None
 
     # -- state over time -----------------------------------------------------------------
+    #
+    # What the incident is at a moment (its status, whether it is open, its component
+    # periods…) is worked out by a `Timeline` made for that moment. These methods make one
+    # per question; a build, which asks many questions at one clock, asks its `Site`'s
+    # timelines instead (`Site.timeline`), each made once per build.
+
+    def at(self, now: datetime) -> Timeline:
+        """The incident as it stands at `now`."""
+        return Timeline(self, now)
 
     def phases(self, now: datetime) -> tuple[Phase, ...]:
-        """Statuses over time up to `now`; for maintenance the clock moves it too.
-
-        A maintenance that was last said to be `scheduled` is `in_progress` from the window's
-        start and `completed` from its end, unless an update says otherwise. An update after
-        the window's end (an overrun) takes back the completion the clock had assumed.
-
-        Remembered for the last `now` asked (a build asks the same clock many times); the
-        incident is frozen, so the answer cannot go stale.
-        """
-        memo = self.__dict__.get("_memo_phases")
-        if memo is not None and memo[0] == now:
-            return memo[1]  # type: ignore[no-any-return]
-        phases = self._phases(now)
-        self.__dict__["_memo_phases"] = (now, phases)
-        return phases
-
-    def _phases(self, now: datetime) -> tuple[Phase, ...]:
-        events: list[tuple[datetime, int, UpdateStatus | str]] = [
-            (u.at, 0, u.status) for u in self.updates if u.at <= now
-        ]
-        window = self.current_window
-        if self.is_maintenance and window is not None:
-            events += [(window.start, 1, "start"), (window.end, 1, "end")]
-        events.sort(key=lambda e: (e[0], e[1]))
-        phases: list[Phase] = []
-        assumed_done = False  # the last phase is a completion only the clock said
-        for moment, _, event in events:
-            if moment > now:
-                break
-            status = phases[-1].status if phases else None
-            new: UpdateStatus | None
-            if event == "start":
-                new = UpdateStatus.IN_PROGRESS if status is UpdateStatus.SCHEDULED else status
-            elif event == "end":
-                ongoing = (UpdateStatus.SCHEDULED, UpdateStatus.IN_PROGRESS, UpdateStatus.VERIFYING)
-                new = UpdateStatus.COMPLETED if status in ongoing else status
-            else:
-                assert isinstance(event, UpdateStatus)
-                new = event
-                if assumed_done:
-                    phases.pop()
-                    last = phases[-1]
-                    phases[-1] = Phase(status=last.status, start=last.start, end=None)
-                    status = last.status
-            if new is None or new is status:
-                continue
-            if phases:
-                last = phases[-1]
-                phases[-1] = Phase(status=last.status, start=last.start, end=moment)
-            phases.append(Phase(status=new, start=moment, end=None))
-            assumed_done = event == "end"
-        return tuple(phases)
+        return self.at(now).phases
 
     def status_at(self, now: datetime) -> UpdateStatus:
-        phases = self.phases(now)
-        return phases[-1].status if phases else self.first_update.status
+        return self.at(now).status
 
     def resolved_at(self, now: datetime) -> datetime | None:
-        """When it ended (resolved, completed or cancelled), or None while it goes on."""
-        phases = self.phases(now)
-        if not phases or not phases[-1].status.is_final:
-            return None
-        ended = phases[-1].start
-        for phase in reversed(phases):
-            if not phase.status.is_final:
-                break
-            ended = phase.start
-        return ended
+        return self.at(now).resolved_at
 
     def is_open(self, now: datetime) -> bool:
-        return self.resolved_at(now) is None
+        return self.at(now).is_open
 
     def is_active(self, now: datetime) -> bool:
-        """Shown as going on now: an open incident, or a maintenance in progress."""
-        if self.retracted is not None:
-            return False
-        if self.is_maintenance:
-            return self.status_at(now) in (UpdateStatus.IN_PROGRESS, UpdateStatus.VERIFYING)
-        return self.is_open(now)
+        return self.at(now).is_active
 
     def is_upcoming(self, now: datetime) -> bool:
-        """A maintenance announced and not started yet."""
-        return (
-            self.retracted is None
-            and self.is_maintenance
-            and self.status_at(now) is UpdateStatus.SCHEDULED
-        )
+        return self.at(now).is_upcoming
 
     def duration(self, now: datetime) -> timedelta:
-        """From the start of trouble (or of the window) to the end, or to `now` if open."""
-        start = self.started_at
-        if self.is_maintenance:
+        return self.at(now).duration
+
+    def next_update_due(self, now: datetime) -> datetime | None:
+        return self.at(now).next_update_due
+
+    def next_update_overdue(self, now: datetime) -> bool:
+        return self.at(now).next_update_overdue
+
+    def stale(self, now: datetime, after: timedelta) -> Staleness | None:
+        return self.at(now).stale(after)
+
+    def postmortem_due(self, now: datetime, due_days: int) -> datetime | None:
+        return self.at(now).postmortem_due(due_days)
+
+    def component_periods(self, now: datetime) -> tuple[Period, ...]:
+        return self.at(now).component_periods
+
+
+class Timeline:
+    """An incident at one moment: its phases (statuses over time) and what follows from
+    them. Made from the incident and the clock alone; it works its answers out once, so
+    a build that asks ten questions of an incident at its clock does the work once
+    (`Site.timeline`). The incident itself is never changed."""
+
+    __slots__ = ("_periods", "_resolved", "incident", "now", "phases")
+
+    def __init__(self, incident: Incident, now: datetime) -> None:
+        self.incident = incident
+        self.now = now
+        self.phases = _phases(incident, now)
+        self._periods: tuple[Period, ...] | None = None
+        self._resolved: tuple[datetime | None] | None = None
+
+    @property
+    def status(self) -> UpdateStatus:
+        phases = self.phases
+        return phases[-1].status if phases else self.incident.first_update.status
+
+    @property
+    def resolved_at(self) -> datetime | None:
+        """When it ended (resolved, completed or cancelled), or None while it goes on."""
+        if self._resolved is None:
+            self._resolved = (_resolved_at(self.phases),)
+        return self._resolved[0]
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+    @property
+    def is_active(self) -> bool:
+        """Shown as going on now: an open incident, or a maintenance in progress."""
+        if self.incident.retracted is not None:
+            return False
+        if self.incident.is_maintenance:
+            return self.status in (UpdateStatus.IN_PROGRESS, UpdateStatus.VERIFYING)
+        return self.is_open
+
+    @property
+    def is_upcoming(self) -> bool:
+        """A maintenance announced and not started yet."""
+        incident = self.incident
+        return (
+            incident.retracted is None
+            and incident.is_maintenance
+            and self.status is UpdateStatus.SCHEDULED
+        )
+
+    @property
+    def duration(self) -> timedelta:
+        """From the start of trouble (or of the window) to the end, or to now if open."""
+        start = self.incident.started_at
+        if self.incident.is_maintenance:
             in_progress = [
                 p.start
-                for p in self.phases(now)
+                for p in self.phases
                 if p.status in (UpdateStatus.IN_PROGRESS, UpdateStatus.VERIFYING)
             ]
             if not in_progress:
                 return timedelta(0)
             start = in_progress[0]
-        end = self.resolved_at(now) or now
+        end = self.resolved_at or self.now
         return max(end - start, timedelta(0))
 
-    def next_update_due(self, now: datetime) -> datetime | None:
+    @property
+    def next_update_due(self) -> datetime | None:
         """When the latest update promised the next one, while the incident is open."""
-        if not self.is_open(now):
+        if not self.is_open:
             return None
-        return self.last_update.next_update_due
+        return self.incident.last_update.next_update_due
 
-    def stale(self, now: datetime, after: timedelta) -> Staleness | None:
+    @property
+    def next_update_overdue(self) -> bool:
+        due = self.next_update_due
+        return due is not None and self.now > due
+
+    def stale(self, after: timedelta) -> Staleness | None:
         """Whether the notice was left up: open with no update for longer than `after`, or
         in `monitoring` for longer than `after`. Not while a promised next update is still to
         come (a promise broken long ago makes it stale too), nor for a maintenance inside its
         window."""
-        if self.retracted is not None or not self.is_active(now):
+        incident, now = self.incident, self.now
+        if incident.retracted is not None or not self.is_active:
             return None
-        last = self.last_update
-        if self.is_maintenance:
-            window = self.current_window
+        last = incident.last_update
+        if incident.is_maintenance:
+            window = incident.current_window
             if window is None or now < window.end + after or now - last.at <= after:
                 return None
             return Staleness(since=max(last.at, window.end), monitoring=False)
-        phases = self.phases(now)
+        phases = self.phases
         monitoring = phases and phases[-1].status is UpdateStatus.MONITORING
         if monitoring and now - phases[-1].start > after:
             return Staleness(since=phases[-1].start, monitoring=True)
@@ -466,78 +481,132 @@ class Incident:
             return Staleness(since=last.at, monitoring=False)
         return None
 
-    def next_update_overdue(self, now: datetime) -> bool:
-        due = self.next_update_due(now)
-        return due is not None and now > due
-
-    def postmortem_due(self, now: datetime, due_days: int) -> datetime | None:
+    def postmortem_due(self, due_days: int) -> datetime | None:
         """The date a major or critical incident owes its postmortem by; None if not owed."""
-        if self.retracted is not None or self.postmortem is not None:
+        incident = self.incident
+        if incident.retracted is not None or incident.postmortem is not None:
             return None
-        if self.is_maintenance or not self.impact.owes_postmortem:
+        if incident.is_maintenance or not incident.impact.owes_postmortem:
             return None
-        resolved = self.resolved_at(now)
+        resolved = self.resolved_at
         return resolved + timedelta(days=due_days) if resolved is not None else None
 
-    def component_periods(self, now: datetime) -> tuple[Period, ...]:
-        """Each affected component's non-operational stretches, up to `now`.
+    @property
+    def component_periods(self) -> tuple[Period, ...]:
+        """Each affected component's non-operational stretches, up to now.
 
         Incidents: the initial states hold from `started_at`, updates' `components` change
         them from their time on, and everything is operational again at resolution.
         Maintenances: the states hold while the maintenance is in progress or verifying.
-        Retracted incidents affect nothing. Remembered for the last `now`, like `phases`.
+        Retracted incidents affect nothing.
         """
-        memo = self.__dict__.get("_memo_periods")
-        if memo is not None and memo[0] == now:
-            return memo[1]  # type: ignore[no-any-return]
-        periods = self._component_periods(now)
-        self.__dict__["_memo_periods"] = (now, periods)
-        return periods
+        if self._periods is None:
+            self._periods = self._component_periods()
+        return self._periods
 
-    def _component_periods(self, now: datetime) -> tuple[Period, ...]:
-        if self.retracted is not None:
+    def _component_periods(self) -> tuple[Period, ...]:
+        incident = self.incident
+        if incident.retracted is not None:
             return ()
-        if self.is_maintenance:
+        if incident.is_maintenance:
             spans = [
                 (p.start, p.end)
-                for p in self.phases(now)
+                for p in self.phases
                 if p.status in (UpdateStatus.IN_PROGRESS, UpdateStatus.VERIFYING)
             ]
         else:
-            spans = [(self.started_at, self.resolved_at(now))]
+            spans = [(incident.started_at, self.resolved_at)]
         periods: list[Period] = []
         for span_start, span_end in spans:
-            periods += self._periods_within(span_start, span_end, now)
+            periods += _periods_within(incident, span_start, span_end, self.now)
         return tuple(_merge(periods))
 
-    def _periods_within(self, start: datetime, end: datetime | None, now: datetime) -> list[Period]:
-        states = dict(self.components)
-        changes = [(start, dict(states))]
-        for update in self.updates:
-            if update.components and update.at <= now:
-                states.update(update.components)
-                changes.append((max(update.at, start), dict(states)))
-        periods = []
-        for i, (moment, snapshot) in enumerate(changes):
-            until = changes[i + 1][0] if i + 1 < len(changes) else end
-            if end is not None and moment >= end:
-                break
-            if until is not None and end is not None:
-                until = min(until, end)
-            if until is not None and until <= moment:
-                continue
-            for component, status in snapshot.items():
-                if status is not ComponentStatus.OPERATIONAL:
-                    periods.append(
-                        Period(
-                            component=component,
-                            status=status,
-                            start=moment,
-                            end=until,
-                            incident=self.id,
-                        )
+
+def _phases(incident: Incident, now: datetime) -> tuple[Phase, ...]:
+    """Statuses over time up to `now`; for maintenance the clock moves it too.
+
+    A maintenance that was last said to be `scheduled` is `in_progress` from the window's
+    start and `completed` from its end, unless an update says otherwise. An update after
+    the window's end (an overrun) takes back the completion the clock had assumed.
+    """
+    events: list[tuple[datetime, int, UpdateStatus | str]] = [
+        (u.at, 0, u.status) for u in incident.updates if u.at <= now
+    ]
+    window = incident.current_window
+    if incident.is_maintenance and window is not None:
+        events += [(window.start, 1, "start"), (window.end, 1, "end")]
+    events.sort(key=lambda e: (e[0], e[1]))
+    phases: list[Phase] = []
+    assumed_done = False  # the last phase is a completion only the clock said
+    for moment, _, event in events:
+        if moment > now:
+            break
+        status = phases[-1].status if phases else None
+        new: UpdateStatus | None
+        if event == "start":
+            new = UpdateStatus.IN_PROGRESS if status is UpdateStatus.SCHEDULED else status
+        elif event == "end":
+            ongoing = (UpdateStatus.SCHEDULED, UpdateStatus.IN_PROGRESS, UpdateStatus.VERIFYING)
+            new = UpdateStatus.COMPLETED if status in ongoing else status
+        else:
+            assert isinstance(event, UpdateStatus)
+            new = event
+            if assumed_done:
+                phases.pop()
+                last = phases[-1]
+                phases[-1] = Phase(status=last.status, start=last.start, end=None)
+                status = last.status
+        if new is None or new is status:
+            continue
+        if phases:
+            last = phases[-1]
+            phases[-1] = Phase(status=last.status, start=last.start, end=moment)
+        phases.append(Phase(status=new, start=moment, end=None))
+        assumed_done = event == "end"
+    return tuple(phases)
+
+
+def _resolved_at(phases: tuple[Phase, ...]) -> datetime | None:
+    if not phases or not phases[-1].status.is_final:
+        return None
+    ended = phases[-1].start
+    for phase in reversed(phases):
+        if not phase.status.is_final:
+            break
+        ended = phase.start
+    return ended
+
+
+def _periods_within(
+    incident: Incident, start: datetime, end: datetime | None, now: datetime
+) -> list[Period]:
+    states = dict(incident.components)
+    changes = [(start, dict(states))]
+    for update in incident.updates:
+        if update.components and update.at <= now:
+            states.update(update.components)
+            changes.append((max(update.at, start), dict(states)))
+    periods = []
+    for i, (moment, snapshot) in enumerate(changes):
+        until = changes[i + 1][0] if i + 1 < len(changes) else end
+        if end is not None and moment >= end:
+            break
+        if until is not None and end is not None:
+            until = min(until, end)
+        if until is not None and until <= moment:
+            continue
+        for component, status in snapshot.items():
+            if status is not ComponentStatus.OPERATIONAL:
+                periods.append(
+                    Period(
+                        component=component,
+                        status=status,
+                        start=moment,
+                        end=until,
+                        incident=incident.id,
                     )
-        return periods
+                )
+    return periods
 
 
 def _merge(periods: list[Period]) -> list[Period]:
@@ -679,11 +748,38 @@ class Site:
         return {incident.id: incident for incident in self.incidents}
 
     @cached_property
+    def timelines(self) -> Mapping[str, Timeline]:
+        """Each incident at the site's clock, by id: what a build asks of them."""
+        return {incident.id: incident.at(self.now) for incident in self.incidents}
+
+    def timeline(self, incident: Incident) -> Timeline:
+        """`incident` at the site's clock: the one made for the site if it is the site's
+        own incident, else a new one."""
+        found = self.timelines.get(incident.id)
+        if found is None or found.incident is not incident:
+            return incident.at(self.now)
+        return found
+
+    @cached_property
+    def touching(self) -> Mapping[str, tuple[Incident, ...]]:
+        """The incidents that affect each component (retracted ones too), in site order."""
+        found: dict[str, list[Incident]] = {}
+        for incident in self.incidents:
+            for component in incident.affected_components:
+                found.setdefault(component, []).append(incident)
+        return {component: tuple(members) for component, members in found.items()}
+
+    @cached_property
+    def first_started(self) -> datetime:
+        """When the trouble of the oldest incident began; the clock for a site without."""
+        return min((i.started_at for i in self.incidents), default=self.now)
+
+    @cached_property
     def periods(self) -> Mapping[str, tuple[Period, ...]]:
         """Every component's non-operational periods from every incident, by start."""
         result: dict[str, list[Period]] = {c.id: [] for c in self.config.components}
-        for incident in self.incidents:
-            for period in incident.component_periods(self.now):
+        for timeline in self.timelines.values():
+            for period in timeline.component_periods:
                 result.setdefault(period.component, []).append(period)
         return {key: tuple(sorted(value, key=lambda p: p.start)) for key, value in result.items()}
 
@@ -717,10 +813,10 @@ class Site:
     @cached_property
     def active(self) -> tuple[Incident, ...]:
         """Open incidents and maintenances in progress, newest first."""
-        return tuple(i for i in self.incidents if i.is_active(self.now))
+        return tuple(i for i in self.incidents if self.timeline(i).is_active)
 
     @cached_property
     def upcoming(self) -> tuple[Incident, ...]:
         """Scheduled maintenances not started yet, soonest first."""
-        found = [i for i in self.incidents if i.is_upcoming(self.now)]
+        found = [i for i in self.incidents if self.timeline(i).is_upcoming]
         return tuple(sorted(found, key=lambda i: (i.filed_at, i.id)))

@@ -212,7 +212,7 @@ def _reminder(site: Site, incident: Incident, ahead: timedelta) -> Notice | None
     window = incident.current_window
     if not incident.is_maintenance or window is None:
         return None
-    if incident.status_at(site.now) is not UpdateStatus.SCHEDULED:
+    if site.timeline(incident).status is not UpdateStatus.SCHEDULED:
         return None
     if not window.start - ahead <= site.now < window.start:
         return None

@@ -307,7 +307,7 @@ class _Api:
         now = self.site.now
         moments = [u.at for u in incident.updates]
         moments += [u.edited_at for u in incident.updates if u.edited_at is not None]
-        moments += [p.start for p in incident.phases(now) if p.start <= now]
+        moments += [p.start for p in self.site.timeline(incident).phases if p.start <= now]
         return max(moments)
 
     # -- components ----------------------------------------------------------------------
@@ -434,7 +434,6 @@ class _Api:
     # -- incidents and maintenances ------------------------------------------------------
 
     def incident(self, incident: Incident) -> JSON:
-        now = self.site.now
         status = self.status(incident)
         monitoring = [u.at for u in incident.updates if u.status is UpdateStatus.MONITORING]
         affected = () if incident.retracted is not None else incident.affected_components
@@ -445,7 +444,7 @@ class _Api:
             "created_at": self.time(incident.first_update.at),
             "updated_at": self.time(self.changed_at(incident)),
             "monitoring_at": self.time(monitoring[0] if monitoring else None),
-            "resolved_at": self.time(incident.resolved_at(now)),
+            "resolved_at": self.time(self.site.timeline(incident).resolved_at),
             "impact": "none" if incident.retracted is not None else incident.impact.value,
             "shortlink": links.incident_url(self.config, incident.id),
             "started_at": self.time(self.started_at(incident)),
@@ -462,7 +461,7 @@ class _Api:
         return document
 
     def status(self, incident: Incident) -> str:
-        status = api_status(incident.status_at(self.site.now))
+        status = api_status(self.site.timeline(incident).status)
         final = "completed" if incident.is_maintenance else "resolved"
         if incident.retracted is not None and status in (*UNRESOLVED, *ACTIVE, *UPCOMING):
             status = final  # taken back: nothing is going on

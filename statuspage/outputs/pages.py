@@ -378,13 +378,14 @@ def open_incidents(site: Site) -> list[OpenIncident]:
         if incident.is_maintenance:
             continue
         states = tuple((c, latest) for c, _, latest in _component_states(incident))
+        timeline = site.timeline(incident)
         found.append(
             OpenIncident(
                 incident=incident,
                 states=states,
-                status=incident.status_at(site.now),
-                due=incident.next_update_due(site.now),
-                overdue=incident.next_update_overdue(site.now),
+                status=timeline.status,
+                due=timeline.next_update_due,
+                overdue=timeline.next_update_overdue,
             )
         )
     # site.active is newest first; sorted() keeps that order among equals.
@@ -478,13 +479,14 @@ class Entry:
 
 
 def entry(incident: Incident, now: datetime) -> Entry:
-    resolved = incident.resolved_at(now)
+    timeline = incident.at(now)
+    resolved = timeline.resolved_at
     window = incident.is_maintenance and incident.current_window is not None
     return Entry(
         incident=incident,
-        status=incident.status_at(now),
+        status=timeline.status,
         resolved_at=resolved,
-        duration=incident.duration(now) if resolved is not None and not window else None,
+        duration=timeline.duration if resolved is not None and not window else None,
     )
 
 
@@ -801,9 +803,10 @@ class Renderer:
         recent_days = [today - timedelta(days=n) for n in range(RECENT_DAYS)]
         recent: dict[date, list[Entry]] = {day: [] for day in recent_days}
         for incident in site.incidents:
-            if incident.filed_at > site.now or incident.is_active(site.now):
+            timeline = site.timeline(incident)
+            if incident.filed_at > site.now or timeline.is_active:
                 continue  # open ones are on top of the page, not under "Past incidents"
-            if incident.is_upcoming(site.now):
+            if timeline.is_upcoming:
                 continue
             day = fmt.local(incident.filed_at).date()
             if day < recent_days[-1]:
@@ -909,20 +912,21 @@ def incident_view(incident: Incident, now: datetime, config: Config) -> dict[str
     """What an incident's page shows: its state at `now`, decided here, not in the theme.
     Only a page still open (or a maintenance not over) shows the clock itself ("so far",
     "16 min ago", a stale notice) and gets `now`; a settled one gets only results."""
-    resolved_at = incident.resolved_at(now)
-    postmortem_due = incident.postmortem_due(now, config.postmortem_due_days)
+    timeline = incident.at(now)  # every question below at one clock: worked out once
+    resolved_at = timeline.resolved_at
+    postmortem_due = timeline.postmortem_due(config.postmortem_due_days)
     context = {
         "incident": incident,
-        "status": incident.status_at(now),
+        "status": timeline.status,
         "states": _component_states(incident),
         "resolved_at": resolved_at,
-        "duration": incident.duration(now),
+        "duration": timeline.duration,
         "postmortem_due": postmortem_due,
         "postmortem_overdue": postmortem_due is not None and now > postmortem_due,
         # First on the page while it is open: the promise, or since when it is overdue.
-        "due": incident.next_update_due(now) if incident.retracted is None else None,
-        "overdue": incident.retracted is None and incident.next_update_overdue(now),
-        "stale": incident.stale(now, config.stale_after),
+        "due": timeline.next_update_due if incident.retracted is None else None,
+        "overdue": incident.retracted is None and timeline.next_update_overdue,
+        "stale": timeline.stale(config.stale_after),
     }
     if resolved_at is None:
         context["now"] = now

@@ -264,10 +264,7 @@ def measured_since(site: Site, component_id: str) -> datetime:
     config = site.config
     day = config.component(component_id).since or config.since
     if day is None:
-        day = site.__dict__.get("_uptime_first_day")
-        if day is None:
-            first = min((i.started_at for i in site.incidents), default=site.now)
-            day = site.__dict__["_uptime_first_day"] = first.astimezone(config.zone).date()
+        day = site.first_started.astimezone(config.zone).date()
     return day_bounds(day, config.zone)[0]
 
 
@@ -309,15 +306,16 @@ def _incident_spans(site: Site, component_id: str) -> list[tuple[datetime, datet
     """When each incident touched the component: incidents from start to resolution (even
     at `operational`, as a notice does), maintenances while in progress."""
     spans: list[tuple[datetime, datetime, str]] = []
-    for incident in _touching(site).get(component_id, ()):
+    for incident in site.touching.get(component_id, ()):
         if incident.retracted is not None:
             continue
+        timeline = site.timeline(incident)
         if incident.is_maintenance:
-            for period in incident.component_periods(site.now):
+            for period in timeline.component_periods:
                 if period.component == component_id:
                     spans.append((period.start, period.end or site.now, incident.id))
         else:
-            spans.append((incident.started_at, incident.resolved_at(site.now) or site.now,
+            spans.append((incident.started_at, timeline.resolved_at or site.now,
                           incident.id))  # fmt: skip
     spans.sort(key=lambda span: (span[0], span[2]))
     return spans
@@ -326,38 +324,32 @@ def _incident_spans(site: Site, component_id: str) -> list[tuple[datetime, datet
 # -- the public questions ----------------------------------------------------------------
 
 
-def _touching(site: Site) -> dict[str, list[Incident]]:
-    """The incidents that affect each component, in the site's order; worked out once per
-    site and remembered with it, like the site's own derived values."""
-    found: dict[str, list[Incident]] | None = site.__dict__.get("_uptime_touching")
-    if found is None:
-        found = {}
-        for incident in site.incidents:
-            for component in incident.affected_components:
-                found.setdefault(component, []).append(incident)
-        site.__dict__["_uptime_touching"] = found
-    return found
-
-
 def component_record(site: Site, component_id: str) -> ComponentRecord:
     """The component's record, made once per site (pages, the report and the API all ask)."""
     if component_id not in site.config.component_ids:
         raise KeyError(component_id)
-    records: dict[str, ComponentRecord] = site.__dict__.setdefault("_uptime_records", {})
-    if component_id not in records:
-        records[component_id] = _remembered(site, component_id)
-    return records[component_id]
+    known = _MADE.get(component_id)
+    if known is not None and known[1].site is site:
+        return known[1]
+    return _remembered(site, component_id, known)
 
 
-# The last record made for each component, under what it was made from.
-_MADE: dict[str, tuple[tuple[object, ...], ComponentRecord]] = {}
+# The last record made for each component, under what it was made from: asked again for the
+# same site, or for a later build of it with the same incidents and clock (a preview).
+_MADE: dict[str, tuple[tuple[object, ...] | None, ComponentRecord]] = {}
 
 
-def _remembered(site: Site, component_id: str) -> ComponentRecord:
+def _remembered(
+    site: Site,
+    component_id: str,
+    known: tuple[tuple[object, ...] | None, ComponentRecord] | None,
+) -> ComponentRecord:
     """A record is made from the incidents that touch the component, the clock and the
     zone; when a later build of a site (a preview) has the same, by the digests of their
-    files, the record made before serves again. Sites made in code have no digests."""
-    touching = _touching(site).get(component_id, ())
+    files, the record made before serves again. Sites made in code have no digests: their
+    record serves only the site it was made for."""
+    touching = site.touching.get(component_id, ())
+    key: tuple[object, ...] | None
     try:
         key = (
             site.now,
@@ -366,9 +358,8 @@ def _remembered(site: Site, component_id: str) -> ComponentRecord:
             tuple(site.sources[i.id] for i in touching),
         )
     except KeyError:
-        return ComponentRecord(site, component_id)
-    known = _MADE.get(component_id)
-    if known is not None and known[0] == key:
+        key = None
+    if key is not None and known is not None and known[0] == key:
         return known[1]
     record = ComponentRecord(site, component_id)
     _MADE[component_id] = (key, record)
@@ -465,14 +456,14 @@ def _month_report(
     records: Sequence[ComponentRecord],
     incident_ids: set[str],
 ) -> MonthReport:
-    now = site.now
+    at = site.timeline
     incidents = tuple(i for i in filed if not i.is_maintenance and i.retracted is None)
     maintenances = tuple(
-        i for i in filed if i.is_maintenance and i.retracted is None and i.duration(now) > _ZERO
+        i for i in filed if i.is_maintenance and i.retracted is None and at(i).duration > _ZERO
     )
     counted = [i for i in incidents if i.impact is not Impact.NONE]
     acknowledged = [i.time_to_acknowledge for i in counted]
-    resolved = [end - i.started_at for i in counted if (end := i.resolved_at(now)) is not None]
+    resolved = [end - i.started_at for i in counted if (end := at(i).resolved_at) is not None]
     owing = [i for i in incidents if i.impact.owes_postmortem]
     components = []
     for record in records:
@@ -498,7 +489,7 @@ def _month_report(
         mean_time_to_resolve=_mean(resolved),
         postmortems_published=tuple(i for i in owing if i.postmortem is not None),
         postmortems_owed=tuple(i for i in owing if i.postmortem is None),
-        still_open=tuple(i for i in incidents if i.resolved_at(now) is None),
+        still_open=tuple(i for i in incidents if at(i).is_open),
     )
 
 
