@@ -89,10 +89,10 @@ def incremental_builder(
     """Keeps the last build in memory and renders only what changed (statuspage/builder/engine.py);
     the files are the same as a clean build's at the same clock.
 
-    Pages show the build's clock, so a new clock means every page anew. Without a fixed
-    `now`, the clock is therefore taken on the first build and on each clock tick (no
-    changed paths) and kept for rebuilds after edits, unless an edit holds a time after it
-    (an update just posted), which takes the clock forward at once.
+    A new clock renders the pages that show it (the home page, open incidents). Without a
+    fixed `now`, the clock is taken on the first build and on each clock tick (no changed
+    paths) and kept for rebuilds after edits, unless an edit holds a time after it (an
+    update just posted), which takes the clock forward at once.
     """
     from statuspage.builder.engine import Builder as Incremental
     from statuspage.inputs.clock import utc_now
