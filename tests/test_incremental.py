@@ -2,9 +2,10 @@
 
 The property test drives random sequences of edits, additions, deletions, broken files,
 config and theme changes, a moving clock, a tampered output folder and a damaged cache,
-and after each step compares, byte for byte, a clean build with three incremental ones:
+and after each step compares, byte for byte, a clean build with four incremental ones:
 `statuspage build` (a new process each time: only the disk cache carries over), a library
-user holding one `Builder`, and `serve`'s in-memory builder.
+user holding one `Builder`, `serve`'s in-memory builder, and an in-memory `Builder` kept
+across clock changes (what the clock is in a key matters there most).
 """
 
 from __future__ import annotations
@@ -105,6 +106,7 @@ class World:
     config: str = BASE_CONFIG
     library: Builder | None = None
     preview: object = None
+    memory: Builder | None = None  # in memory, across clocks (serve's clock ticks)
     last_good: dict[str, dict[str, bytes]] = field(default_factory=dict)
 
     @property
@@ -297,6 +299,9 @@ def check(world: World) -> None:
                     assert world.library is not None
                     world.library.build(now=world.now, check_git=False)
             assert (snapshot(out) if out.is_dir() else {}) == before  # nothing written
+        assert world.memory is not None
+        with pytest.raises(type(exc)):
+            world.memory.build(now=world.now, check_git=False)
         return
     clean = snapshot(clean_out)
     build_site(world.root, world.cli_out, now=world.now, check_git=False)
@@ -306,6 +311,9 @@ def check(world: World) -> None:
     assert snapshot(world.library_out) == clean
     built = world.preview(frozenset({world.root}))  # type: ignore[operator]
     assert dict(built.files) == {p: d for p, d in clean.items() if p != SITE_MARKER}
+    assert world.memory is not None
+    kept = world.memory.build(now=world.now, check_git=False).contents
+    assert dict(kept) == {p: d for p, d in clean.items() if p != SITE_MARKER}
     # No temporary file left behind, nothing extra in the cache folder's place.
     assert [p.name for p in world.cli_out.rglob(".*")] == [SITE_MARKER]
 
@@ -327,6 +335,7 @@ def test_incremental_builds_equal_clean_builds(
         world.specs[name] = spec
         world.write(name)
     world.library = Builder(root, world.library_out)
+    world.memory = Builder(root, None, use_disk=False)
     # A fixed clock, as `serve --now` has: the preview holds no clock of its own then.
     clock = {"now": world.now}
     preview_builder = incremental_builder(root, now=world.now, check_git=False)
