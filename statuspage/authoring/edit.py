@@ -22,14 +22,13 @@ import yaml
 
 from statuspage.authoring.scaffold import INCIDENT_SCHEMA, modeline
 from statuspage.inputs.clock import isoformat_local
-from statuspage.inputs.config import CONFIG_NAME, parse_config
 from statuspage.inputs.diagnostics import InputError, Problems, StatuspageError
 from statuspage.inputs.load import (
     INCIDENT_SUFFIXES,
     INCIDENTS_DIR,
     check_clock,
     parse_incident,
-    read_config_bytes,
+    read_config,
 )
 from statuspage.inputs.model import Config, Incident, Kind, Window
 from statuspage.inputs.regular import refusal
@@ -46,18 +45,6 @@ class NewUpdate:
     next_update: str | None = None
     window: Window | None = None
     deliver_notifications: bool = True
-
-
-def read_config(root: Path) -> Config:
-    path = root / CONFIG_NAME
-    if not os.path.lexists(path):
-        raise StatuspageError(f"no {CONFIG_NAME} in {root}; run `statuspage init` first")
-    problems = Problems()
-    data = read_config_bytes(root, problems)  # a link or a FIFO is an error, never followed
-    config = None if data is None else parse_config(CONFIG_NAME, data, problems)
-    if config is None:
-        raise InputError(problems.errors)
-    return config
 
 
 def slugify(title: str) -> str:

@@ -60,7 +60,7 @@ def resolve_now(root: Path, now_text: str | None) -> datetime:
 
 def site_zone(root: Path) -> ZoneInfo | None:
     """The site's time zone if the config can be read, else None (UTC)."""
-    from statuspage.authoring.edit import read_config
+    from statuspage.inputs.load import read_config
 
     try:
         return read_config(root).zone

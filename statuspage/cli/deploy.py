@@ -88,7 +88,7 @@ def deploy(
     else:
         base_url = None
         if isinstance(where, GitTarget):
-            from statuspage.authoring.edit import read_config
+            from statuspage.inputs.load import read_config
 
             base_url = read_config(root).base_url
         result = ship(

@@ -261,7 +261,7 @@ def subscribers() -> None:
 
 
 def _store(root: Path) -> tuple[Config, SubscriberStore]:
-    from statuspage.authoring.edit import read_config
+    from statuspage.inputs.load import read_config
     from statuspage.notify.subscribers import SubscriberStore
 
     config = read_config(root)
@@ -648,7 +648,7 @@ def forget(email: str, root: Path) -> None:
 
 
 def _database_url(root: Path) -> str | None:
-    from statuspage.authoring.edit import read_config
+    from statuspage.inputs.load import read_config
     from statuspage.notify.send import database_url
 
     return database_url(read_config(root).subscriptions.database, root)

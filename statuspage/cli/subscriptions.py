@@ -68,8 +68,8 @@ def migrate(root: Path) -> None:
 
 def database_of(root: Path) -> str:
     """The configured database's URL, or a clear error."""
-    from statuspage.authoring.edit import read_config
     from statuspage.inputs.diagnostics import StatuspageError
+    from statuspage.inputs.load import read_config
     from statuspage.notify.send import database_url
 
     url = database_url(read_config(root).subscriptions.database, root)

@@ -18,7 +18,13 @@ import yaml
 
 from statuspage.inputs.clock import LocalTimeError, to_utc
 from statuspage.inputs.config import CONFIG_NAME, LANGUAGES, parse_config
-from statuspage.inputs.diagnostics import Diagnostic, InputError, Problems, Severity
+from statuspage.inputs.diagnostics import (
+    Diagnostic,
+    InputError,
+    Problems,
+    Severity,
+    StatuspageError,
+)
 from statuspage.inputs.fingerprint import digest
 from statuspage.inputs.history import History, run_git
 from statuspage.inputs.model import (
@@ -205,6 +211,19 @@ def load_site_or_raise(root: Path, *, now: datetime, check_git: bool = True) -> 
     if result.site is None:
         raise InputError(result.errors)
     return result.site
+
+
+def read_config(root: Path) -> Config:
+    """The site's checked config; raises StatuspageError or InputError."""
+    path = root / CONFIG_NAME
+    if not os.path.lexists(path):
+        raise StatuspageError(f"no {CONFIG_NAME} in {root}; run `statuspage init` first")
+    problems = Problems()
+    data = read_config_bytes(root, problems)  # a link or a FIFO is an error, never followed
+    config = None if data is None else parse_config(CONFIG_NAME, data, problems)
+    if config is None:
+        raise InputError(problems.errors)
+    return config
 
 
 def read_config_bytes(root: Path, problems: Problems) -> bytes | None:

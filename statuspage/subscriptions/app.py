@@ -36,10 +36,10 @@ from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from statuspage.authoring.edit import read_config
 from statuspage.inputs.clock import utc_now
 from statuspage.inputs.config import LANGUAGES
 from statuspage.inputs.diagnostics import StatuspageError
+from statuspage.inputs.load import read_config
 from statuspage.inputs.model import Config
 from statuspage.notify.ledger import Keys, load_keys
 from statuspage.notify.notices import sender_of
