@@ -180,3 +180,32 @@ def test_a_template_error_is_one_clear_message(tmp_path: Path) -> None:
         f"Error: {index}:2: Expected an expression, got 'end of statement block'"
     )
     assert not (root / "site").exists()
+
+
+def test_a_build_frees_the_cycles_rendering_leaves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`build` pauses the cycle collector; Jinja leaves reference cycles behind every page
+    (about 150 objects), so the render sweeps them as it goes (150 MB at 10,000 incidents)
+    and leaves nothing frozen behind it."""
+    import gc
+
+    from statuspage.builder import engine
+
+    site = copy_demo(tmp_path / "site")
+    monkeypatch.setenv("STATUSPAGE_WORKERS", "1")
+    monkeypatch.setattr(engine, "SWEEP_EVERY", 1, raising=False)
+    was_enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        result = build_site(site, tmp_path / "out", now=DEMO_NOW, check_git=False, cache=False)
+        left = gc.collect()
+        frozen = gc.get_freeze_count()
+    finally:
+        if was_enabled:
+            gc.enable()
+    assert result.files > 50
+    assert frozen == 0
+    # Without the sweeps, about 150 objects a page would be left for the collector.
+    assert left < 20 * result.files, left

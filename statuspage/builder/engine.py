@@ -26,6 +26,7 @@ cache only costs time.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import pickle
@@ -64,6 +65,12 @@ CACHE_DIR = ".statuspage/cache"
 FORMAT = 2  # bump when what the cache holds changes shape
 PARALLEL_PARSE = 1000  # files to parse before a second process pays for itself
 PARALLEL_RENDER = 400  # files to render before a second process pays for itself
+# Rendering a page leaves reference cycles (Jinja's contexts, blocks and macros refer to each
+# other: about 150 objects a page), which only the cycle collector frees, and `build` pauses
+# it. They are swept every this many files, with everything made before the render frozen
+# (gc.freeze), so a sweep walks only what rendering made since the last one: 150 MB less
+# at 10,000 incidents, for no measurable time.
+SWEEP_EVERY = 200
 THEMES_DIR = "themes"
 # Libraries whose version changes what a build writes.
 _LIBRARIES = (
@@ -372,11 +379,17 @@ def _render_into(
             done.append((digest(file.data), stat_sig(os.path.join(staging, file.path))))
             if part == 0 and progress is not None:
                 progress("render", len(done) * parts, total)
+            if len(done) % SWEEP_EVERY == 0:
+                gc.collect(1)  # what the last files made; survivors go to the oldest generation
         return done
 
     results: list[tuple[str, Sig | None]] = [("", None)] * total
-    for part, found in enumerate(parallel.split(task, parts)):
-        results[part::parts] = found
+    gc.freeze()
+    try:
+        for part, found in enumerate(parallel.split(task, parts)):
+            results[part::parts] = found
+    finally:
+        gc.unfreeze()
     if progress is not None:
         progress("render", total, total)
     return results
