@@ -918,7 +918,7 @@ def incident_view(incident: Incident, now: datetime, config: Config) -> dict[str
     context = {
         "incident": incident,
         "status": timeline.status,
-        "states": _component_states(incident),
+        "states": affected(incident, resolved_at),
         "resolved_at": resolved_at,
         "duration": timeline.duration,
         "postmortem_due": postmortem_due,
@@ -940,6 +940,31 @@ def uptime_view(site: Site) -> dict[str, Any]:
         "report": uptime.transparency_report(site, records),
         "weight": ComponentStatus.PARTIAL_OUTAGE.downtime_weight,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class Affected:
+    """A component on an incident's page, with the one state the page shows for it."""
+
+    component: str  # its id
+    status: ComponentStatus
+    shown: str  # "window": the worst during a maintenance not over; "worst": the worst
+    # reached, once over (or retracted); "now": its last stated state, while open
+
+
+def affected(incident: Incident, resolved_at: datetime | None) -> list[Affected]:
+    """Which state the page shows for each affected component: decided here, not in the
+    theme, and the page's key holds only that."""
+    if incident.is_maintenance and resolved_at is None:
+        shown = "window"
+    elif incident.retracted is not None or resolved_at is not None:
+        shown = "worst"
+    else:
+        shown = "now"
+    return [
+        Affected(component=c, status=latest if shown == "now" else worst, shown=shown)
+        for c, worst, latest in _component_states(incident)
+    ]
 
 
 def _component_states(incident: Incident) -> list[tuple[str, ComponentStatus, ComponentStatus]]:
