@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Hashable
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -594,3 +595,38 @@ def test_relative_times_depend_on_the_clock_alone(tmp_path: Path) -> None:
     later = text_of(render(load(tmp_path, "2026-11-30T10:40:00+01:00"))["index.html"])
     assert "Started 9:48 AM CET (52 min ago)" in later
     assert "Overdue: the next update was promised by 10:25 AM CET (15 min ago)." in later
+
+
+def test_a_remembered_fragment_is_made_once_per_key(demo_site: Site) -> None:
+    """`{% call remember(key) %}` makes the block once per build and language for each key
+    (the default theme's footer, a component's bars and monthly table), and the pages that
+    share it are the same as if each had made it."""
+    renderer = pages.Renderer(demo_site)
+    made: list[str] = []
+
+    def block(text: str) -> Callable[[], str]:
+        def caller() -> str:
+            made.append(text)
+            return text
+
+        return caller
+
+    first = renderer.remember("footer", "../../", caller=block("<p>a</p>"))
+    again = renderer.remember("footer", "../../", caller=block("<p>b</p>"))
+    deeper = renderer.remember("footer", "../../../../", caller=block("<p>c</p>"))
+    assert (str(first), str(again), str(deeper)) == ("<p>a</p>", "<p>a</p>", "<p>c</p>")
+    assert made == ["<p>a</p>", "<p>c</p>"]
+    # The theme uses it: each incident page's footer (two levels deep) is made once.
+    calls: list[tuple[object, ...]] = []
+    remember = renderer.remember
+
+    def counting(*key: Hashable, caller: Callable[[], str]) -> object:
+        calls.append(key)
+        return remember(*key, caller=caller)
+
+    renderer.env.globals["remember"] = counting
+    incident_pages = [p for p in renderer.pages() if p.path.startswith("incidents/")][:3]
+    bodies = [p.data for p in incident_pages]
+    assert calls.count(("footer", "../../")) == 3
+    assert len({body.split(b"<footer", 1)[1].split(b"Times are in")[0] for body in bodies}) == 1
+    assert len(renderer._fragments) >= 1
