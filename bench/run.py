@@ -276,6 +276,7 @@ def serve_edits(root: Path, runs: int) -> tuple[list[float], list[float]]:
 
 def reset(root: Path, out: Path) -> None:
     shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(out.parent / f".{out.name}.spare", ignore_errors=True)  # the site before
     shutil.rmtree(root / ".statuspage", ignore_errors=True)
 
 
@@ -302,6 +303,10 @@ def measure(size: int, runs: int, work: Path, profile: bool) -> dict[str, object
     result["files"] = len(files)
     result["bytes"] = sum(p.stat().st_size for p in files)
     result["noop"] = median([run_build(root, out)[0] for _ in range(runs)])
+    # The first build after a cold one has no spare yet (the site it replaces becomes it):
+    # it links the whole site into a new tree. Later ones update the spare in place.
+    edit(root, 0)
+    result["edit_first"] = run_build(root, out)[0]
     edits = []
     for count in range(runs):
         edit(root, count + 1)
@@ -322,7 +327,7 @@ def measure(size: int, runs: int, work: Path, profile: bool) -> dict[str, object
     if profile:
         result["profile"] = profile_cold(root, out)
     shutil.rmtree(root, ignore_errors=True)
-    shutil.rmtree(out, ignore_errors=True)
+    reset(root, out)
     return result
 
 
@@ -406,6 +411,15 @@ def report(results: list[dict[str, object]], runs: int, started: str, took: floa
         "two decimals); *write to served*: from writing the file until the new build is "
         "served, including serve's 0.2 s debounce and the file watcher.",
         "- *peak memory*: the largest resident set of the process and its workers.",
+        "- *one edited*, *one added*: with the site before kept beside the output as the "
+        "spare, which the build brings up to date. The first build after a cold one has no "
+        "spare yet and links the whole site into a new tree: "
+        + ", ".join(
+            f"{seconds(r['edit_first'])} at {int(str(r['size'])):,}"
+            for r in results
+            if "edit_first" in r
+        )
+        + ".",
         "",
     ]
     by_size = {r["size"]: r for r in results}
@@ -436,8 +450,9 @@ def report(results: list[dict[str, object]], runs: int, started: str, took: floa
                 f"Library call, workers allowed: {parts} (total {seconds(total)}, start-up "
                 "not included). *load*: list, read and parse the files; *list*: every "
                 "generator lists its files and their keys (views, selections, the API "
-                "documents); *render*: templates and feeds, written into the staging "
-                "folder by the process that rendered them; *cache*: saving parse results "
+                "documents); *render*: templates and feeds, written into the spare "
+                "by the process that rendered them; *link*: current files of the live site "
+                "linked into the spare; *cache*: saving parse results "
                 "and the manifest.",
                 "",
             ]

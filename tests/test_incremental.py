@@ -395,6 +395,75 @@ def test_one_edited_incident_renders_only_what_shows_it(tmp_path: Path) -> None:
     assert tree(out) == tree(tmp_path / "clean")
 
 
+def test_an_edit_costs_what_changed_not_the_whole_site(tmp_path: Path) -> None:
+    """The site before is kept beside the output as the spare, and a build brings it up to
+    date in place: after one edit, only the files that changed since the spare was live are
+    touched (linked from the live site or written), not every file of the site."""
+    from tests.test_site_build import snapshot as tree
+
+    root = demo_copy(tmp_path)
+    out, spare = tmp_path / "public", tmp_path / ".public.spare"
+    first = Builder(root, out).build(now=DEMO_NOW, check_git=False)
+    path = root / "incidents" / "2026-06-23-order-tracking-stale.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("title: ", "title: Old news, ", 1))
+    second = Builder(root, out).build(now=DEMO_NOW, check_git=False)
+    # No spare yet: the first site, replaced, becomes it; the second is linked whole.
+    assert second.linked == first.files - second.written
+    assert (spare / SITE_MARKER).is_file()
+    other = root / "incidents" / "2026-11-20-checkout-errors.yaml"
+    other.write_text(other.read_text().replace("Elevated error rate", "Raised error rate", 1))
+    third = Builder(root, out).build(now=DEMO_NOW, check_git=False)
+    assert 0 < third.written < first.files // 4
+    assert 0 < third.linked < first.files // 4  # what the second build changed
+    build_site(root, tmp_path / "clean", now=DEMO_NOW, check_git=False, cache=False)
+    assert tree(out) == tree(tmp_path / "clean")
+    assert len(tree(spare)) == first.files + 1  # the second build's site, with its marker
+    # Back to the first version of the first file: the spare already holds those pages.
+    path.write_text(text)
+    fourth = Builder(root, out).build(now=DEMO_NOW, check_git=False)
+    assert fourth.written < third.written
+    build_site(root, tmp_path / "clean", now=DEMO_NOW, check_git=False, cache=False)
+    assert tree(out) == tree(tmp_path / "clean")
+
+
+@pytest.mark.parametrize("where", ["spare", "site"])
+def test_what_is_put_into_the_spare_is_never_published(tmp_path: Path, where: str) -> None:
+    """Files, folders and links put into the spare (or into the live site, which becomes
+    the spare at the next build) are removed when the spare is updated, and nothing is
+    written through a link: the sites published are clean builds' equals."""
+    from tests.test_site_build import snapshot as tree
+
+    root = demo_copy(tmp_path)
+    out, spare = tmp_path / "public", tmp_path / ".public.spare"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("not the site's")
+    for _ in range(2):
+        build_site(root, out, now=DEMO_NOW, check_git=False)
+        path = root / "incidents" / "2026-06-23-order-tracking-stale.yaml"
+        path.write_text(path.read_text().replace("title: ", "title: Old news, ", 1))
+    folder = spare if where == "spare" else out
+    (folder / "stray.html").write_text("not built")
+    incident = next((folder / "incidents").iterdir())
+    (incident / "extra.html").write_text("not built")
+    (folder / "incidents" / "made-up").mkdir()
+    (folder / "incidents" / "made-up" / "index.html").write_text("not built")
+    shutil.rmtree(folder / "components")
+    (folder / "components").symlink_to(outside)
+    (folder / "index.html").unlink()
+    (folder / "index.html").mkdir()
+    for step in range(3):
+        path = root / "incidents" / "2026-11-20-checkout-errors.yaml"
+        path.write_text(path.read_text().replace("error rate", f"error rate {step}", 1))
+        assert not Builder(root, out).build(now=DEMO_NOW, check_git=False).up_to_date
+        build_site(root, tmp_path / "clean", now=DEMO_NOW, check_git=False, cache=False)
+        assert tree(out) == tree(tmp_path / "clean"), f"build {step}"
+    assert sorted(p.name for p in outside.iterdir()) == ["keep.txt"]
+    assert not any(p.is_symlink() for p in spare.rglob("*"))
+    assert tree(spare).keys() == tree(out).keys()
+
+
 def test_a_new_clock_renders_only_what_shows_it(tmp_path: Path) -> None:
     """The clock is not in every key: a minute later, the live pages (home, 404, a planned
     maintenance) and the uptime figures are rendered again, the rest is kept."""
@@ -631,7 +700,7 @@ def test_what_is_kept_is_decided_under_the_lock(
     build_site(root, other, now=DEMO_NOW + timedelta(days=1), check_git=False, cache=False)
     path = root / "incidents" / "2026-06-23-order-tracking-stale.yaml"
     path.write_text(path.read_text().replace("title: ", "title: Old news, ", 1))
-    real = write._locked
+    real = write.locked
     swapped: list[bool] = []
 
     @contextlib.contextmanager
@@ -643,7 +712,7 @@ def test_what_is_kept_is_decided_under_the_lock(
         with real(folder):
             yield
 
-    monkeypatch.setattr(write, "_locked", late)
+    monkeypatch.setattr(cache, "locked", late)
     builder.build(now=DEMO_NOW, check_git=False)
     assert swapped
     build_site(root, tmp_path / "clean", now=DEMO_NOW, check_git=False, cache=False)

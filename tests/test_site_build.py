@@ -51,8 +51,12 @@ def built(tmp_path: Path) -> tuple[Path, Path, dict[str, bytes]]:
 
 
 def leftovers(out: Path) -> list[str]:
-    """Staging or old folders the writer left beside the output."""
-    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
+    """What the writer left beside the output, but its spare (the site before)."""
+    return sorted(
+        p.name
+        for p in out.parent.iterdir()
+        if p.name.startswith(f".{out.name}.") and p.name != f".{out.name}.spare"
+    )
 
 
 def test_bad_input_leaves_the_previous_site_untouched(

@@ -90,8 +90,10 @@ updates:
 """
 
 _GITIGNORE = """\
-# Built site: made by `statuspage build`, never committed.
+# Built site: made by `statuspage build`, never committed; and the site of the build before,
+# kept beside it so that the next build changes only what changed.
 /site/
+/.site.spare/
 # Private state: subscribers (personal data) and caches.
 /.statuspage/
 """

@@ -30,6 +30,7 @@ import gc
 import logging
 import os
 import pickle
+import shutil
 import stat
 import sys
 import time
@@ -40,6 +41,23 @@ from pathlib import Path
 from typing import Any
 
 from statuspage.builder import parallel
+from statuspage.builder.write import (
+    Sig,
+    checked_files,
+    clean_leftovers,
+    clear,
+    link_files,
+    locked,
+    mtime,
+    open_spare,
+    prune,
+    seal_spare,
+    spare_of,
+    stat_sig,
+    swap,
+    tidy,
+    write_files,
+)
 from statuspage.inputs.config import CONFIG_NAME
 from statuspage.inputs.diagnostics import (
     Diagnostic,
@@ -62,7 +80,7 @@ from statuspage.outputs.output import OutputFile
 log = logging.getLogger(__name__)
 
 CACHE_DIR = ".statuspage/cache"
-FORMAT = 2  # bump when what the cache holds changes shape
+FORMAT = 3  # bump when what the cache holds changes shape
 PARALLEL_PARSE = 1000  # files to parse before a second process pays for itself
 PARALLEL_RENDER = 400  # files to render before a second process pays for itself
 # Rendering a page leaves reference cycles (Jinja's contexts, blocks and macros refer to each
@@ -84,17 +102,6 @@ _LIBRARIES = (
     "lxml",
     "icalendar",
 )
-
-Sig = tuple[int, int, int]  # size, modification time (ns), inode
-
-
-def stat_sig(path: Path | str) -> Sig | None:
-    """How an output file stands on disk; None if it is missing."""
-    try:
-        st = os.lstat(path)
-    except OSError:
-        return None
-    return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
 def read_input(path: Path | str, limit: int | None = None) -> bytes | None:
@@ -366,8 +373,6 @@ def _render_into(
 ) -> list[tuple[str, Sig | None]]:
     """Render every file and write it into the staging folder; each process writes what it
     rendered, so only a digest and a stat come back. In the order of `files`."""
-    from statuspage.builder.write import write_staged
-
     total = len(files)
     parts = min(parallel.cores(), 8) if total >= PARALLEL_RENDER else 1
 
@@ -375,7 +380,7 @@ def _render_into(
         done: list[tuple[str, Sig | None]] = []
         made: set[str] = set()
         for file in files[part::parts]:
-            write_staged(staging, [file], made)
+            write_files(staging, [file], made)
             done.append((digest(file.data), stat_sig(os.path.join(staging, file.path))))
             if part == 0 and progress is not None:
                 progress("render", len(done) * parts, total)
@@ -405,7 +410,8 @@ class Outcome:
     files: int
     warnings: tuple[Diagnostic, ...]
     rendered: int = 0  # files whose bytes were computed
-    written: int = 0  # files written anew (the others are the last build's, linked)
+    written: int = 0  # files written anew (the others were already there, or linked)
+    linked: int = 0  # files of the live site linked into the spare
     up_to_date: bool = False  # there was nothing at all to do
     contents: Mapping[str, bytes] = field(default_factory=dict)  # in memory only
     laps: dict[str, float] = field(default_factory=dict)  # seconds spent, by step
@@ -428,11 +434,23 @@ Record = tuple[str | None, str, Sig | None]  # an output file's key, digest of b
 
 
 @dataclass
+class _Copy:
+    """A copy of the site on disk (the output or its spare) as a build left it."""
+
+    files: dict[str, Record]
+    dirs: dict[str, int]  # folder → modification time (ns); "" is the copy's own folder
+    marker: Sig | None  # its marker file as written: the copy is known while it stands so
+
+
+@dataclass
 class _Manifest:
-    """What the last build left in an output folder, and what it was built from."""
+    """What the last build left in an output folder and beside it, and what it was built
+    from."""
 
     files: dict[str, Record]
     dirs: dict[str, int]  # folder → modification time (ns); "" is the output folder
+    marker: Sig | None  # the output's marker file as written
+    spare: _Copy | None  # the spare beside the output: the site of the build before
     inputs: dict[str, str]  # input file → digest of its bytes
     build_key: str  # the part of every key that all files share: the code and the config
     now: str  # the clock it was built at (not in the keys: pages that show it have it)
@@ -469,16 +487,12 @@ class Builder:
         *,
         use_disk: bool = True,
         save_parses: bool = True,
-        detach_cleanup: bool = False,
     ) -> None:
         self.root = root
         self.given_out = out
         self.out = out.resolve() if out is not None else None
         self.store = Store(root, Seal.mine()) if use_disk else None
         self.save_parses = save_parses
-        # Whether the old site is removed after a swap by a process of its own, so that
-        # the command returns at once (the CLI's choice; a library call removes it itself).
-        self.detach_cleanup = detach_cleanup
         self.parse = ParseCache()
         self.history = History(root, cache=use_disk)
         self.memory: dict[str, tuple[str | None, bytes]] = {}
@@ -502,8 +516,6 @@ class Builder:
         if self.given_out is not None:
             check_output_folder(self.root, self.given_out, option="--out")
         if self.out is not None and not os.path.lexists(self.out):
-            from statuspage.builder.write import tidy
-
             tidy(self.out)  # puts back the site a killed swap left aside, whatever comes next
         first = not self._loaded
         self._loaded = True
@@ -522,8 +534,6 @@ class Builder:
         inputs = _input_digests(self.root) if self.manifest is not None else {}
         if self._up_to_date(inputs, now, check_git, deleted):
             assert self.manifest is not None and self.out is not None
-            from statuspage.builder.write import tidy
-
             tidy(self.out)  # what killed builds left beside the output goes all the same
             log.info("nothing changed since the last build")
             laps("check")
@@ -560,12 +570,14 @@ class Builder:
             outcome = self._in_memory(files, build_key, progress, laps)
         else:
             try:
-                outcome, records = self._on_disk(files, build_key, progress, laps)
+                outcome, live, spare = self._on_disk(files, build_key, progress, laps)
             except OSError as exc:  # a full disk, a read-only or foreign folder: the user's
                 raise OutputError(self.out, exc) from exc
             self.manifest = _Manifest(
-                files=records,
-                dirs=_folders(self.out, records),
+                files=live.files,
+                dirs=live.dirs,
+                marker=live.marker,
+                spare=spare,
                 inputs=inputs,
                 build_key=build_key,
                 now=now.isoformat(),
@@ -586,8 +598,6 @@ class Builder:
     def _in_memory(
         self, files: list[OutputFile], build_key: str, progress: Progress | None, laps: _Laps
     ) -> Outcome:
-        from statuspage.builder.write import checked_files
-
         files = checked_files(files)  # the writer's checks, without writing
         keys = [_full_key(build_key, f) for f in files]
         for file, key in zip(files, keys, strict=True):
@@ -606,61 +616,98 @@ class Builder:
 
     def _on_disk(
         self, files: list[OutputFile], build_key: str, progress: Progress | None, laps: _Laps
-    ) -> tuple[Outcome, dict[str, Record]]:
-        """A whole new site in a staging folder, swapped in at once: the last build's files
-        that are current are linked into it, the others rendered and written."""
-        from statuspage.builder.write import (
-            checked_files,
-            link_staged,
-            remove_tree,
-            remove_tree_detached,
-            staged,
-        )
-
+    ) -> tuple[Outcome, _Copy, _Copy | None]:
+        """Bring the spare beside the output up to date and swap it in. Returns what was
+        done, the new live site and the new spare (the site that was live)."""
         assert self.out is not None
+        out, given, manifest = self.out, self.given_out, self.manifest
         files = checked_files(files)
-        known = self.manifest.files if self.manifest is not None else {}
-        top = str(self.out)
-        discard = remove_tree_detached if self.detach_cleanup else remove_tree
-        given = self.given_out
-
-        def recheck() -> None:  # filled or replaced while rendering? (design §9)
-            if given is not None:
-                check_output_folder(self.root, given, option="--out")
-
-        with staged(self.out, discard, recheck) as staging:
+        spare = spare_of(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with locked(out.parent):
             # Decided under the lock: another build may have swapped its site in.
-            records: dict[str, Record] = {}
-            render: list[OutputFile] = []
-            for file in files:
-                key, old = _full_key(build_key, file), known.get(file.path)
-                # A file of the last build is kept only while it stands on disk as written,
-                # and if it has the same key or (made while listing) the same bytes.
-                if (
-                    old is not None
-                    and old[2] is not None
-                    and (
-                        (key is not None and old[0] == key)
-                        or (file.rendered and old[1] == digest(file.data))
-                    )
-                    and old[2] == stat_sig(os.path.join(top, file.path))
-                ):
-                    records[file.path] = (key, old[1], old[2])
-                else:
-                    render.append(file)
-            laps("check")
-            rendered = sum(1 for file in render if not file.rendered)  # not made while listing
-            made: set[str] = set()
-            for path in link_staged(staging, self.out, records, made):
-                key, data_digest, _ = records[path]  # as the copy now stands, once swapped in
-                records[path] = (key, data_digest, stat_sig(os.path.join(staging, path)))
-            laps("link")
-            written = _render_into(staging, render, progress)
-            laps("render")
+            clean_leftovers(out)
+            marker, made = open_spare(spare)  # from here on, it is known as being updated
+            known = manifest.spare if manifest is not None else None
+            if known is not None and (marker is None or marker != known.marker):
+                known = None  # left half updated by a killed build, or not the one recorded
+            try:
+                outcome, new = self._update(spare, files, build_key, known, progress, laps)
+                if given is not None:  # filled or replaced while rendering? (design §9)
+                    check_output_folder(self.root, given, option="--out")
+                kept = swap(spare, out)
+            except BaseException:
+                if made:  # a spare made for this build only, half written: not kept
+                    shutil.rmtree(spare, ignore_errors=True)
+                raise
         laps("write")
+        old = None
+        if kept and manifest is not None:
+            old = _Copy(manifest.files, manifest.dirs, manifest.marker)
+        return outcome, new, old
+
+    def _update(
+        self,
+        spare: Path,
+        files: list[OutputFile],
+        build_key: str,
+        known: _Copy | None,
+        progress: Progress | None,
+        laps: _Laps,
+    ) -> tuple[Outcome, _Copy]:
+        """Make the spare hold the site `files` make: its files that are current stay,
+        current files of the live site are linked into it, the others are rendered and
+        written, and what the new site does not hold is removed. `known` is what the spare
+        holds, None if that is not known (then every folder of it is listed)."""
+        assert self.out is not None
+        live = self.manifest.files if self.manifest is not None else {}
+        top, there = str(self.out), str(spare)
+        paths = {file.path for file in files}
+        folders = _parents(paths)
+        spare_files = known.files if known is not None else {}
+        touched = prune(spare, paths, folders, spare_files, known.dirs if known else None)
+        records: dict[str, Record] = {}
+        link: list[str] = []
+        render: list[OutputFile] = []
+        for file in files:
+            key, path = _full_key(build_key, file), file.path
+            # A file is kept only while it stands on disk as written, and if it has the
+            # same key or (made while listing) the same bytes: the spare's first, else the
+            # live site's, linked.
+            old = spare_files.get(path)
+            if old is not None and _current(old, key, file, os.path.join(there, path)):
+                records[path] = old if old[0] == key else (key, old[1], old[2])
+                continue
+            old = live.get(path)
+            if old is not None and _current(old, key, file, os.path.join(top, path)):
+                records[path] = old if old[0] == key else (key, old[1], old[2])
+                link.append(path)
+            else:
+                render.append(file)
+        laps("check")
+        rendered = sum(1 for file in render if not file.rendered)  # not made while listing
+        for path in link_files(spare, self.out, link):
+            key, data_digest, _ = records[path]  # a copy: as it now stands, once swapped in
+            records[path] = (key, data_digest, stat_sig(os.path.join(there, path)))
+        laps("link")
+        for file in render:
+            clear(os.path.join(there, file.path))
+        written = _render_into(spare, render, progress)
         for file, (data_digest, sig) in zip(render, written, strict=True):
             records[file.path] = (_full_key(build_key, file), data_digest, sig)
-        return Outcome(len(files), (), rendered=rendered, written=len(render)), records
+        laps("render")
+        marker = seal_spare(spare)
+        touched |= _parents(link)
+        touched |= _parents(file.path for file in render)
+        recorded = known.dirs if known is not None else {}
+        dirs = {  # the folders' times, as the next build will compare them
+            folder: recorded[folder]
+            if folder in recorded and folder not in touched
+            else mtime(os.path.join(there, folder) if folder else there)
+            for folder in folders
+        }
+        outcome = Outcome(len(files), (), rendered=rendered, written=len(render), linked=len(link))
+        return outcome, _Copy(records, dirs, marker)
 
     # ------------------------------------------------------------------ nothing to do?
 
@@ -685,7 +732,7 @@ class Builder:
             return False
         if manifest.deleted != deleted:
             return False
-        if any(_mtime(self.out / d if d else self.out) != t for d, t in manifest.dirs.items()):
+        if any(mtime(self.out / d if d else self.out) != t for d, t in manifest.dirs.items()):
             return False
         top = str(self.out)
         return all(
@@ -751,16 +798,17 @@ def _parents(paths: Iterable[str]) -> set[str]:
     return folders
 
 
-def _mtime(path: Path) -> int:
-    try:
-        return os.stat(path).st_mtime_ns
-    except OSError:
-        return -1
-
-
-def _folders(out: Path, records: Mapping[str, Record]) -> dict[str, int]:
-    """The output's folders (those holding a file) with their modification times."""
-    return {folder: _mtime(out / folder if folder else out) for folder in _parents(records)}
+def _current(record: Record, key: str | None, file: OutputFile, where: str) -> bool:
+    """Whether the file recorded as `record` serves as `file`: the same key or (made while
+    listing) the same bytes, and it still stands at `where` as written."""
+    return (
+        record[2] is not None
+        and (
+            (key is not None and record[0] == key)
+            or (file.rendered and record[1] == digest(file.data))
+        )
+        and record[2] == stat_sig(where)
+    )
 
 
 def _full_key(build_key: str, file: OutputFile) -> str | None:

@@ -40,17 +40,16 @@ def build_site(
     check_git: bool = True,
     progress: Progress | None = None,
     cache: bool = True,
-    detach_cleanup: bool = False,
 ) -> BuildResult:
     """Load `root`, render the site and put it into `out`. Raises InputError on bad input.
 
     With `cache` (the default), the build picks up from the last one into `out`: it
     parses, renders and writes only what changed (statuspage/builder/engine.py), and the files are
     the same as a clean build's. Without, everything is rendered. Either way the whole
-    site is swapped in at once; with `detach_cleanup`, the old one is removed by a process
-    of its own, which this call does not wait for.
+    site is swapped in at once, and the old one is kept beside it as the next build's
+    spare (`.NAME.spare`, statuspage/builder/write.py).
     """
-    outcome = Builder(root, out, use_disk=cache, detach_cleanup=detach_cleanup).build(
+    outcome = Builder(root, out, use_disk=cache).build(
         now=now, check_git=check_git, progress=progress
     )
     log.info(

@@ -1,15 +1,17 @@
 """The one writer: a built site appears in its output folder all at once, or not at all.
 
-Every build, from scratch or incremental, makes a complete new site in a staging folder
-beside the output (`.site.new-*`): files the last build wrote and that did not change are
-hard links to them (no copy), the others are written new. The staging folder then takes
-the output's place in one step: `renameat2(RENAME_EXCHANGE)` swaps the two folders
-atomically, and the old site, now under the staging name, is removed. A build killed at
-any moment leaves the old site or the new one in place, never a mix and never a
-half-written file; its staging folder is removed by the next build (`clean_leftovers`).
-Where the swap is not available, two renames do it (the output is then missing for an
-instant, and a kill between them leaves the old site under `.site.old-*`, which the next
-build removes after building anew).
+Two copies of the site stand side by side: the output, which is live, and the *spare*
+beside it (`.NAME.spare`), which holds the site of the build before. A build brings the
+spare up to date in place (nobody serves it): the files it already holds that are current
+stay, files the live site holds that are current are hard-linked from it, the others are
+written new, and whatever the new site does not hold is removed. Then
+`renameat2(RENAME_EXCHANGE)` swaps the two folders in one step: the updated spare is live,
+and the old site is the next build's spare. The live site is never touched before the swap,
+so a build killed at any moment leaves the old site or the new one in place, never a mix
+and never a half-written file; the spare it was updating holds no marker file then, and the
+next build does not trust it (engine.py checks it folder by folder). Where the swap is not
+available, renames do it (the output is then missing for an instant, and a kill between
+them leaves the old site under `.NAME.old-*`, which the next build puts back).
 """
 
 from __future__ import annotations
@@ -18,11 +20,11 @@ import contextlib
 import errno
 import os
 import shutil
+import stat
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 
-from statuspage.builder import parallel
 from statuspage.inputs.diagnostics import StatuspageError
 from statuspage.inputs.places import SITE_MARKER, SITE_MARKER_TEXT
 from statuspage.outputs.output import OutputFile
@@ -51,69 +53,12 @@ def checked_files(files: Iterable[OutputFile]) -> list[OutputFile]:
     return result
 
 
-def remove_tree(folder: Path) -> None:
-    """Remove a folder and everything in it, now."""
-    shutil.rmtree(folder, ignore_errors=True)
-
-
-def remove_tree_detached(folder: Path) -> None:
-    """Remove a folder in a process of its own that outlives this one, so that a command
-    need not wait for it (`build` after a swap: the old site is no longer anybody's). If
-    that process is killed, the next build removes the folder as a leftover. Where this
-    process cannot fork safely, the folder is removed now."""
-    if not parallel.can_fork():
-        remove_tree(folder)
-        return
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child forks the remover and ends at once
-        try:
-            if os.fork() == 0:
-                os.setsid()
-                devnull = os.open(os.devnull, os.O_RDWR)
-                for fd in (0, 1, 2):
-                    os.dup2(devnull, fd)
-                os.closerange(3, 65536)  # no pipe or lock of the command held open
-                remove_tree(folder)
-        finally:
-            os._exit(0)
-    os.waitpid(pid, 0)
-
-
-@contextlib.contextmanager
-def staged(
-    out: Path,
-    discard: Callable[[Path], None] = remove_tree,
-    check: Callable[[], None] | None = None,
-) -> Iterator[Path]:
-    """A fresh folder to write a whole new site into; when the block ends without an
-    error, it becomes `out` in one step (with the marker file of a build in it), and
-    `discard` removes the old site. Leftovers of killed builds into `out` are removed first.
-    `check` runs under the lock just before the swap and may raise to refuse it (the
-    folder may have changed since it was first looked at)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with _locked(out.parent):
-        clean_leftovers(out)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
-        try:
-            os.chmod(staging, 0o755)
-            yield staging
-            if check is not None:
-                check()
-            _write_new(os.path.join(staging, SITE_MARKER), SITE_MARKER_TEXT, {str(staging)})
-            _replace(staging, out)
-        except BaseException:
-            remove_tree(staging)  # the new site, half made
-            raise
-    if os.path.lexists(staging):
-        discard(staging)  # the old site, now under the staging folder's name
-
-
 def tidy(out: Path) -> list[Path]:
     """`clean_leftovers`, waiting for a build into `out` that is under way (a build with
     nothing to do calls it: what killed builds left goes even then)."""
     if not out.parent.is_dir():
         return []
-    with _locked(out.parent):
+    with locked(out.parent):
         return clean_leftovers(out)
 
 
@@ -140,28 +85,161 @@ def clean_leftovers(out: Path) -> list[Path]:
     return removed
 
 
-def write_staged(staging: Path, files: Iterable[OutputFile], made: set[str] | None = None) -> None:
-    """Write files, already checked (`checked_files`), into a staging folder. Several
-    processes may write different files into the same folder at once. `made` remembers the
-    folders already made, for a caller that writes file by file."""
-    # The staging folder is new and only holds what is made here, so no link can lead out
-    # of it, and checked paths have no `..`: joining them stays inside.
+Sig = tuple[int, int, int]  # size, modification time (ns), inode
+
+
+def stat_sig(path: Path | str) -> Sig | None:
+    """How a file stands on disk; None if it is missing."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def mtime(path: Path | str) -> int:
+    """A folder's modification time (ns), which changes when an entry is added or removed;
+    -1 if it is missing or not a folder."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return -1
+    return st.st_mtime_ns if stat.S_ISDIR(st.st_mode) else -1
+
+
+def spare_of(out: Path) -> Path:
+    """The spare copy of the site beside `out`: the site of the build before."""
+    return out.parent / f".{out.name}.spare"
+
+
+def open_spare(spare: Path) -> tuple[Sig | None, bool]:
+    """Make `spare` ready to be updated: a real folder (anything else there is removed, a
+    missing one made). Its marker file is removed first, so that a spare left half updated
+    by a killed build is known as such. Returns how the marker stood (None if missing) and
+    whether the folder was made here."""
+    try:
+        st = os.lstat(spare)
+    except FileNotFoundError:
+        st = None
+    if st is not None and not stat.S_ISDIR(st.st_mode):
+        os.unlink(spare)
+        st = None
+    if st is None:
+        os.mkdir(spare, 0o755)
+        return None, True
+    marker = os.path.join(spare, SITE_MARKER)
+    found = stat_sig(marker)
+    if found is not None:
+        clear(marker)
+    return found, False
+
+
+def seal_spare(spare: Path) -> Sig | None:
+    """Put the marker back into an updated spare; returns how it stands."""
+    marker = os.path.join(spare, SITE_MARKER)
+    _write_new(marker, SITE_MARKER_TEXT, {str(spare)})
+    return stat_sig(marker)
+
+
+def clear(target: str) -> None:
+    """Remove whatever stands at `target` (a file, a link, a folder with what it holds)."""
+    try:
+        st = os.lstat(target)
+    except FileNotFoundError:
+        return
+    if stat.S_ISDIR(st.st_mode):
+        shutil.rmtree(target)
+    else:
+        os.unlink(target)
+
+
+def _parent(path: str) -> str:
+    return path.rpartition("/")[0]
+
+
+def prune(
+    spare: Path,
+    paths: Collection[str],
+    folders: Collection[str],
+    records: Collection[str],
+    dirs: Mapping[str, int] | None,
+) -> set[str]:
+    """Remove from `spare` everything but the files `paths` and the `folders` holding them
+    (and its marker). What the spare holds is known from `records` (its files) and `dirs`
+    (its folders with their modification times): a folder whose time is not the one
+    recorded was changed by someone else and is listed again; with `dirs` None nothing is
+    known and every folder is listed. Returns the folders changed here."""
+    top = str(spare)
+    known = dirs if dirs is not None else {}
+    changed = [
+        folder
+        for folder, when in known.items()
+        if folder in folders and mtime(os.path.join(top, folder) if folder else top) != when
+    ]
+    if dirs is None:
+        changed = [""]
+    touched: set[str] = set()
+    for folder in sorted(known):  # parents first: what is inside a removed folder goes with it
+        if folder not in folders and _parent(folder) in folders:
+            clear(os.path.join(top, folder))
+            touched.add(_parent(folder))
+    for path in records:
+        if path not in paths and _parent(path) in folders:
+            clear(os.path.join(top, path))
+            touched.add(_parent(path))
+
+    def listed(folder: str, everything: bool) -> None:
+        base = os.path.join(top, folder) if folder else top
+        if folder and os.path.islink(base):  # never listed through a link: it goes
+            clear(base)
+            touched.add(_parent(folder))
+            return
+        try:
+            with os.scandir(base) as entries:
+                found = list(entries)
+        except (FileNotFoundError, NotADirectoryError):  # removed with what held it
+            return
+        for entry in found:
+            path = f"{folder}/{entry.name}" if folder else entry.name
+            if path in paths and entry.is_file(follow_symlinks=False):
+                continue
+            if path in folders and entry.is_dir(follow_symlinks=False):
+                if everything or path not in known:  # nothing known of what it holds
+                    listed(path, True)
+                continue
+            clear(entry.path)
+            touched.add(folder)
+
+    for folder in sorted(changed):  # parents first
+        listed(folder, dirs is None)
+    return touched.union(changed)
+
+
+def write_files(folder: Path, files: Iterable[OutputFile], made: set[str] | None = None) -> None:
+    """Write files, already checked (`checked_files`), into the spare, where nothing stands
+    at their paths. Several processes may write different files into it at once. `made`
+    remembers the folders already made, for a caller that writes file by file."""
+    # The spare only holds what is made here (`prune` removed anything else), so no link
+    # can lead out of it, and checked paths have no `..`: joining them stays inside.
     made = set() if made is None else made
     for file in files:
-        _write_new(os.path.join(staging, file.path), file.data, made)
+        _write_new(os.path.join(folder, file.path), file.data, made)
 
 
-def link_staged(staging: Path, out: Path, paths: Iterable[str], made: set[str]) -> list[str]:
-    """Put the files `paths` of the current site `out` into the staging folder as they
-    are: hard links where the file system has them, copies elsewhere. Returns the paths
-    copied (new files: they stand on disk otherwise than the ones they were copied from)."""
+def link_files(spare: Path, out: Path, paths: Iterable[str]) -> list[str]:
+    """Put the files `paths` of the live site `out` into the spare as they are (whatever
+    stands at their place in the spare goes first): hard links where the file system has
+    them, copies elsewhere. Returns the paths copied (new files: they stand on disk
+    otherwise than the ones they were copied from)."""
     copied = []
+    made: set[str] = set()
     for path in paths:
-        target = os.path.join(staging, path)
+        target = os.path.join(spare, path)
         folder = os.path.dirname(target)
         if folder not in made:
             os.makedirs(folder, exist_ok=True)
             made.add(folder)
+        clear(target)
         source = os.path.join(out, path)
         try:
             os.link(source, target, follow_symlinks=False)
@@ -187,22 +265,24 @@ def _write_new(target: str, data: bytes, made: set[str]) -> None:
         os.close(handle)
 
 
-def _replace(staging: Path, out: Path) -> None:
-    """Put `staging` in the place of `out`; what was `out` is then at `staging`."""
+def swap(spare: Path, out: Path) -> bool:
+    """Put `spare` in the place of `out` in one step; what was `out` is then at `spare`.
+    False if there was no `out` (and so no spare is left)."""
     if not os.path.lexists(out):
-        os.rename(staging, out)
-        return
-    if _exchange(staging, out):
-        return
+        os.rename(spare, out)
+        return False
+    if _exchange(spare, out):
+        return True
     old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
     os.rmdir(old)
     os.rename(out, old)
     try:
-        os.rename(staging, out)
+        os.rename(spare, out)
     except BaseException:
         os.rename(old, out)
         raise
-    os.rename(old, staging)
+    os.rename(old, spare)
+    return True
 
 
 _RENAME_EXCHANGE = 2
@@ -232,9 +312,9 @@ def _exchange(first: Path, second: Path) -> bool:
 
 
 @contextlib.contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    """Hold a lock on `folder` (builds into the same place wait for each other, and none
-    removes another's staging folder as a leftover)."""
+def locked(folder: Path) -> Iterator[None]:
+    """Hold a lock on `folder` (builds into the same place wait for each other: one
+    updates the spare and swaps it in at a time)."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - not on POSIX

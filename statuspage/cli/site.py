@@ -120,8 +120,6 @@ def build(out: Path | None, git: bool, cache: bool, root: Path, now_text: str | 
         check_git=git,
         progress=terminal_progress(),
         cache=cache,
-        # The old site is removed by a process of its own: the command returns at once.
-        detach_cleanup=True,
     )
     for diagnostic in result.warnings:
         note(str(diagnostic))
