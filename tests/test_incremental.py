@@ -464,6 +464,19 @@ def test_what_is_put_into_the_spare_is_never_published(tmp_path: Path, where: st
     assert tree(spare).keys() == tree(out).keys()
 
 
+def test_a_build_that_changes_no_file_leaves_nothing_to_do(tmp_path: Path) -> None:
+    """After a build that changes few files or none (an edit of a comment), what is
+    recorded of the new site's folders is how they stand: the next build has nothing to
+    do."""
+    root = demo_copy(tmp_path)
+    out = tmp_path / "public"
+    path = root / "incidents" / "2026-06-23-order-tracking-stale.yaml"
+    for comment in ("", "# one\n", "# two\n", "# three\n"):
+        path.write_text(path.read_text() + comment)
+        assert not Builder(root, out).build(now=DEMO_NOW, check_git=False).up_to_date
+        assert Builder(root, out).build(now=DEMO_NOW, check_git=False).up_to_date
+
+
 def test_a_new_clock_renders_only_what_shows_it(tmp_path: Path) -> None:
     """The clock is not in every key: a minute later, the live pages (home, 404, a planned
     maintenance) and the uptime figures are rendered again, the rest is kept."""

@@ -26,6 +26,7 @@ cache only costs time.
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 import os
@@ -118,40 +119,37 @@ def read_input(path: Path | str, limit: int | None = None) -> bytes | None:
 
 # --------------------------------------------------------------------------- the code itself
 
-_toolchain: str | None = None
 
-
+@functools.cache
 def toolchain() -> str:
     """A digest of the code that builds: this package (and its themes and catalogs), the
-    libraries it renders with, and Python. Any change to them invalidates every cache."""
-    global _toolchain
-    if _toolchain is None:
-        import importlib.util
+    libraries it renders with, and Python. Any change to them invalidates every cache.
+    Worked out once per process."""
+    import importlib.util
 
-        parts = [f"format {FORMAT}", sys.version]
-        package = Path(__file__).resolve().parent.parent
-        # The built-in themes: inside the package once installed, beside it in a checkout.
-        themes = package / "themes"
-        if not themes.is_dir():
-            themes = package.parent / "themes"
-        for folder in (package, themes):
-            for dirpath, dirnames, filenames in os.walk(folder):
-                dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-                for name in sorted(filenames):
-                    path = os.path.join(dirpath, name)
-                    st = os.stat(path)
-                    parts.append(f"{path} {st.st_size} {st.st_mtime_ns}")
-        for name in _LIBRARIES:
-            module = sys.modules.get(name)
-            origin = getattr(module, "__file__", None)
-            if origin is None:
-                spec = importlib.util.find_spec(name)
-                origin = spec.origin if spec is not None else None
-            if origin:
-                st = os.stat(origin)
-                parts.append(f"{name} {origin} {st.st_size} {st.st_mtime_ns}")
-        _toolchain = digest(*parts)
-    return _toolchain
+    parts = [f"format {FORMAT}", sys.version]
+    package = Path(__file__).resolve().parent.parent
+    # The built-in themes: inside the package once installed, beside it in a checkout.
+    themes = package / "themes"
+    if not themes.is_dir():
+        themes = package.parent / "themes"
+    for folder in (package, themes):
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+            for name in sorted(filenames):
+                path = os.path.join(dirpath, name)
+                st = os.stat(path)
+                parts.append(f"{path} {st.st_size} {st.st_mtime_ns}")
+    for name in _LIBRARIES:
+        module = sys.modules.get(name)
+        origin = getattr(module, "__file__", None)
+        if origin is None:
+            spec = importlib.util.find_spec(name)
+            origin = spec.origin if spec is not None else None
+        if origin:
+            st = os.stat(origin)
+            parts.append(f"{name} {origin} {st.st_size} {st.st_mtime_ns}")
+    return digest(*parts)
 
 
 # --------------------------------------------------------------------------- the cache folder
@@ -697,6 +695,7 @@ class Builder:
             records[file.path] = (_full_key(build_key, file), data_digest, sig)
         laps("render")
         marker = seal_spare(spare)
+        touched.add("")  # the marker went out and came back
         touched |= _parents(link)
         touched |= _parents(file.path for file in render)
         recorded = known.dirs if known is not None else {}
