@@ -107,3 +107,43 @@ def test_the_facade_names_what_it_exports() -> None:
 
     for name in statuspage.__all__:
         assert getattr(statuspage, name) is not None
+
+
+def test_a_build_imports_only_what_it_renders() -> None:
+    """`statuspage build` starts a new process every time (CI builds from cold): it does
+    not import the authoring code, nor e-mail, HTTP or deploy code, and imports the
+    calendar and feed libraries only to write a calendar or a feed (a build that keeps them
+    all from the last one never needs them)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from statuspage.cli import site, common\n"
+        "from statuspage.builder import pipeline, engine\n"
+        "from statuspage.outputs import generators\n"
+        "generators()\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO_ROOT,
+    )
+    loaded = set(done.stdout.split())
+    unwanted = {
+        "statuspage.authoring.edit",
+        "statuspage.authoring.scaffold",
+        "statuspage.notify.send",
+        "statuspage.publish.deploy",
+        "icalendar",
+        "feedgen",
+        "lxml",
+        "smtplib",
+        "urllib.request",
+        "http.client",
+        "boto3",
+    }
+    assert not loaded & unwanted, sorted(loaded & unwanted)

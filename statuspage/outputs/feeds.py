@@ -22,9 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
-from xml.sax.saxutils import escape as xml_escape
-
-from feedgen.feed import FeedGenerator
+from typing import TYPE_CHECKING
 
 from statuspage import __version__
 from statuspage.inputs.model import Component, Config, Incident, Site, Text, Update
@@ -33,6 +31,9 @@ from statuspage.outputs.markup import to_html
 from statuspage.outputs.output import Keys, OutputFile
 from statuspage.text.i18n import Formatter, language_tag
 from statuspage.text.words import update_status_word
+
+if TYPE_CHECKING:
+    from feedgen.feed import FeedGenerator
 
 HISTORY_LIMIT = 50  # incidents per history feed; the history pages hold the rest
 UPDATES_LIMIT = 200  # updates in updates.atom
@@ -151,13 +152,13 @@ def stylesheet(ctx: _Context) -> bytes:
     """XSLT 1.0 that shows an Atom or RSS feed as a short page: what a feed is, how to
     follow it, and its entries linked to their pages."""
     words = {
-        "about": xml_escape(
+        "about": links.xml_text(
             ctx._("This is a feed: this status page's incidents, for feed readers.")
         ),
-        "how": xml_escape(
+        "how": links.xml_text(
             ctx._("To follow it, copy the address of this page into your feed reader.")
         ),
-        "page": xml_escape(ctx._("Open the status page")),
+        "page": links.xml_text(ctx._("Open the status page")),
     }
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
@@ -220,6 +221,9 @@ def _feed(
     alternate: str,
     self_type: str = "application/atom+xml",
 ) -> FeedGenerator:
+    # Imported here: a build that keeps every feed of the last one never needs it (nor lxml).
+    from feedgen.feed import FeedGenerator
+
     config = ctx.config
     path = ctx.root + path
     feed = FeedGenerator()

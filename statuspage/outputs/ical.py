@@ -17,8 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
-
-from icalendar import Calendar, Event
+from typing import TYPE_CHECKING
 
 from statuspage import __version__
 from statuspage.inputs.model import Config, Incident, Site, UpdateStatus
@@ -27,6 +26,9 @@ from statuspage.outputs.markup import to_text
 from statuspage.outputs.output import Keys, OutputFile
 from statuspage.text.i18n import Formatter
 from statuspage.text.words import update_status_word
+
+if TYPE_CHECKING:
+    from icalendar import Event
 
 PRODID = f"-//statuspage//statuspage {__version__}//EN"
 REFRESH = timedelta(hours=1)
@@ -106,6 +108,9 @@ def _calendar(
     """The calendar of `maintenances`. With `events`, each event's lines are taken from it
     (or written into it): a calendar's text is its own lines with its events' lines just
     before its end, so the events are spliced in as they are."""
+    # Imported here: a build that keeps every calendar of the last one never needs it.
+    from icalendar import Calendar
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -138,6 +143,8 @@ def maintenance_event(site: Site, fmt: Formatter, incident: Incident) -> Event:
 
 
 def _event(config: Config, fmt: Formatter, incident: Incident) -> Event:
+    from icalendar import Event
+
     window = incident.current_window
     assert window is not None
     latest = incident.last_update

@@ -24,7 +24,6 @@ from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote, urlsplit
-from xml.sax.saxutils import escape as xml_escape
 
 import jinja2
 from markupsafe import Markup, escape
@@ -900,7 +899,7 @@ class Renderer:
         for path in sorted(paths):
             if path.endswith(".html") and path != "404.html":
                 address = links.url(self.config, path.removesuffix("index.html"))
-                lines.append(f"  <url><loc>{xml_escape(address)}</loc></url>")
+                lines.append(f"  <url><loc>{links.xml_text(address)}</loc></url>")
         lines.append("</urlset>")
         return OutputFile("sitemap.xml", ("\n".join(lines) + "\n").encode("utf-8"))
 
