@@ -770,3 +770,52 @@ def test_files_copied_where_links_fail_are_recorded_as_copied(
     assert 0 < second.rendered < first.files // 4
     third = Builder(root, out).build(now=DEMO_NOW, check_git=False)
     assert third.up_to_date and third.rendered == third.written == 0
+
+
+@pytest.mark.parametrize(
+    ("exchange", "links"),
+    [(True, True), (False, True), (True, False), (False, False)],
+    ids=["renameat2 and links", "renames", "copies", "renames and copies"],
+)
+def test_the_spare_works_without_renameat2_or_hard_links(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exchange: bool, links: bool
+) -> None:
+    """Where the one-step swap is missing, renames put the spare in place; where hard links
+    fail, files are copied into it: builds back and forth, with an incident deleted and
+    put back, are clean builds' equals, and the spare is the site before."""
+    import errno
+
+    from statuspage.builder import write
+    from tests.test_site_build import snapshot as tree
+
+    if not exchange:
+        monkeypatch.setattr(write, "_exchange", lambda first, second: False)
+    if not links:
+
+        def no_link(*args: object, **kwargs: object) -> None:
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+        monkeypatch.setattr(os, "link", no_link)
+    root = demo_copy(tmp_path)
+    out, spare = tmp_path / "public", tmp_path / ".public.spare"
+    path = root / "incidents" / "2026-06-23-order-tracking-stale.yaml"
+    gone = root / "incidents" / "2026-09-08-checkout-false-alarm.yaml"
+    text, kept = path.read_text(), gone.read_text()
+    steps = [
+        lambda: None,
+        lambda: path.write_text(text.replace("title: ", "title: Old news, ", 1)),
+        gone.unlink,
+        lambda: path.write_text(text),
+        lambda: gone.write_text(kept),
+    ]
+    before: dict[str, bytes] = {}
+    for number, step in enumerate(steps):
+        step()
+        outcome = Builder(root, out).build(now=DEMO_NOW, check_git=False)
+        assert number < 2 or outcome.linked + outcome.written < outcome.files // 2
+        build_site(root, tmp_path / "clean", now=DEMO_NOW, check_git=False, cache=False)
+        assert tree(out) == tree(tmp_path / "clean"), f"step {number}"
+        if number:
+            assert tree(spare) == before, f"step {number}: the spare is not the site before"
+        before = tree(out)
+    assert sorted(p.name for p in tmp_path.glob(".public*")) == [".public.spare"]

@@ -89,19 +89,26 @@ def test_a_template_error_leaves_the_previous_site_untouched(
 
 
 @pytest.mark.parametrize(
-    ("cache", "room"),
-    [(False, 20), (True, 2)],
-    ids=["clean build", "incremental build"],
+    ("cache", "room", "spare"),
+    [(False, 20, False), (True, 2, False), (False, 20, True), (True, 2, True)],
+    ids=["clean build", "incremental build", "clean, spare", "incremental, spare"],
 )
 def test_a_full_disk_leaves_the_previous_site_untouched(
     built: tuple[Path, Path, dict[str, bytes]],
     monkeypatch: pytest.MonkeyPatch,
     cache: bool,
     room: int,
+    spare: bool,
 ) -> None:
-    """Clean or incremental, a build writes a new folder beside the old one: nothing is
-    replaced until all of the files are written."""
+    """Clean or incremental, a build writes into the spare beside the live site (one it
+    makes, or the site before): nothing is replaced until all of the files are written."""
     root, out, before = built
+    if spare:  # a second build: the first site is kept as the spare
+        other = root / "incidents" / "2026-06-23-order-tracking-stale.yaml"
+        other.write_text(other.read_text().replace("title: ", "title: Old news, ", 1))
+        build_site(root, out, now=DEMO_NOW, check_git=False)
+        before = snapshot(out)
+    assert (out.parent / ".public.spare").is_dir() == spare
     incident = root / "incidents" / "2026-11-20-checkout-errors.yaml"
     incident.write_text(incident.read_text().replace("Elevated", "Higher"))
     written = 0
@@ -123,6 +130,10 @@ def test_a_full_disk_leaves_the_previous_site_untouched(
     assert leftovers(out) == []
     # No half-written file left: the only dot-file is the build's marker.
     assert [p.name for p in out.rglob(".*")] == [SITE_MARKER]
+    # The next build, which finds the spare half written, makes a clean build's site.
+    build_site(root, out, now=DEMO_NOW, check_git=False, cache=cache)
+    build_site(root, out.parent / "clean", now=DEMO_NOW, check_git=False, cache=False)
+    assert snapshot(out) == snapshot(out.parent / "clean") != before
 
 
 def test_a_successful_build_replaces_everything(
