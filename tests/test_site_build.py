@@ -224,3 +224,19 @@ def test_a_build_frees_the_cycles_rendering_leaves(
     assert frozen == 0
     # Without the sweeps, about 150 objects a page would be left for the collector.
     assert left < 20 * result.files, left
+
+
+def test_the_output_folder_can_be_served_whatever_the_umask(tmp_path: Path) -> None:
+    """The folder that becomes the output (the spare, made by the first builds) is
+    readable by a web server running as another user, as the files' umask allows."""
+    root = copy_demo(tmp_path / "demo")
+    out = tmp_path / "public"
+    previous = os.umask(0o077)
+    try:
+        for title in ("", "Old news, "):
+            path = root / "incidents" / "2026-06-23-order-tracking-stale.yaml"
+            path.write_text(path.read_text().replace("title: ", f"title: {title}", 1))
+            build_site(root, out, now=DEMO_NOW, check_git=False)
+            assert out.stat().st_mode & 0o777 == 0o755
+    finally:
+        os.umask(previous)

@@ -125,7 +125,8 @@ def open_spare(spare: Path) -> tuple[Sig | None, bool]:
         os.unlink(spare)
         st = None
     if st is None:
-        os.mkdir(spare, 0o755)
+        os.mkdir(spare)
+        os.chmod(spare, 0o755)  # it becomes the output folder, which a web server reads
         return None, True
     marker = os.path.join(spare, SITE_MARKER)
     found = stat_sig(marker)
