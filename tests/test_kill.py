@@ -234,3 +234,28 @@ def test_the_command_keeps_the_old_site_as_the_spare(tmp_path: Path) -> None:
     assert snapshot(tmp_path / ".public.spare") == first
     assert (tmp_path / ".public.spare" / SITE_MARKER).is_file()
     assert sorted(p.name for p in tmp_path.glob(".public*")) == [".public.spare"]
+
+
+def test_deploy_ships_the_output_never_the_spare(tmp_path: Path) -> None:
+    """The spare beside the output is the site before: `deploy` reads the output folder
+    alone, so what it ships is the new site, whole, and nothing of the spare."""
+    from statuspage.publish.deploy import deploy, parse_target
+
+    root = tmp_path / "status"
+    root.mkdir()
+    shutil.copy(REPO_ROOT / "statuspage.yaml", root)
+    shutil.copytree(REPO_ROOT / "incidents", root / "incidents")
+    out = tmp_path / "public"
+    build_site(root, out, now=DEMO_NOW, check_git=False)
+    incident = root / INCIDENT
+    incident.write_text(incident.read_text().replace("Elevated error rate", "Raised", 1))
+    (root / "incidents/2026-09-08-checkout-false-alarm.yaml").unlink()
+    build_site(root, out, now=DEMO_NOW, check_git=False)
+    spare = snapshot(tmp_path / ".public.spare")
+    assert spare and spare != snapshot(out)
+    www = tmp_path / "www"
+    deploy(out, parse_target(f"dir:{www}"), root=root)
+    shipped = snapshot(www.resolve())
+    assert shipped == snapshot(out)
+    assert "incidents/2026-09-08-checkout-false-alarm/index.html" in spare
+    assert "incidents/2026-09-08-checkout-false-alarm/index.html" not in shipped
