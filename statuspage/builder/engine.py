@@ -1,8 +1,9 @@
 """Incremental builds: parse, render and write only what changed (docs/performance.md).
 
 A build reads top to bottom (`Builder._build`): look at the inputs → load the site →
-list every output file with its key → decide which files of the last build are current →
-render the others → write the whole new site at once → record what was done.
+list every output file with its key → bring the spare (the site before, beside the output)
+up to date: keep its current files, link the live site's current ones, render and write the
+others, remove the rest → swap it in at once → record what was done.
 
 What a build keeps for the next one lives in the site's `.statuspage/cache/` (git-ignored,
 never inside the published site), every file sealed with this user's key (sealed.py): a
@@ -10,13 +11,14 @@ file that anyone else put there, a pull request included, is never unpickled.
 
 - `parse-NN.pickle`: each incident file's parse result, under a digest of the file's bytes,
   for one config and one version of the code (in 16 shards: one edit rewrites one);
-- `build-<digest of the output folder>.pickle`, the manifest of an output folder: for each
-  file the key it was rendered under, a digest of its bytes and how it stood on disk (size,
-  modification time, inode) once written; and a digest of every input's bytes.
+- `build-<digest of the output folder>.pickle`, the manifest of an output folder and of its
+  spare: for each file the key it was rendered under, a digest of its bytes and how it stood
+  on disk (size, modification time, inode) once written, each folder's modification time
+  and how the marker file stood; and a digest of every input's bytes.
 
 Inputs are known by their bytes, never by their size or time: every build reads them all
-(that is cheap) and compares digests. An output keeps the last build's file when its key is
-the same and the file still stands on disk as written. Keys name everything a file's render
+(that is cheap) and compares digests. An output keeps the spare's file (or links the live
+site's) when its key is the same and the file still stands on disk as written. Keys name everything a file's render
 can read, by one rule (`Keys` in outputs/output.py: a fingerprint of the render function's
 arguments), and the build adds what every file depends on: the code and the config. The
 clock is not among them: a page that shows it gets it as an argument of its view. So the
@@ -472,9 +474,11 @@ class OutputError(StatuspageError, OSError):
 class Builder:
     """Builds one site again and again, each time doing only what changed.
 
-    With `out`, files are written there and the manifest kept in the cache folder; with
-    `out=None`, the last build's files are kept in memory (for `serve`). With
-    `use_disk=False` nothing is kept on disk between processes. `save_parses=False` keeps
+    With `out`, the site is made in the spare beside it (`.NAME.spare`, write.py) and
+    swapped in, and the manifest kept in the cache folder; with `out=None`, the last
+    build's files are kept in memory (for `serve`). With `use_disk=False` nothing is kept in
+    the cache folder between processes (the old site still stays beside the output as the
+    spare, which the next build then checks folder by folder). `save_parses=False` keeps
     the parse cache in memory after the first build (a long-running preview saves it once).
     """
 
