@@ -18,12 +18,12 @@ file that anyone else put there, a pull request included, is never unpickled.
 
 Inputs are known by their bytes, never by their size or time: every build reads them all
 (that is cheap) and compares digests. An output keeps the spare's file (or links the live
-site's) when its key is the same and the file still stands on disk as written. Keys name everything a file's render
-can read, by one rule (`Keys` in outputs/output.py: a fingerprint of the render function's
-arguments), and the build adds what every file depends on: the code and the config. The
-clock is not among them: a page that shows it gets it as an argument of its view. So the
-output is byte for byte what a clean build gives; a missing, stale, foreign or corrupt
-cache only costs time.
+site's) when its key is the same and the file still stands on disk as written. Keys name
+everything a file's render can read, by one rule (`Keys` in outputs/output.py: a
+fingerprint of the render function's arguments), and the build adds what every file
+depends on: the code and the config. The clock is not among them: a page that shows it
+gets it as an argument of its view. So the output is byte for byte what a clean build
+gives; a missing, stale, foreign or corrupt cache only costs time.
 """
 
 from __future__ import annotations
