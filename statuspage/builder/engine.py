@@ -89,8 +89,8 @@ PARALLEL_RENDER = 400  # files to render before a second process pays for itself
 # Rendering a page leaves reference cycles (Jinja's contexts, blocks and macros refer to each
 # other: about 150 objects a page), which only the cycle collector frees, and `build` pauses
 # it. They are swept every this many files, with everything made before the render frozen
-# (gc.freeze), so a sweep walks only what rendering made since the last one: 150 MB less
-# at 10,000 incidents, for no measurable time.
+# (gc.freeze), so a sweep walks only what rendering made since the last one: 100 MB less
+# at 10,000 incidents, for about 0.05 s of CPU per 1,000 files.
 SWEEP_EVERY = 200
 THEMES_DIR = "themes"
 # Libraries whose version changes what a build writes.
