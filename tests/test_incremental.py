@@ -167,7 +167,11 @@ steps = st.one_of(
         st.just("theme"),
         st.sampled_from(["footer", "site", "overall", "open", "clock", "now", "none"]),
     ),
-    st.tuples(st.just("tamper"), st.sampled_from(["change", "delete", "stray", "folder"])),
+    st.tuples(
+        st.just("tamper"),
+        st.sampled_from(["change", "delete", "stray", "folder", "link"]),
+        st.sampled_from(["site", "spare"]),  # the live site, or the site before beside it
+    ),
     st.tuples(st.just("cache"), st.sampled_from(["delete", "garbage", "truncate", "swap"])),
 )
 
@@ -256,6 +260,8 @@ def apply(world: World, step: tuple[object, ...]) -> None:
             )
     elif kind == "tamper":
         for out in (world.cli_out, world.library_out):
+            if step[2] == "spare":
+                out = out.parent / f".{out.name}.spare"
             files = sorted(p for p in out.rglob("*") if p.is_file()) if out.is_dir() else []
             if not files:
                 continue
@@ -267,6 +273,12 @@ def apply(world: World, step: tuple[object, ...]) -> None:
             elif step[1] == "stray":
                 (out / "history" / "stray.html").parent.mkdir(exist_ok=True)
                 (out / "history" / "stray.html").write_text("not from a build")
+            elif step[1] == "link":  # a folder becomes a link to one outside the site
+                outside = world.root.parent / "outside"
+                outside.mkdir(exist_ok=True)
+                if victim.parent != out and not victim.parent.is_symlink():
+                    shutil.rmtree(victim.parent)
+                    victim.parent.symlink_to(outside)
             else:
                 (out / "leftover" / "deep").mkdir(parents=True, exist_ok=True)
                 (out / "leftover" / "deep" / "x.txt").write_text("x")
@@ -314,8 +326,11 @@ def check(world: World) -> None:
     assert world.memory is not None
     kept = world.memory.build(now=world.now, check_git=False).contents
     assert dict(kept) == {p: d for p, d in clean.items() if p != SITE_MARKER}
-    # No temporary file left behind, nothing extra in the cache folder's place.
+    # No temporary file left behind, nothing extra in the cache folder's place, nothing
+    # written through a link.
     assert [p.name for p in world.cli_out.rglob(".*")] == [SITE_MARKER]
+    outside = world.root.parent / "outside"
+    assert not outside.exists() or not any(outside.iterdir())
 
 
 @settings(
