@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -406,7 +405,12 @@ class VisibleText(HTMLParser):
 
 
 @pytest.mark.parametrize(
-    "template", sorted(p.name for p in themes.builtin_themes().joinpath("default").glob("*.html"))
+    "template",
+    sorted(
+        p.relative_to(themes.builtin_themes() / "default").as_posix()
+        for pattern in ("*.html", "fragments/*.html")
+        for p in themes.builtin_themes().joinpath("default").glob(pattern)
+    ),
 )
 def test_every_ui_string_goes_through_gettext(template: str) -> None:
     """Outside Jinja code the templates hold no words, so the languages issue only adds
@@ -597,36 +601,34 @@ def test_relative_times_depend_on_the_clock_alone(tmp_path: Path) -> None:
     assert "Overdue: the next update was promised by 10:25 AM CET (15 min ago)." in later
 
 
-def test_a_remembered_fragment_is_made_once_per_key(demo_site: Site) -> None:
-    """`{% call remember(key) %}` makes the block once per build and language for each key
-    (the default theme's footer, a component's bars and monthly table), and the pages that
-    share it are the same as if each had made it."""
+def test_a_fragment_is_made_once_per_key(demo_site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`{{ fragment(name, **arguments) }}` renders the theme template once per build and
+    language for each key (its name, its arguments, the page's depth), a key the renderer
+    makes and the theme never writes: the default theme's footer is made once for all the
+    incident pages (two folders down), a component's bars and monthly table once for its
+    pages at each depth, and the pages are the same as if each had made them."""
     renderer = pages.Renderer(demo_site)
     made: list[str] = []
+    get_template = renderer.env.get_template
 
-    def block(text: str) -> Callable[[], str]:
-        def caller() -> str:
-            made.append(text)
-            return text
+    def counting(name: str, *args: object, **kwargs: object) -> object:
+        if name.startswith("fragments/"):
+            made.append(name)
+        return get_template(name, *args, **kwargs)  # type: ignore[arg-type]
 
-        return caller
-
-    first = renderer.remember("footer", "../../", caller=block("<p>a</p>"))
-    again = renderer.remember("footer", "../../", caller=block("<p>b</p>"))
-    deeper = renderer.remember("footer", "../../../../", caller=block("<p>c</p>"))
-    assert (str(first), str(again), str(deeper)) == ("<p>a</p>", "<p>a</p>", "<p>c</p>")
-    assert made == ["<p>a</p>", "<p>c</p>"]
-    # The theme uses it: each incident page's footer (two levels deep) is made once.
-    calls: list[tuple[object, ...]] = []
-    remember = renderer.remember
-
-    def counting(*key: Hashable, caller: Callable[[], str]) -> object:
-        calls.append(key)
-        return remember(*key, caller=caller)
-
-    renderer.env.globals["remember"] = counting
-    incident_pages = [p for p in renderer.pages() if p.path.startswith("incidents/")][:3]
-    bodies = [p.data for p in incident_pages]
-    assert calls.count(("footer", "../../")) == 3
+    monkeypatch.setattr(renderer.env, "get_template", counting)
+    files = list(renderer.pages())
+    incidents = [f for f in files if f.path.startswith("incidents/")][:3]
+    bodies = [f.data for f in incidents]
+    assert made == ["fragments/footer.html"]
     assert len({body.split(b"<footer", 1)[1].split(b"Times are in")[0] for body in bodies}) == 1
-    assert len(renderer._fragments) >= 1
+    made.clear()
+    component = [f for f in files if f.path.startswith("components/")]
+    for file in component:
+        file.data  # noqa: B018 - rendered
+    depths = {(f.path.split("/")[1], f.path.count("/")) for f in component}
+    assert made.count("fragments/component_bars.html") == len(depths)
+    assert made.count("fragments/component_months.html") == len(depths)
+    # Another build (a new renderer) makes them again, and makes the same bytes.
+    again = {f.path: f.data for f in pages.Renderer(demo_site).pages()}
+    assert all(again[f.path] == f.data for f in [*incidents, *component])

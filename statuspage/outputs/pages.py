@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import math
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -549,7 +549,7 @@ class Renderer:
         self.memo = MemoFormatter(self.fmt)  # what pages show, remembered for the build
         self.assets = theme_assets(site)
         self.asset_paths = {name: fingerprinted(name, data) for name, data in self.assets.items()}
-        self._fragments: dict[tuple[Hashable, ...], Markup] = {}
+        self._fragments: dict[str, Markup] = {}  # fragment key -> its HTML, for one build
         self.env = self._environment()
         self.keys = Keys(site.sources, shared=(ComponentView,))
 
@@ -593,7 +593,7 @@ class Renderer:
             google_calendar=lambda path: GOOGLE_CALENDAR + quote(self.webcal(path), safe=""),
             uptime_percent=self.uptime_percent,
             minutes=lambda span: self.memo.number(whole_minutes(span)),
-            remember=self.remember,
+            remember=_removed_remember,
             time_tag=self.time_tag,
         )
         return env
@@ -641,16 +641,42 @@ class Renderer:
         iso, shown = escape(self.memo.iso(moment)), escape(getattr(self.memo, style)(moment))
         return Markup(f'<time datetime="{iso}">{shown}</time>')  # (Markup.format is slow)
 
-    def remember(self, *key: Hashable, caller: Callable[[], str]) -> Markup:
-        """What the block `{% call remember(*key) %}…{% endcall %}` shows, made once per
-        build and language for each key: for a piece repeated on many pages (a component's
-        bars and monthly table on each page of its history). The key must name everything
-        the block shows that differs between the pages sharing it (`url("")` names the
-        page's depth, which relative links depend on)."""
-        found = self._fragments.get(key)
-        if found is None:
-            found = self._fragments[key] = Markup(caller())
-        return found
+    def fragment(self, name: str, up: str, arguments: dict[str, Any]) -> Markup:
+        """`{{ fragment("fragments/footer.html", view=view) }}` in a template: the theme
+        template `name` rendered with only `arguments`, the globals and the page-relative
+        helpers (`url`, `asset`, `top`, `fragment`, whose one input is the page's prefix
+        `up`), made once per build and language for each key and reused: a piece repeated on
+        many pages (the footer, a component's bars and monthly table).
+
+        The key comes from the one rule, never from the theme: a fingerprint of the name,
+        `up` and the arguments, by the same `Fingerprints` as the pages' keys. The fragment
+        sees nothing else (no variable of the page, not the clock unless given), so reading
+        anything else fails (StrictUndefined) instead of showing another page's piece.
+        Arguments that cannot be fingerprinted make it render every time."""
+        for reserved in _FRAGMENT_HELPERS.intersection(arguments):
+            raise ThemeError(f"{name}: a fragment cannot be given {reserved!r}: it has its own")
+        key = self.keys.fingerprints(name, up, arguments)
+        if key is not None:
+            found = self._fragments.get(key)
+            if found is not None:
+                return found
+        try:
+            html = Markup(
+                self.env.get_template(name).render(**self._helpers(name, up), **arguments)
+            )
+        except jinja2.TemplateSyntaxError as exc:
+            raise ThemeError(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from exc
+        except jinja2.TemplateNotFound as exc:
+            raise ThemeError(f"fragment not found in the theme: {exc.name}") from exc
+        except jinja2.UndefinedError as exc:
+            given = ", ".join(arguments) or "no arguments"
+            raise ThemeError(
+                f"{name}: {exc.message} (a fragment sees only what it is given: {given}, "
+                "the globals, url, asset, top and fragment)"
+            ) from exc
+        if key is not None:
+            self._fragments[key] = html
+        return html
 
     def uptime_percent(self, fraction: float | None) -> str:
         """`99.96%`, rounded down so a figure never looks better than it was."""
@@ -701,18 +727,13 @@ class Renderer:
         assert overall is not None  # plain values only
         return digest(self.language, self.root, *theme_files(folders), overall)
 
-    def render_now(self, path: str, template: str, context: dict[str, Any]) -> bytes:
-        """In the template, `url("history/")` links another page of the same language and
-        `asset("style.css")` a static file, both relative to this page, so the site works
-        wherever it is published."""
-        full = self.root + path
-        up = "../" * full.count("/")
-        if path == "404.html":
-            # Served for any missing address, at any depth: links must not be relative.
-            up = (urlsplit(self.config.base_url).path or "").rstrip("/") + "/"
+    def _helpers(self, template: str, up: str) -> dict[str, Callable[..., Any]]:
+        """What a template gets besides its context and the globals: functions of the
+        page's prefix `up` alone ("../../" two folders down)."""
+        root = self.root
 
         def url(target: str = "") -> str:
-            return up + self.root + target or "./"
+            return up + root + target or "./"
 
         def asset(name: str) -> str:
             try:
@@ -724,13 +745,26 @@ class Renderer:
             """A file every language shares (the JSON API), at the top of the site."""
             return up + target or "./"
 
+        def fragment(name: str, /, **arguments: Any) -> Markup:
+            return self.fragment(name, up, arguments)
+
+        return {"url": url, "asset": asset, "top": top, "fragment": fragment}
+
+    def render_now(self, path: str, template: str, context: dict[str, Any]) -> bytes:
+        """In the template, `url("history/")` links another page of the same language and
+        `asset("style.css")` a static file, both relative to this page, so the site works
+        wherever it is published."""
+        full = self.root + path
+        up = "../" * full.count("/")
+        if path == "404.html":
+            # Served for any missing address, at any depth: links must not be relative.
+            up = (urlsplit(self.config.base_url).path or "").rstrip("/") + "/"
+
         canonical_path = full.removesuffix("index.html")
         here = "" if path == "404.html" else path.removesuffix("index.html")
         try:
             html = self.env.get_template(template).render(
-                url=url,
-                asset=asset,
-                top=top,
+                **self._helpers(template, up),
                 languages=self.alternates(here, up),
                 page_path=canonical_path,
                 canonical=links.url(self.config, canonical_path),
@@ -913,6 +947,18 @@ class Renderer:
         if "favicon.ico" in self.assets:
             # Browsers ask for /favicon.ico by themselves, whatever the page says.
             yield OutputFile("favicon.ico", self.assets["favicon.ico"])
+
+
+_FRAGMENT_HELPERS = frozenset({"url", "asset", "top", "fragment"})
+
+
+def _removed_remember(*key: object, caller: object = None) -> None:
+    """`{% call remember(key) %}` kept a block under a key the theme wrote by hand: a key
+    that missed something the block read showed one page's piece on another. It is gone."""
+    raise jinja2.UndefinedError(
+        "remember() was removed: a hand-written key can miss what the block reads; "
+        'use {{ fragment("name.html", arg=value) }} (docs/site.md)'
+    )
 
 
 def render_page(
