@@ -159,3 +159,21 @@ def test_one_worker_or_two_make_the_same_site(
     assert 2 in parts  # the pages were rendered by two processes
     assert outputs["1"] == outputs["2"]
     assert b'<p class="where">incidents/' in b"".join(outputs["2"].values())
+
+
+def test_editing_a_fragment_rebuilds_the_pages_that_show_it(tmp_path: Path) -> None:
+    """A fragment's template is a theme file like any other, in every page's key: an
+    incremental build after an edit equals a clean build."""
+    root = hostile_site(tmp_path / "site")
+    out = tmp_path / "out"
+    build_site(root, out, now=at(OUTAGE_NOW), check_git=False)
+    where = root / "themes" / "hostile" / "fragments" / "where.html"
+    where.write_text('<p class="where">{{ here }} (edited) at {{ url("") }}</p>\n')
+    build_site(root, out, now=at(OUTAGE_NOW), check_git=False)
+    clean = tmp_path / "clean"
+    build_site(root, clean, now=at(OUTAGE_NOW), check_git=False, cache=False)
+    files = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert files == {
+        p.relative_to(clean).as_posix(): p.read_bytes() for p in clean.rglob("*") if p.is_file()
+    }
+    assert b"(edited)" in files["history/index.html"]
