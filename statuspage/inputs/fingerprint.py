@@ -16,7 +16,7 @@ import dataclasses
 import hashlib
 import sys
 import types
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from enum import Enum
 from typing import Any
@@ -65,81 +65,173 @@ class Fingerprints:
 
     def _write(self, value: Any, out: list[str]) -> None:
         kind = type(value)
-        if kind in _PLAIN:
-            out.append(repr(value))
-        elif isinstance(value, Enum):
-            out.append(f"{kind.__qualname__}.{value.name}")
-        elif isinstance(value, str):  # Markup and other str subclasses: the kind matters
-            out.append(f"{kind.__qualname__}:{value!r}")
-        elif kind is tuple and len(value) >= 8:  # long tuples recur (a component's months)
-            known = self._memo.get(id(value))
-            if known is None:
-                inner: list[str] = ["("]
-                for item in value:
-                    self._write(item, inner)
-                known = self._memo[id(value)] = (value, digest("\x1f".join(inner)))
-            out.append(known[1])
-        elif kind is tuple or kind is list:
-            out.append("(")
-            for item in value:
-                self._write(item, out)
-            out.append(")")
-        elif isinstance(value, Site):  # the whole history: every incident's digest, the clock
-            known = self._memo.get(id(value))
-            if known is None:
-                if value.incidents and not value.sources:
-                    raise Unkeyable("a site made in code")
-                whole = digest(
-                    value.now.isoformat(),
-                    self._once(value.config),
-                    *(f"{k} {v}" for k, v in sorted(value.sources.items())),
-                )
-                known = self._memo[id(value)] = (value, whole)
-            out.append(f"S{known[1]}")
-        elif isinstance(value, Config):  # the same for every file of a build: written once
-            out.append(f"C{self._once(value)}")
-        elif isinstance(value, Incident):
-            source = self.sources.get(value.id)
-            if source is None:
-                raise Unkeyable(value.id)
-            out.append(f"I{source}")
-        elif hasattr(kind, "__fingerprint__"):  # what it stands for, in its place
-            out.append(f"{kind.__qualname__}:")
-            self._write(value.__fingerprint__(), out)
-        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-            self._dataclass(value, out)
-        elif kind is types.FunctionType:
-            out.append(f"F{_function_name(value)}")
-        elif isinstance(value, Mapping):
-            out.append("{")
-            for key, item in value.items():  # in their order: templates loop over them so
-                self._write(key, out)
-                self._write(item, out)
-            out.append("}")
-        else:
-            raise Unkeyable(kind.__qualname__)
+        writer = _WRITERS.get(kind) or _writer_for(kind)
+        writer(self, value, out)
 
     def _once(self, value: Any) -> str:
         """The digest of a big value, remembered by identity while this object lives."""
         known = self._memo.get(id(value))
         if known is None:
             inner: list[str] = []
-            self._fields(value, inner)
+            _fields(self, value, inner)
             known = self._memo[id(value)] = (value, digest("\x1f".join(inner)))
         return known[1]
 
-    def _dataclass(self, value: Any, out: list[str]) -> None:
-        if self.shared and isinstance(value, self.shared):
-            out.append(self._once(value))
-        else:
-            self._fields(value, out)
 
-    def _fields(self, value: Any, out: list[str]) -> None:
-        out.append(type(value).__qualname__)
-        out.append("<")
-        for field in dataclasses.fields(value):
-            self._write(getattr(value, field.name), out)
-        out.append(">")
+# How each type is written out, chosen once per type (`_writer_for`): a value's type alone
+# decides it, so a build that writes out a million values asks these questions a few dozen
+# times. Each writer takes the `Fingerprints`, the value and the list of parts it appends to.
+Writer = Callable[[Fingerprints, Any, list[str]], None]
+_WRITERS: dict[type, Writer] = {}
+_FIELDS: dict[type, tuple[str, tuple[str, ...]]] = {}
+
+
+def _plain(fingerprints: Fingerprints, value: Any, out: list[str]) -> None:
+    out.append(repr(value))
+
+
+def _enum(fingerprints: Fingerprints, value: Any, out: list[str]) -> None:
+    out.append(f"{type(value).__qualname__}.{value.name}")
+
+
+def _text(fingerprints: Fingerprints, value: Any, out: list[str]) -> None:
+    """Markup and other str subclasses: the kind matters."""
+    out.append(f"{type(value).__qualname__}:{value!r}")
+
+
+def _sequence(fingerprints: Fingerprints, value: Any, out: list[str]) -> None:
+    out.append("(")
+    write = fingerprints._write
+    for item in value:
+        if type(item) in _PLAIN:
+            out.append(repr(item))
+        else:
+            write(item, out)
+    out.append(")")
+
+
+def _tuple(fingerprints: Fingerprints, value: Any, out: list[str]) -> None:
+    if len(value) < 8:
+        _sequence(fingerprints, value, out)
+        return
+    # Long tuples recur (a component's months): written once, then named by their digest.
+    memo = fingerprints._memo
+    known = memo.get(id(value))
+    if known is None:
+        inner: list[str] = ["("]
+        for item in value:
+            fingerprints._write(item, inner)
+        known = memo[id(value)] = (value, digest("\x1f".join(inner)))
+    out.append(known[1])
+
+
+def _site(fingerprints: Fingerprints, value: Any, out: list[str]) -> None:
+    """The whole history: every incident's digest, the clock."""
+    memo = fingerprints._memo
+    known = memo.get(id(value))
+    if known is None:
+        if value.incidents and not value.sources:
+            raise Unkeyable("a site made in code")
+        whole = digest(
+            value.now.isoformat(),
+            fingerprints._once(value.config),
+            *(f"{k} {v}" for k, v in sorted(value.sources.items())),
+        )
+        known = memo[id(value)] = (value, whole)
+    out.append(f"S{known[1]}")
+
+
+def _config(fingerprints: Fingerprints, value: Any, out: list[str]) -> None:
+    """The same for every file of a build: written once."""
+    out.append(f"C{fingerprints._once(value)}")
+
+
+def _incident(fingerprints: Fingerprints, value: Any, out: list[str]) -> None:
+    source = fingerprints.sources.get(value.id)
+    if source is None:
+        raise Unkeyable(value.id)
+    out.append(f"I{source}")
+
+
+def _stand_in(fingerprints: Fingerprints, value: Any, out: list[str]) -> None:
+    """What the object says stands for it, in its place."""
+    out.append(f"{type(value).__qualname__}:")
+    fingerprints._write(value.__fingerprint__(), out)
+
+
+def _dataclass(fingerprints: Fingerprints, value: Any, out: list[str]) -> None:
+    if fingerprints.shared and isinstance(value, fingerprints.shared):
+        out.append(fingerprints._once(value))
+    else:
+        _fields(fingerprints, value, out)
+
+
+def _fields(fingerprints: Fingerprints, value: Any, out: list[str]) -> None:
+    kind = type(value)
+    known = _FIELDS.get(kind)
+    if known is None:
+        names = tuple(field.name for field in dataclasses.fields(value))
+        known = _FIELDS[kind] = (kind.__qualname__, names)
+    out.append(known[0])
+    out.append("<")
+    write = fingerprints._write
+    for name in known[1]:
+        item = getattr(value, name)
+        if type(item) in _PLAIN:
+            out.append(repr(item))
+        else:
+            write(item, out)
+    out.append(">")
+
+
+def _function(fingerprints: Fingerprints, value: Any, out: list[str]) -> None:
+    out.append(f"F{_function_name(value)}")
+
+
+def _mapping(fingerprints: Fingerprints, value: Any, out: list[str]) -> None:
+    out.append("{")
+    write = fingerprints._write
+    for key, item in value.items():  # in their order: templates loop over them so
+        write(key, out)
+        write(item, out)
+    out.append("}")
+
+
+def _unkeyable(fingerprints: Fingerprints, value: Any, out: list[str]) -> None:
+    raise Unkeyable(type(value).__qualname__)
+
+
+def _writer_for(kind: type) -> Writer:
+    """How values of `kind` are written out, in this order of precedence."""
+    writer: Writer
+    if kind in _PLAIN:
+        writer = _plain
+    elif issubclass(kind, Enum):
+        writer = _enum
+    elif issubclass(kind, str):
+        writer = _text
+    elif kind is tuple:
+        writer = _tuple
+    elif kind is list:
+        writer = _sequence
+    elif issubclass(kind, Site):
+        writer = _site
+    elif issubclass(kind, Config):
+        writer = _config
+    elif issubclass(kind, Incident):
+        writer = _incident
+    elif hasattr(kind, "__fingerprint__"):
+        writer = _stand_in
+    elif dataclasses.is_dataclass(kind) and not issubclass(kind, type):
+        writer = _dataclass
+    elif kind is types.FunctionType:
+        writer = _function
+    elif issubclass(kind, Mapping):
+        writer = _mapping
+    else:
+        writer = _unkeyable
+    _WRITERS[kind] = writer
+    return writer
 
 
 _NAMED: dict[object, str] = {}

@@ -37,6 +37,7 @@ from statuspage.inputs.model import (
     Incident,
     Site,
     Text,
+    Timeline,
     UpdateStatus,
     Window,
 )
@@ -477,8 +478,9 @@ class Entry:
     duration: timedelta | None  # how long it lasted, once resolved (not for a window)
 
 
-def entry(incident: Incident, now: datetime) -> Entry:
-    timeline = incident.at(now)
+def entry(timeline: Timeline) -> Entry:
+    """`timeline`'s incident as a line of a list, at its clock."""
+    incident = timeline.incident
     resolved = timeline.resolved_at
     window = incident.is_maintenance and incident.current_window is not None
     return Entry(
@@ -490,17 +492,18 @@ def entry(incident: Incident, now: datetime) -> Entry:
 
 
 def by_month(
-    incidents: Iterable[Incident], fmt: Formatter, now: datetime
+    incidents: Iterable[Incident], fmt: Formatter, site: Site
 ) -> list[tuple[str, list[Entry]]]:
-    """Incidents grouped under the month they are filed in (site zone), in the given order."""
+    """Incidents grouped under the month they are filed in (site zone), in the given order,
+    at the site's clock (its timelines, made once per build)."""
     groups: list[tuple[tuple[int, int], list[Entry]]] = []
     for incident in incidents:
         local = fmt.local(incident.filed_at)
         key = (local.year, local.month)
         if groups and groups[-1][0] == key:
-            groups[-1][1].append(entry(incident, now))
+            groups[-1][1].append(entry(site.timeline(incident)))
         else:
-            groups.append((key, [entry(incident, now)]))
+            groups.append((key, [entry(site.timeline(incident))]))
     return [(fmt.month(*key), members) for key, members in groups]
 
 
@@ -864,7 +867,7 @@ class Renderer:
             day = fmt.local(incident.filed_at).date()
             if day < recent_days[-1]:
                 break  # incidents are sorted newest first
-            recent.setdefault(day, []).append(entry(incident, site.now))
+            recent.setdefault(day, []).append(entry(timeline))
         groups = []
         for name, members in self.config.groups:
             views = [self.component_views[c.id] for c in members]
@@ -887,7 +890,7 @@ class Renderer:
     def incident(self, incident: Incident) -> OutputFile:
         # The page is keyed on what the view makes of the clock, not on the clock: a
         # settled incident's page stays the same from one minute to the next.
-        context = incident_view(incident, self.site.now, self.config)
+        context = incident_view(self.site.timeline(incident), self.config)
         return self.render(f"incidents/{incident.id}/index.html", "incident.html", **context)
 
     def history_pages(self) -> Iterator[OutputFile]:
@@ -897,7 +900,7 @@ class Renderer:
                 f"{page.path(page.number)}index.html",
                 "history.html",
                 page=page,
-                months=by_month(page.items, self.fmt, self.site.now),
+                months=by_month(page.items, self.fmt, self.site),
             )
 
     def component_pages(self, component: Component) -> Iterator[OutputFile]:
@@ -918,7 +921,7 @@ class Renderer:
                 view=view,
                 months=rows,
                 page=page,
-                entries=by_month(page.items, self.fmt, self.site.now),
+                entries=by_month(page.items, self.fmt, self.site),
             )
 
     def uptime_page(self) -> OutputFile:
@@ -973,11 +976,12 @@ def _given(context: dict[str, Any]) -> dict[str, Any]:
     return context
 
 
-def incident_view(incident: Incident, now: datetime, config: Config) -> dict[str, Any]:
-    """What an incident's page shows: its state at `now`, decided here, not in the theme.
-    Only a page still open (or a maintenance not over) shows the clock itself ("so far",
-    "16 min ago", a stale notice) and gets `now`; a settled one gets only results."""
-    timeline = incident.at(now)  # every question below at one clock: worked out once
+def incident_view(timeline: Timeline, config: Config) -> dict[str, Any]:
+    """What an incident's page shows: its state at the timeline's clock, decided here, not
+    in the theme. Only a page still open (or a maintenance not over) shows the clock itself
+    ("so far", "16 min ago", a stale notice) and gets `now`; a settled one gets only results.
+    Every question is asked of the one timeline (the site's, made once per build)."""
+    incident, now = timeline.incident, timeline.now
     resolved_at = timeline.resolved_at
     postmortem_due = timeline.postmortem_due(config.postmortem_due_days)
     context = {
