@@ -48,3 +48,27 @@ def test_validate_renders_no_template(tmp_path: Path) -> None:
     # The same template does run when the site is built: it is code, and the docs say so.
     assert statuspage(root, "build", "--no-git").returncode == 0
     assert marker.exists()
+
+
+def test_a_theme_that_fails_while_rendering_names_its_line_and_keeps_the_site(
+    tmp_path: Path,
+) -> None:
+    """A theme is code and may have bugs: one message with the template's file and line
+    (no traceback), exit 1, and the site built before is left as it was."""
+    root = write_site(tmp_path / "site", {"2026-11-20-checkout": INCIDENT})
+    assert statuspage(root, "build", "--no-git").returncode == 0
+    before = (root / "site" / "index.html").read_bytes()
+    theme = root / "themes" / "default"
+    theme.mkdir(parents=True)
+    (theme / "index.html").write_text(
+        '{% extends "default:index.html" %}\n'
+        "{% block main %}\n<p>{{ 1 // 0 }}</p>\n{% endblock %}\n"
+    )
+    done = statuspage(root, "build", "--no-git")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert (
+        f"{theme / 'index.html'}:3: the template failed: ZeroDivisionError: "
+        "integer division or modulo by zero"
+    ) in done.stderr
+    assert (root / "site" / "index.html").read_bytes() == before

@@ -47,6 +47,7 @@ from statuspage.outputs.markup import to_html
 from statuspage.outputs.output import Keys, OutputFile
 from statuspage.outputs.themes import (
     ThemeError,
+    failed_template,
     theme_assets,
     theme_files,
     theme_folders,
@@ -779,6 +780,10 @@ class Renderer:
             raise ThemeError(f"template not found in the theme: {exc.name}") from exc
         except jinja2.UndefinedError as exc:
             raise ThemeError(f"{template}: {exc.message}") from exc
+        except ThemeError:
+            raise  # already says where (a fragment's, a missing static file)
+        except Exception as exc:  # a theme is code and may have bugs: where, not a traceback
+            raise failed_template(template, exc) from exc
         return html.encode("utf-8")
 
     @cached_property

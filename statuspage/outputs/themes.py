@@ -10,6 +10,7 @@ files are read: a link or a special file is an error, never followed (design §9
 from __future__ import annotations
 
 import os
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -26,6 +27,18 @@ BUILTIN_THEME = "default"
 
 class ThemeError(StatuspageError):
     """A theme is missing, or one of its templates is broken."""
+
+
+def failed_template(template: str, exc: Exception) -> ThemeError:
+    """A template that raised while rendering (a theme is code, and may have bugs), as one
+    message naming the template file and line where it failed, not a traceback."""
+    where = template
+    # Jinja rewrites a render's traceback so that each template frame carries the template's
+    # file and line, and marks those frames with `__jinja_exception__`: the last is the place.
+    for frame, line in traceback.walk_tb(exc.__traceback__):
+        if "__jinja_exception__" in frame.f_globals:
+            where = f"{frame.f_code.co_filename}:{line}"
+    return ThemeError(f"{where}: the template failed: {type(exc).__name__}: {exc}")
 
 
 def builtin_themes() -> Path:
