@@ -220,7 +220,7 @@ EXPECTED = {
         "1:8: error: title: contains a line break (U+2029); it must be one line, as it can reach e-mail headers"
     ),
     "hostile-title-tab.yaml": (
-        "1:8: error: title: contains the control character (U+0009); it must be one line, as it can reach e-mail headers"
+        "1:8: error: title: contains a tab (U+0009), which an e-mail header cannot carry; use a space"
     ),
     "hostile-title-translation-lf.yaml": (
         "1:36: error: title.fr: contains a line break (U+000A); it must be one line, as it can reach e-mail headers"

@@ -111,8 +111,8 @@ def test_validate_refuses_what_would_split_a_header(tmp_path: Path) -> None:
         "one line, as it can reach e-mail headers",
         "statuspage.yaml:9:11: error: components[0].name: contains a line break (U+2028); it "
         "must be one line, as it can reach e-mail headers",
-        "statuspage.yaml:10:12: error: components[0].group: contains the control character "
-        "(U+0009); it must be one line, as it can reach e-mail headers",
+        "statuspage.yaml:10:12: error: components[0].group: contains a tab (U+0009), which an "
+        "e-mail header cannot carry; use a space",
         "statuspage.yaml:12:9: error: notify.from: contains a line break (U+000A); it must be "
         "one line, as it can reach e-mail headers",
         "statuspage.yaml:13:13: error: notify.reply_to: 'a@test.example, b@test.example' is "

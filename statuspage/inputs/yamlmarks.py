@@ -241,12 +241,15 @@ class YamlFile:
         found = _NOT_ONE_LINE.search(value)
         if found is not None:
             code = f"U+{ord(found.group()):04X}"
-            what = "a line break" if found.group() in _BREAKS else "the control character"
-            self.error(
-                node,
-                f"{field}: contains {what} ({code}); it must be one line, "
-                "as it can reach e-mail headers",
-            )
+            if found.group() in _BREAKS:
+                problem = (
+                    f"a line break ({code}); it must be one line, as it can reach e-mail headers"
+                )
+            elif found.group() == "\t":
+                problem = f"a tab ({code}), which an e-mail header cannot carry; use a space"
+            else:
+                problem = f"a control character ({code}), which an e-mail header cannot carry"
+            self.error(node, f"{field}: contains {problem}")
             return None
         return value
 
