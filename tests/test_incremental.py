@@ -165,7 +165,7 @@ steps = st.one_of(
     st.tuples(st.just("config"), st.sampled_from(["title", "languages", "zone", "back"])),
     st.tuples(
         st.just("theme"),
-        st.sampled_from(["footer", "site", "overall", "open", "clock", "now", "none"]),
+        st.sampled_from(["footer", "site", "overall", "open", "clock", "now", "fragment", "none"]),
     ),
     st.tuples(
         st.just("tamper"),
@@ -249,6 +249,22 @@ def apply(world: World, step: tuple[object, ...]) -> None:
             (theme / "base.html").write_text(
                 '{% extends "default:base.html" %}{% block footer_extra %}'
                 "{% if now is defined %}<p>{{ now.isoformat() }}</p>{% endif %}{% endblock %}"
+            )
+        elif step[1] == "fragment":
+            # A fragment (made once per build for each key) given what differs between
+            # pages, and the default's component bars overridden to show more of the view.
+            (theme / "fragments").mkdir(parents=True)
+            (theme / "base.html").write_text(
+                '{% extends "default:base.html" %}{% block footer_extra %}'
+                '{{ fragment("fragments/mine.html", here=page_path, n=overall.active|length) }}'
+                "{% endblock %}"
+            )
+            (theme / "fragments" / "mine.html").write_text(
+                '<p>{{ here }} {{ n }} {{ url("") }}</p>'
+            )
+            (theme / "fragments" / "component_bars.html").write_text(
+                '{% include "default:fragments/component_bars.html" %}'
+                "<p>{{ view.status }} {{ view.fraction }}</p>\n"
             )
         elif step[1] != "none":
             theme.mkdir(parents=True)
