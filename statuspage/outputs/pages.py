@@ -700,6 +700,9 @@ class Renderer:
     # Nothing else reaches a template: the whole `Site` and the clock are not globals, so no
     # page can show what its key does not name. A page that shows the clock gets `now` from
     # its view; a template that reads `now` where the view gives none fails (StrictUndefined).
+    # A fragment (`fragment`, above) follows the same rule within a build: what it is kept
+    # under is a fingerprint of everything it can read (its template's name, its arguments,
+    # the page's depth), never a key a theme writes.
 
     def render(self, path: str, template: str, **context: Any) -> OutputFile:
         """The page `path` (under this language's root), rendered from `template` and
