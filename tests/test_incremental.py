@@ -666,6 +666,29 @@ def test_an_incident_answers_for_each_clock_it_is_asked() -> None:
     assert maintenance.status_at(DEMO_NOW).value == "scheduled"
 
 
+def test_a_kept_builder_asks_an_unchanged_incident_once_per_clock(tmp_path: Path) -> None:
+    """A `Builder` kept across builds (serve) takes the last build's timeline of each
+    incident whose file did not change, at the same clock; an edited incident, or another
+    clock (even the same instant written in another zone), gets a new one."""
+    root = demo_copy(tmp_path)
+    builder = Builder(root, tmp_path / "public")
+    builder.build(now=DEMO_NOW, check_git=False)
+    assert builder.site is not None
+    before = dict(builder.site.timelines)
+    edited = "2026-06-23-order-tracking-stale"
+    path = root / "incidents" / f"{edited}.yaml"
+    path.write_text(path.read_text().replace("title: ", "title: Old news, ", 1))
+    builder.build(now=DEMO_NOW, check_git=False)
+    after = builder.site.timelines
+    assert after[edited] is not before[edited]
+    assert after[edited].incident.title != before[edited].incident.title
+    assert all(after[i] is before[i] for i in before if i != edited)
+    same_instant = DEMO_NOW.astimezone(ZoneInfo("Asia/Tokyo"))
+    builder.build(now=same_instant, check_git=False)
+    assert all(builder.site.timelines[i] is not after[i] for i in after)
+    assert all(t.now is same_instant for t in builder.site.timelines.values())
+
+
 def test_lazy_files_render_when_asked(tmp_path: Path) -> None:
     write_site(tmp_path)
     site = load_site(tmp_path, now=START, check_git=False).site

@@ -546,8 +546,16 @@ class Builder:
 
         # 2. Load the site, parsing only files whose bytes are new.
         self.parse.known = inputs
+        # The last build's timelines: those of the same incident objects (kept by the parse
+        # cache) at the same clock object are the ones this build would make.
+        made = self.site.timelines if self.site is not None and self.site.now is now else None
         result = load_site(
-            self.root, now=now, check_git=check_git, parser=self.parse, history=self.history
+            self.root,
+            now=now,
+            check_git=check_git,
+            parser=self.parse,
+            history=self.history,
+            made=made,
         )
         self.parse.known = {}
         if not inputs and self.out is not None:  # the incident files as just parsed

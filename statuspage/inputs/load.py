@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import os
 import stat
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -39,9 +39,11 @@ from statuspage.inputs.model import (
     Kind,
     Site,
     Text,
+    Timeline,
     Update,
     UpdateStatus,
     Window,
+    timelines_at,
 )
 from statuspage.inputs.regular import NotRegularError, check_tree, read_regular, refusal
 from statuspage.inputs.yamlmarks import (
@@ -146,11 +148,14 @@ def load_site(
     check_git: bool = True,
     parser: Parser | None = None,
     history: History | None = None,
+    made: Mapping[str, Timeline] | None = None,
 ) -> LoadResult:
     """Load and check everything under `root`; `now` is the clock of this run.
 
     With `check_git`, git history also says which incident files were deleted and which
-    published updates were edited since (history.py; `history` keeps what it learned)."""
+    published updates were edited since (history.py; `history` keeps what it learned).
+    `made`: timelines an earlier build made (`Site.timelines`); those made for the same
+    incident objects at the same clock object are used again (`model.timelines_at`)."""
     problems = Problems()
     config_bytes = read_config_bytes(root, problems)
     if config_bytes is None:
@@ -187,8 +192,9 @@ def load_site(
 
     check_tree(root, THEMES_DIR, problems)  # listed and checked, never rendered here
     check_ledger(root, config.notify.ledger, problems)
+    timelines = timelines_at(incidents, now, made or {})  # the checks' and the site's
     for incident in incidents:
-        check_clock(incident, config, now, problems)
+        check_clock(incident, config, now, problems, timelines[incident.id])
         check_translations(incident, config, problems)
     if check_git:
         history = history or History(root)
@@ -201,7 +207,14 @@ def load_site(
         for incident_id, edits in edited.items():  # pages showing an incident show its edits
             sources[incident_id] = digest(sources[incident_id], edits)
     incidents.sort(key=lambda i: (i.filed_at, i.id), reverse=True)
-    site = Site(config=config, incidents=tuple(incidents), now=now, root=str(root), sources=sources)
+    site = Site(
+        config=config,
+        incidents=tuple(incidents),
+        now=now,
+        root=str(root),
+        sources=sources,
+        made=timelines,
+    )
     return LoadResult(site, tuple(problems.sorted()), config_digest)
 
 
@@ -608,9 +621,15 @@ class _IncidentReader:
 LONG_INCIDENT = 100  # updates; a notice carries only the latest few earlier ones
 
 
-def check_clock(incident: Incident, config: Config, now: datetime, problems: Problems) -> None:
+def check_clock(
+    incident: Incident,
+    config: Config,
+    now: datetime,
+    problems: Problems,
+    timeline: Timeline | None = None,
+) -> None:
     """Errors for updates from the future; warnings for promises and postmortems overdue,
-    and for an incident unusually long."""
+    and for an incident unusually long. `timeline`: the incident at `now`, if made."""
     if len(incident.updates) > LONG_INCIDENT:
         first = incident.updates[LONG_INCIDENT]
         problems.warning(
@@ -632,7 +651,8 @@ def check_clock(incident: Incident, config: Config, now: datetime, problems: Pro
             )
     if incident.retracted is not None:
         return
-    timeline = incident.at(now)  # every question below at one clock: worked out once
+    if timeline is None:
+        timeline = incident.at(now)  # every question below at one clock: worked out once
     due = timeline.next_update_due
     if due is not None and now > due:
         last = incident.last_update

@@ -7,7 +7,7 @@ clock take it as an argument (the build clock, taken once per build).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -522,6 +522,22 @@ class Timeline:
         return tuple(_merge(periods))
 
 
+def timelines_at(
+    incidents: Iterable[Incident], now: datetime, made: Mapping[str, Timeline]
+) -> dict[str, Timeline]:
+    """Each incident at `now`, by id: a timeline of `made` where it was made for this very
+    incident object (never changed: models are frozen) at this very clock object (not only
+    the same instant: the zone it is written in shows), else a new one. A timeline is a
+    function of those two alone, so the one made is the one this would make."""
+    found: dict[str, Timeline] = {}
+    for incident in incidents:
+        timeline = made.get(incident.id)
+        if timeline is None or timeline.incident is not incident or timeline.now is not now:
+            timeline = Timeline(incident, now)
+        found[incident.id] = timeline
+    return found
+
+
 def _phases(incident: Incident, now: datetime) -> tuple[Phase, ...]:
     """Statuses over time up to `now`; for maintenance the clock moves it too.
 
@@ -742,6 +758,9 @@ class Site:
     # A digest of each incident's file by id (load fills it), so that an incremental build
     # can tell what changed; empty for a site made in code, which is then rendered in full.
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    # Timelines made already (load makes them for its checks), by id: `timelines` takes
+    # those made for this very incident at this very clock, and makes the others.
+    made: Mapping[str, Timeline] = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
     def by_id(self) -> Mapping[str, Incident]:
@@ -750,7 +769,7 @@ class Site:
     @cached_property
     def timelines(self) -> Mapping[str, Timeline]:
         """Each incident at the site's clock, by id: what a build asks of them."""
-        return {incident.id: incident.at(self.now) for incident in self.incidents}
+        return timelines_at(self.incidents, self.now, self.made)
 
     def timeline(self, incident: Incident) -> Timeline:
         """`incident` at the site's clock: the one made for the site if it is the site's
