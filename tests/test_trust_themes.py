@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from tests.sites import REPO_ROOT, write_site
@@ -72,3 +73,25 @@ def test_a_theme_that_fails_while_rendering_names_its_line_and_keeps_the_site(
         "integer division or modulo by zero"
     ) in done.stderr
     assert (root / "site" / "index.html").read_bytes() == before
+
+
+def test_a_theme_cannot_call_random_text(tmp_path: Path) -> None:
+    """Jinja's `lipsum()` writes random words: a theme calling it would make two builds of
+    the same inputs differ, so it is no global of pages nor of e-mail notices."""
+    root = write_site(tmp_path / "site", {"2026-11-20-checkout": INCIDENT})
+    theme = root / "themes" / "default"
+    theme.mkdir(parents=True)
+    (theme / "index.html").write_text(
+        '{% extends "default:index.html" %}\n{% block main %}{{ lipsum(1) }}{% endblock %}\n'
+    )
+    done = statuspage(root, "build", "--no-git")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "index.html: 'lipsum' is undefined" in done.stderr
+
+    from statuspage.inputs.load import load_site_or_raise
+    from statuspage.notify.notices import Renderer, sender_of
+
+    (theme / "index.html").unlink()
+    site = load_site_or_raise(root, now=datetime.fromisoformat(NOW), check_git=False)
+    notices = Renderer(site, sender_of(site.config), date=site.now)
+    assert "lipsum" not in notices.environment("en").globals

@@ -53,7 +53,7 @@ from statuspage.inputs.model import (
 )
 from statuspage.outputs import ical, links
 from statuspage.outputs.markup import to_html, to_text
-from statuspage.outputs.themes import theme_loader
+from statuspage.outputs.themes import repeatable, theme_loader
 from statuspage.text.i18n import Formatter, language_tag, translations
 from statuspage.text.words import component_status_word, update_status_word
 
@@ -323,6 +323,7 @@ class Renderer:
                 lstrip_blocks=True,
                 keep_trailing_newline=True,
             )
+            repeatable(env)
             env.install_gettext_translations(  # type: ignore[attr-defined]
                 translations(language), newstyle=True
             )

@@ -48,6 +48,7 @@ from statuspage.outputs.output import Keys, OutputFile
 from statuspage.outputs.themes import (
     ThemeError,
     failed_template,
+    repeatable,
     theme_assets,
     theme_files,
     theme_folders,
@@ -569,6 +570,7 @@ class Renderer:
             auto_reload=False,
             bytecode_cache=BYTECODE,
         )
+        repeatable(env)
         env.install_gettext_translations(  # type: ignore[attr-defined]
             translations(self.language), newstyle=True
         )

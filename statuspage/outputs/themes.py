@@ -29,6 +29,18 @@ class ThemeError(StatuspageError):
     """A theme is missing, or one of its templates is broken."""
 
 
+# Jinja's default globals are pure functions but one: `lipsum()` writes random text, so a
+# theme calling it would make two builds of the same inputs differ. Themes do without it.
+_UNREPEATABLE_GLOBALS = ("lipsum",)
+
+
+def repeatable(env: jinja2.Environment) -> jinja2.Environment:
+    """`env` without the globals whose results are random (a call is then an error)."""
+    for name in _UNREPEATABLE_GLOBALS:
+        env.globals.pop(name, None)
+    return env
+
+
 def failed_template(template: str, exc: Exception) -> ThemeError:
     """A template that raised while rendering (a theme is code, and may have bugs), as one
     message naming the template file and line where it failed, not a traceback."""
