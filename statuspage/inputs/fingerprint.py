@@ -38,7 +38,7 @@ class Unkeyable(Exception):
     """A value holds something that cannot be written out."""
 
 
-_PLAIN = (str, int, float, bool, type(None), bytes, datetime, date, time, timedelta)
+_PLAIN = frozenset((str, int, float, bool, type(None), bytes, datetime, date, time, timedelta))
 
 
 class Fingerprints:
@@ -192,8 +192,14 @@ def _mapping(fingerprints: Fingerprints, value: Any, out: list[str]) -> None:
     out.append("{")
     write = fingerprints._write
     for key, item in value.items():  # in their order: templates loop over them so
-        write(key, out)
-        write(item, out)
+        if type(key) in _PLAIN:
+            out.append(repr(key))
+        else:
+            write(key, out)
+        if type(item) in _PLAIN:
+            out.append(repr(item))
+        else:
+            write(item, out)
     out.append("}")
 
 

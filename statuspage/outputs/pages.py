@@ -916,7 +916,7 @@ class Renderer:
     def component_pages(self, component: Component) -> Iterator[OutputFile]:
         view = self.component_views[component.id]
         months = self.records[component.id].months(REPORT_MONTHS)
-        mine = [i for i in self.site.incidents if component.id in i.affected_components]
+        mine = self.site.touching.get(component.id, ())  # in site order, retracted ones too
         rows = tuple(  # one value for all pages: fingerprinted once
             MonthRow.of(
                 month, sum(1 for i in month.incidents if not self.site.by_id[i].is_maintenance)
