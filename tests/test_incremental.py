@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -687,6 +688,47 @@ def test_a_kept_builder_asks_an_unchanged_incident_once_per_clock(tmp_path: Path
     builder.build(now=same_instant, check_git=False)
     assert all(builder.site.timelines[i] is not after[i] for i in after)
     assert all(t.now is same_instant for t in builder.site.timelines.values())
+
+
+def test_a_kept_builder_works_out_an_unchanged_incident_page_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An incident page's context and its digest are kept on the incident's timeline: a
+    kept `Builder` works out the edited incident's alone; a config change that the view
+    reads (postmortem_due_days) works them all out again and the site is a clean build's."""
+    from statuspage.outputs import pages
+    from tests.test_site_build import snapshot as tree
+
+    asked: list[str] = []
+    view = pages.incident_view
+
+    def counted(timeline: Any, config: Any) -> dict[str, Any]:
+        asked.append(timeline.incident.id)
+        return view(timeline, config)
+
+    monkeypatch.setattr(pages, "incident_view", counted)
+    root = demo_copy(tmp_path)
+    out = tmp_path / "public"
+    builder = Builder(root, out)
+    builder.build(now=DEMO_NOW, check_git=False)
+    assert builder.site is not None
+    everyone = sorted(builder.site.by_id)
+    assert sorted(asked) == everyone
+    edited = "2026-06-23-order-tracking-stale"
+    path = root / "incidents" / f"{edited}.yaml"
+    path.write_text(path.read_text().replace("title: ", "title: Old news, ", 1))
+    asked.clear()
+    builder.build(now=DEMO_NOW, check_git=False)
+    assert asked == [edited]
+    config = root / "statuspage.yaml"
+    config.write_text(
+        config.read_text().replace("postmortem_due_days: 7", "postmortem_due_days: 1")
+    )
+    asked.clear()
+    builder.build(now=DEMO_NOW, check_git=False)
+    assert sorted(asked) == everyone
+    build_site(root, tmp_path / "clean", now=DEMO_NOW, check_git=False, cache=False)
+    assert tree(out) == tree(tmp_path / "clean")
 
 
 def test_lazy_files_render_when_asked(tmp_path: Path) -> None:

@@ -63,6 +63,16 @@ class Fingerprints:
             return None
         return digest("\x1f".join(out))
 
+    def part(self, value: Any) -> Part | None:
+        """`value` with the digest of it written out, to stand for it in keys (None if it
+        cannot be written out). Made here only: its digest is what it says of `value`."""
+        out: list[str] = []
+        try:
+            self._write(value, out)
+        except Unkeyable:
+            return None
+        return Part(value, digest("\x1f".join(out)))
+
     def _write(self, value: Any, out: list[str]) -> None:
         kind = type(value)
         writer = _WRITERS.get(kind) or _writer_for(kind)
@@ -76,6 +86,18 @@ class Fingerprints:
             _fields(self, value, inner)
             known = self._memo[id(value)] = (value, digest("\x1f".join(inner)))
         return known[1]
+
+
+class Part:
+    """A value and the digest of it written out (`Fingerprints.part`), written into keys
+    as that digest: a value worked out and written out once, kept where what it is made
+    from is kept (an incident's page context, on its timeline), costs one lookup after."""
+
+    __slots__ = ("digest", "value")
+
+    def __init__(self, value: Any, digest: str) -> None:
+        self.value = value
+        self.digest = digest
 
 
 # How each type is written out, chosen once per type (`_writer_for`): a value's type alone
@@ -203,6 +225,10 @@ def _mapping(fingerprints: Fingerprints, value: Any, out: list[str]) -> None:
     out.append("}")
 
 
+def _part(fingerprints: Fingerprints, value: Any, out: list[str]) -> None:
+    out.append(f"P{value.digest}")
+
+
 def _unkeyable(fingerprints: Fingerprints, value: Any, out: list[str]) -> None:
     raise Unkeyable(type(value).__qualname__)
 
@@ -212,6 +238,8 @@ def _writer_for(kind: type) -> Writer:
     writer: Writer
     if kind in _PLAIN:
         writer = _plain
+    elif kind is Part:
+        writer = _part
     elif issubclass(kind, Enum):
         writer = _enum
     elif issubclass(kind, str):

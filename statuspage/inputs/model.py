@@ -7,7 +7,7 @@ clock take it as an argument (the build clock, taken once per build).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -386,7 +386,7 @@ class Timeline:
     a build that asks ten questions of an incident at its clock does the work once
     (`Site.timeline`). The incident itself is never changed."""
 
-    __slots__ = ("_periods", "_resolved", "incident", "now", "phases")
+    __slots__ = ("_periods", "_resolved", "incident", "memo", "now", "phases")
 
     def __init__(self, incident: Incident, now: datetime) -> None:
         self.incident = incident
@@ -394,6 +394,10 @@ class Timeline:
         self.phases = _phases(incident, now)
         self._periods: tuple[Period, ...] | None = None
         self._resolved: tuple[datetime | None] | None = None
+        # What other stages work out from this incident at this clock alone (and what their
+        # memo key names), kept as long as the timeline: a `Builder` kept across builds
+        # keeps the timelines of unchanged incidents (`timelines_at`), and so this.
+        self.memo: dict[Hashable, object] = {}
 
     @property
     def status(self) -> UpdateStatus:

@@ -28,7 +28,7 @@ from urllib.parse import quote, urlsplit
 import jinja2
 from markupsafe import Markup, escape
 
-from statuspage.inputs.fingerprint import digest
+from statuspage.inputs.fingerprint import Part, digest
 from statuspage.inputs.model import (
     Component,
     ComponentStatus,
@@ -900,8 +900,27 @@ class Renderer:
     def incident(self, incident: Incident) -> OutputFile:
         # The page is keyed on what the view makes of the clock, not on the clock: a
         # settled incident's page stays the same from one minute to the next.
-        context = incident_view(self.site.timeline(incident), self.config)
-        return self.render(f"incidents/{incident.id}/index.html", "incident.html", **context)
+        path = f"incidents/{incident.id}/index.html"
+        timeline = self.site.timeline(incident)
+        # The context and its digest are a function of the timeline (this incident object
+        # at this clock object), the config and the digest that names the incident in keys:
+        # kept on the timeline under the last two, they are worked out once for as long as
+        # the timeline lives (a kept `Builder` keeps an unchanged incident's across builds).
+        # The page's key still writes out everything else, the renderer included.
+        memo = ("incident page", self.site.sources.get(incident.id), self.config_print)
+        part = timeline.memo.get(memo)
+        if part is None:
+            part = self.keys.fingerprints.part(incident_view(timeline, self.config))
+            if part is None:  # cannot be written out (a site made in code): no key
+                return self.render(path, "incident.html", **incident_view(timeline, self.config))
+            timeline.memo[memo] = part
+        assert isinstance(part, Part)
+        return self.page(path, "incident.html", _part_value, part)
+
+    @cached_property
+    def config_print(self) -> str | None:
+        """The digest of the config written out, as every key writes it."""
+        return self.keys.fingerprints(self.config)
 
     def history_pages(self) -> Iterator[OutputFile]:
         # Everything ever filed, newest first (upcoming maintenance on top).
@@ -983,6 +1002,12 @@ def render_page(
 
 def _given(context: dict[str, Any]) -> dict[str, Any]:
     """The view of a page whose context is made up front."""
+    return context
+
+
+def _part_value(part: Part) -> dict[str, Any]:
+    """The view of a page whose context is made up front and kept with its digest."""
+    context: dict[str, Any] = part.value
     return context
 
 
