@@ -4,6 +4,8 @@ real PostgreSQL server (tests/databases.py)."""
 from __future__ import annotations
 
 import os
+import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -14,12 +16,13 @@ import pytest
 import sqlalchemy as sa
 
 from statuspage.inputs.diagnostics import StatuspageError
-from statuspage.notify.ledger import Keys, LedgerError
+from statuspage.notify.ledger import Keys, LedgerError, Outcome
 from statuspage.notify.store import (
     RESEND,
     Store,
     StoreError,
     current_revision,
+    deliveries,
     head_revision,
     migrate,
     upgrade_to,
@@ -166,56 +169,158 @@ def test_the_ledger(database: str) -> None:
         assert store.record_baseline(["a/1", "b/0"], NOW) == 1
         store.record_open(["c/0", "c/0"], NOW)
         with store.delivery("c/0", "r1", NOW) as claim:
-            assert claim.claimed
+            assert claim.claimed and claim.attempt(NOW)
+            claim.sent(NOW)
         with store.delivery("c/0", "r1", NOW) as claim:
             assert not claim.claimed
         with store.delivery("c/0", "r2", NOW) as claim:
-            assert claim.claimed
-            claim.abandon()
+            assert claim.claimed and claim.attempt(NOW)
+            claim.abandon()  # refused for now: owed again
         with pytest.raises(RuntimeError), store.delivery("c/0", "r3", NOW) as claim:
             assert claim.claimed
-            raise RuntimeError("killed")
+            raise RuntimeError("the server is gone")  # before the end: owed again
+        with store.delivery("c/0", "r4", NOW) as claim:
+            assert claim.claimed and claim.attempt(NOW)  # no answer: in doubt
+        with store.delivery("c/0", "r5", NOW) as claim:
+            assert claim.attempt(NOW)
+            claim.unattempt()  # 421 at the end: delivered nothing, still ours
+            assert claim.attempt(NOW)
+            claim.refused(NOW)
+        with store.delivery("c/0", "r4", NOW) as claim:
+            assert not claim.claimed
         state = store.state()
         assert state.check == KEYS.check
         assert state.start == NOW
         assert state.baseline == {"a/0", "a/1", "b/0"}
         assert state.opened == {"c/0": NOW}
-        assert state.sent == {("c/0", "r1")}
+        assert state.sent == {("c/0", "r1"), ("c/0", "r5")}
+        assert state.sent_time("c/0", "r1") == NOW and state.sent_time("c/0", "r5") is None
+        doubt = state.standing("c/0", "r4")
+        assert doubt is not None and doubt.outcome is Outcome.DOUBT
         assert store.state(["x/0"]).sent == set()
+        with store.engine.connect() as connection:
+            rows = connection.execute(sa.select(deliveries.c.recipient)).scalars().all()
+        assert sorted(rows) == ["r1", "r4", "r5"]
 
 
-@pytest.mark.parametrize("outcome", ["commit", "rollback"])
-def test_a_second_sender_waits_for_the_first(database: str, outcome: str) -> None:
-    """Two runs at once: the second's claim waits for the first's transaction, then skips
-    what it recorded, or takes over what it gave up (a killed run's transaction)."""
+def test_no_transaction_is_open_while_a_claim_is_held(database: str) -> None:
+    """Between its steps a claim holds no lock: another writer gets through at once."""
+    with Store.open(database) as store, store.delivery("n/0", "r", NOW) as claim:
+        assert claim.claimed
+        if database.startswith("sqlite:///"):
+            other = sqlite3.connect(database[len("sqlite:///") :], timeout=0.5)
+            with other:
+                other.execute("INSERT INTO ledger_meta (name, value) VALUES ('x', 'y')")
+            other.close()
+        else:
+            subscribe(store, "a@example.com")
+        assert claim.attempt(NOW)
+        subscribe(store, "b@example.com")
+
+
+def _die_holding(database: str, recipient: str, *, attempt: bool) -> None:
+    """A run killed (SIGKILL) while it holds a claim: before the end, or after it."""
+    code = (
+        "import os, signal, sys\n"
+        "from datetime import UTC, datetime\n"
+        "from statuspage.notify.store import Store\n"
+        "store = Store.open(sys.argv[1])\n"
+        "now = datetime.now(UTC)\n"
+        "with store.delivery('n/0', sys.argv[2], now) as claim:\n"
+        "    assert claim.claimed\n"
+        "    if sys.argv[3] == 'attempt':\n"
+        "        assert claim.attempt(now)\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    what = "attempt" if attempt else "claim"
+    died = subprocess.run([sys.executable, "-c", code, database, recipient, what], env=env)
+    assert died.returncode == -signal.SIGKILL
+
+
+def test_a_dead_runs_claims_are_taken_over_unless_in_doubt(database: str) -> None:
+    """A killed run's claim whose end never went out is owed again; one whose end went out
+    is in doubt: taken over only to resend in doubt. A live run's claim is never taken."""
+    _die_holding(database, "claimed", attempt=False)
+    _die_holding(database, "doubt", attempt=True)
+    with Store.open(database) as store:
+        doubt = store.state().standing("n/0", "doubt")
+        assert doubt is not None and doubt.outcome is Outcome.DOUBT
+        assert store.state().sent == set()
+        with store.delivery("n/0", "doubt", NOW) as claim:
+            assert not claim.claimed
+        with store.delivery("n/0", "claimed", NOW) as claim:
+            assert claim.claimed
+            with Store.open(database) as other:
+                # This run is alive: its claim, and its message in doubt, stay its own.
+                with other.delivery("n/0", "claimed", NOW) as taken:
+                    assert not taken.claimed
+                with other.delivery("n/0", "doubt", NOW, resend_in_doubt=True) as resend:
+                    assert resend.claimed and resend.attempt(NOW)
+                    with store.delivery("n/0", "doubt", NOW, resend_in_doubt=True) as again:
+                        assert not again.claimed
+                    resend.sent(NOW)
+            assert claim.attempt(NOW)
+            claim.sent(NOW)
+        assert store.state().sent == {("n/0", "claimed"), ("n/0", "doubt")}
+
+
+def test_a_claim_taken_over_cannot_be_ended(database: str) -> None:
+    """The step to "in doubt" is taken only while the claim is still this run's: a run
+    that lost it (taken over meanwhile) never ends the message."""
+    with Store.open(database) as store, store.delivery("n/0", "r", NOW) as claim:
+        assert claim.claimed
+        with store.engine.begin() as connection:
+            connection.execute(deliveries.update().values(run="1"))
+        assert not claim.attempt(NOW)
+
+
+def test_two_senders_claim_each_message_once(database: str) -> None:
+    """Two runs at once claiming the same messages: each is claimed by exactly one."""
+    keys = [(f"n/{i}", f"r{j}") for i in range(10) for j in range(5)]
     with Store.open(database) as first, Store.open(database) as second:
-        holding = threading.Event()
-        release = threading.Event()
-        result: list[bool] = []
+        won: dict[str, list[tuple[str, str]]] = {"first": [], "second": []}
+        start = threading.Barrier(2)
 
-        def run_first() -> None:
-            with first.delivery("n/0", "r", NOW) as claim:
-                assert claim.claimed
-                holding.set()
-                release.wait(30)
-                if outcome == "rollback":
-                    claim.abandon()
+        def sender(name: str, store: Store) -> None:
+            start.wait(30)
+            for notice, recipient in keys:
+                with store.delivery(notice, recipient, NOW) as claim:
+                    if claim.claimed:
+                        assert claim.attempt(NOW)
+                        claim.sent(NOW)
+                        won[name].append((notice, recipient))
 
-        def run_second() -> None:
-            holding.wait(30)
-            with second.delivery("n/0", "r", NOW) as claim:
-                result.append(claim.claimed)
-
-        threads = [threading.Thread(target=run_first), threading.Thread(target=run_second)]
+        threads = [
+            threading.Thread(target=sender, args=("first", first)),
+            threading.Thread(target=sender, args=("second", second)),
+        ]
         for thread in threads:
             thread.start()
-        holding.wait(30)
-        threads[1].join(1.0)
-        assert threads[1].is_alive(), "the second claim did not wait"
-        release.set()
         for thread in threads:
-            thread.join(60)
-        assert result == [outcome == "rollback"]
+            thread.join(120)
+        assert sorted(won["first"] + won["second"]) == sorted(keys)
+        assert first.state().sent == set(keys)
+
+
+def test_a_0003_database_is_upgraded_its_deliveries_sent(database: str) -> None:
+    """0004 adds the delivery states: every row made before it was committed once the
+    server accepted the message, so it is `sent`."""
+    upgrade_to(database, "0003")
+    engine = sa.create_engine(database.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("INSERT INTO deliveries (notice, recipient, at) VALUES ('n/0', 'r', :at)"),
+            {"at": NOW},
+        )
+    engine.dispose()
+    assert migrate(database) == ("0003", head_revision())
+    with Store.open(database) as store:
+        state = store.state()
+        assert state.sent == {("n/0", "r")}
+        assert state.sent_time("n/0", "r") == NOW
+        with store.delivery("n/0", "r", NOW) as claim:
+            assert not claim.claimed
 
 
 def test_sqlite_paths_are_relative_to_the_site(

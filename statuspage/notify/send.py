@@ -334,7 +334,9 @@ class Mailer:
 
         `before_end` runs just before the end of the message goes out: from then on, a
         broken connection leaves the message in doubt. Before it, a broken transaction
-        delivered nothing and is tried again on a new connection.
+        delivered nothing and is tried again on a new connection. If it raises `Withdrawn`
+        the connection is dropped without the end (nothing is delivered) and the result is
+        `WITHDRAWN`.
         """
         self.pacer.wait()
         body = _dotted(data)
@@ -355,8 +357,15 @@ class Mailer:
                 if code != 354:  # pragma: no cover - a server answering MAIL/RCPT oddly
                     self._reset()
                     return Attempt(Result.TEMPORARY, code, _text(reply))
+                try:
+                    before_end()
+                except Withdrawn:
+                    self._drop()  # the end never goes out: the server delivers nothing
+                    return WITHDRAWN
+                except BaseException:
+                    self._drop()
+                    raise
                 ending = True
-                before_end()
                 sock = smtp.sock
                 if sock is not None:
                     sock.settimeout(self.data_timeout)
@@ -380,6 +389,11 @@ class Mailer:
 
 
 ACCEPTED = Attempt(Result.SENT)
+WITHDRAWN = Attempt(Result.TEMPORARY, 0, "withdrawn: another run took it over")
+
+
+class Withdrawn(Exception):
+    """Raised by `before_end`: the message must not be ended (its claim was lost)."""
 
 
 def _sender_taken(code: int, reply: bytes) -> None:
@@ -733,9 +747,22 @@ def notify(
 
 
 class _Held:
-    """The file ledger's claim on a message: its lock already keeps other runs out."""
+    """The file ledger's claim on a message: its lock already keeps other runs out, and
+    the ledger records each step."""
 
     claimed = True
+
+    def attempt(self, now: datetime) -> bool:
+        return True
+
+    def unattempt(self) -> None:
+        pass
+
+    def sent(self, now: datetime) -> None:
+        pass
+
+    def refused(self, now: datetime) -> None:
+        pass
 
     def abandon(self) -> None:
         pass
@@ -848,7 +875,7 @@ class _Run:
             hook_queue: queue.SimpleQueue[list[Delivery]] = queue.SimpleQueue()
             for group in hooks.values():
                 hook_queue.put(group)
-            hook_width = width * 2 if self.db is None else 1
+            hook_width = width * 2
             for number in range(min(hook_width, len(hooks))):
                 threads.append(
                     threading.Thread(
@@ -929,7 +956,12 @@ class _Run:
         if self.db is None:
             yield _Held()
             return
-        with self.db.delivery(delivery.notice.key, delivery.recipient, self.clock()) as claim:
+        with self.db.delivery(
+            delivery.notice.key,
+            delivery.recipient,
+            self.clock(),
+            resend_in_doubt=self.options.resend_in_doubt,
+        ) as claim:
             yield claim if claim.claimed else None
 
     def _mail_one(self, mailer: Mailer, delivery: Delivery) -> None:
@@ -947,21 +979,30 @@ class _Run:
             return
         key, hashed = delivery.notice.key, delivery.recipient
 
-        def before_end() -> None:
-            if self.ledger is not None:
-                self.ledger.record_attempt(key, hashed, self.clock())
-
-        def refused(code: int) -> None:
-            if self.ledger is not None:
-                self.ledger.record_failure(key, hashed, self.clock(), code, permanent=False)
-
         with self._claim(delivery) as claim:
             if claim is None:
                 self._taken(delivery)
                 return
+            held = claim
+
+            def before_end() -> None:
+                if self.ledger is not None:
+                    self.ledger.record_attempt(key, hashed, self.clock())
+                elif not held.attempt(self.clock()):
+                    raise Withdrawn
+
+            def refused(code: int) -> None:
+                if self.ledger is not None:
+                    self.ledger.record_failure(key, hashed, self.clock(), code, permanent=False)
+                else:
+                    held.unattempt()
+
             attempt = mailer.send(
                 self.sender, subscriber.email, message, before_end=before_end, refused=refused
             )
+            if attempt is WITHDRAWN:
+                self._taken(delivery)
+                return
             later = self._settle(delivery, attempt, mask(subscriber.email), claim=claim)
         self._suppress_in_database(later)
 
@@ -1005,6 +1046,9 @@ class _Run:
                 return
             if self.ledger is not None:
                 self.ledger.record_attempt(delivery.notice.key, delivery.recipient, moment)
+            elif not claim.attempt(moment):  # another run took it over: nothing goes out
+                self._taken(delivery)
+                return
             answer = poster.post(url, body, extra)
             shown = urlsplit(url).hostname or "?"
             later = self._settle(delivery, _answered(answer, kind), shown, claim=claim)
@@ -1067,10 +1111,15 @@ class _Run:
         if not record:  # the message could not be made: nothing went out, nothing to record
             pass
         elif ledger is None:
-            # The database: the claim commits a sent, in-doubt or refused-for-good message
-            # (none is sent again); one refused for now stays owed.
-            if attempt.result is Result.TEMPORARY and claim is not None:
-                claim.abandon()
+            # The database: the claim is marked sent or refused for good (neither is sent
+            # again); one in doubt stays `attempt`; one refused for now is owed again.
+            if claim is not None:
+                if attempt.result is Result.SENT:
+                    claim.sent(now)
+                elif attempt.result is Result.PERMANENT:
+                    claim.refused(now)
+                elif attempt.result is Result.TEMPORARY:
+                    claim.abandon()
         elif attempt.result is Result.SENT:
             ledger.record_sent(key, hashed, now)
         elif attempt.result is Result.DOUBT:
@@ -1159,7 +1208,8 @@ def _notify_database(
     """As `notify`, with the database's subscribers, ledger and suppression list.
 
     Each delivery is claimed in the database while it is sent (`Store.delivery`), so two
-    runs at once never both send a message, and a killed run's claim is given up.
+    runs at once never both send a message; a killed run's claim is taken over when its end
+    never went out, and is in doubt (not sent again unless asked) when it did.
     """
     from statuspage.notify.tokens import Tokens
 
@@ -1216,7 +1266,10 @@ def _notify_database(
     renderer = Renderer(site, sender, date=now)
     bodies = Bodies(site, renderer)
     parts = _parts(bodies)
-    work = plan(notices, people, state, keys, since=since, now=clock(), parts=parts)
+    resend = options.resend_in_doubt
+    work = plan(
+        notices, people, state, keys, since=since, now=clock(), parts=parts, resend_in_doubt=resend
+    )
     report.notices = len({d.notice.key for d in work.owed})
     tokens = Tokens(keys.service)
     service = config.subscriptions.url
@@ -1232,14 +1285,11 @@ def _notify_database(
         if outbox is not None:
             report.written += _write_outbox(site, outbox, work.owed, link, now)
         return report
+    report.tallies = work.open_tallies()
     if not work.owed:
         db.record_open((n.key for n in work.eligible), now)
         db.record_done(work.settled, now)
         return report
-    # One connection: a claim is rolled back when a run dies, so each message in flight at a
-    # kill is sent again by the next run. With one at a time that is at most one per kill
-    # (the database has no "in doubt" record yet, which parallel sending would need).
-    width = 1
     run = _Run(
         site=site,
         ledger=None,
@@ -1252,12 +1302,11 @@ def _notify_database(
         report=report,
         clock=clock,
         progress=progress,
-        options=replace(options, connections=width),
+        options=options,
         total=len(work.owed),
         db=db,
         link=link,
     )
-    report.tallies = work.open_tallies()
     mailer = run.connect(work.owed, settings, context)
     db.record_open((n.key for n in work.eligible), now)
     run.deliver(work.owed, settings, context, mailer)
@@ -1265,6 +1314,10 @@ def _notify_database(
     state.done = done
     after = plan(notices, people, state, keys, since=since, now=clock(), parts=parts)
     db.record_done(after.settled, clock())
+    for key, tally in after.tallies.items():
+        shown = report.tallies.get(key)
+        if shown is not None:
+            shown.doubt = tally.doubt
     return report
 
 

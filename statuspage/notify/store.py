@@ -74,7 +74,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from statuspage.inputs.diagnostics import StatuspageError
-from statuspage.notify.ledger import Keys, LedgerError, LedgerState
+from statuspage.notify.ledger import Keys, LedgerError, LedgerState, Outcome, Standing
 from statuspage.notify.private import private_folder
 from statuspage.notify.subscribers import Subscriber
 
@@ -139,7 +139,12 @@ deliveries = sa.Table(
     sa.Column("notice", sa.String(255), primary_key=True),
     sa.Column("recipient", sa.String(64), primary_key=True),
     sa.Column("at", TIME, nullable=False),
+    # claimed, attempt (in doubt), sent or refused: see `Store.delivery`
+    sa.Column("state", sa.String(16), nullable=False, server_default="sent"),
+    sa.Column("run", sa.String(64), nullable=True),  # the run that claimed it (`Store.run`)
 )
+CLAIMED, ATTEMPT, SENT, REFUSED = "claimed", "attempt", "sent", "refused"
+RUN_LOCKS = 0x5350  # PostgreSQL: the advisory-lock class of `notify` runs (two-key form)
 suppressions = sa.Table(
     "suppressions",
     metadata,
@@ -196,15 +201,60 @@ class Request:
 
 
 class Claim:
-    """One (notice, recipient) being delivered; see `Store.delivery`."""
+    """One (notice, recipient) this run holds while it sends it; see `Store.delivery`.
 
-    def __init__(self, claimed: bool) -> None:
+    Each step is one short transaction; none is open while the message is on the wire."""
+
+    def __init__(self, store: Store, notice: str, recipient: str, run: str, claimed: bool) -> None:
+        self.store = store
+        self.notice = notice
+        self.recipient = recipient
+        self.run = run
         self.claimed = claimed
-        self.abandoned = False
+
+    def _mine(self) -> Any:
+        return (
+            (deliveries.c.notice == self.notice)
+            & (deliveries.c.recipient == self.recipient)
+            & (deliveries.c.run == self.run)
+        )
+
+    def _update(self, where: Any, **values: object) -> bool:
+        with self.store._begin() as connection:
+            result = connection.execute(deliveries.update().where(where).values(**values))
+        return bool(result.rowcount)
+
+    def attempt(self, now: datetime) -> bool:
+        """Just before the end of the message goes out: in doubt from now on. False if the
+        claim is no longer ours (another run took it over): the end must not go out."""
+        return self._update(
+            self._mine() & (deliveries.c.state == CLAIMED), state=ATTEMPT, at=now.astimezone(UTC)
+        )
+
+    def unattempt(self) -> None:
+        """The end was refused at once (421): nothing was delivered, the claim holds."""
+        self._update(self._mine() & (deliveries.c.state == ATTEMPT), state=CLAIMED)
+
+    def sent(self, now: datetime) -> None:
+        self._update(self._mine(), state=SENT, at=now.astimezone(UTC))
+
+    def refused(self, now: datetime) -> None:
+        """Refused for good: settled (the recipient is suppressed), never sent again."""
+        self._update(self._mine(), state=REFUSED, at=now.astimezone(UTC))
 
     def abandon(self) -> None:
-        """Not delivered after all (refused): leave it owed."""
-        self.abandoned = True
+        """Not delivered after all (refused for now): owed again."""
+        with self.store._begin() as connection:
+            connection.execute(
+                deliveries.delete().where(self._mine() & deliveries.c.state.in_((CLAIMED, ATTEMPT)))
+            )
+
+    def release(self) -> None:
+        """Leaving the block: a claim whose end never went out is owed again."""
+        with self.store._begin() as connection:
+            connection.execute(
+                deliveries.delete().where(self._mine() & (deliveries.c.state == CLAIMED))
+            )
 
 
 def _iso(moment: datetime) -> str:
@@ -321,6 +371,9 @@ class Store:
         self.engine = engine
         self.url = url
         self.shown = shown_url(url)
+        self._run: str | None = None  # see `run`
+        self._holder: Connection | None = None
+        self._lock: tuple[int, str] | None = None
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = False) -> Store:
@@ -393,6 +446,17 @@ class Store:
         return current
 
     def close(self) -> None:
+        if self._holder is not None:
+            with contextlib.suppress(SQLAlchemyError):
+                self._holder.close()
+            self._holder = None
+        if self._lock is not None:
+            fd, path = self._lock
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+            os.close(fd)
+            self._lock = None
+        self._run = None
         self.engine.dispose()
 
     def __enter__(self) -> Store:
@@ -637,7 +701,9 @@ class Store:
                 moment = _utc(at)
                 assert moment is not None
                 state.opened[notice] = moment
-            query = sa.select(deliveries.c.notice, deliveries.c.recipient, deliveries.c.at)
+            query = sa.select(
+                deliveries.c.notice, deliveries.c.recipient, deliveries.c.at, deliveries.c.state
+            ).where(deliveries.c.state != CLAIMED)
             rows: list[Any] = []
             if notices is not None:
                 wanted = list(dict.fromkeys(notices))
@@ -646,10 +712,15 @@ class Store:
                     rows += connection.execute(chunk).all()
             else:
                 rows = list(connection.execute(query).all())
-            for notice, recipient, at in rows:
-                state.sent.add((notice, recipient))
+            for notice, recipient, at, kind in rows:
                 moment = _utc(at)
-                if moment is not None:  # corrections go to those who got the original before
+                if kind == ATTEMPT:  # its end went out unanswered: in doubt
+                    assert moment is not None
+                    state.segment(notice).standing[recipient] = Standing(Outcome.DOUBT, moment)
+                    continue
+                state.sent.add((notice, recipient))
+                if moment is not None and kind == SENT:
+                    # corrections go to those who got the original before
                     state.sent_at[(notice, recipient)] = moment
         return state
 
@@ -689,29 +760,119 @@ class Store:
                 connection.execute(self._insert_ignore(ledger_opened), rows)
 
     @contextlib.contextmanager
-    def delivery(self, notice: str, recipient: str, now: datetime) -> Iterator[Claim]:
-        """Hold (notice, recipient) while it is sent; see the module's docstring."""
+    def delivery(
+        self, notice: str, recipient: str, now: datetime, *, resend_in_doubt: bool = False
+    ) -> Iterator[Claim]:
+        """Claim (notice, recipient) for this run while it is sent; see the module's docstring.
+
+        `claim.claimed` is False when it is settled, in doubt (unless `resend_in_doubt`) or
+        held by a run still alive. Leaving the block (even by an exception) gives up a claim
+        whose end never went out (`Claim.attempt`)."""
+        run = self.run()
+        claim = Claim(
+            self, notice, recipient, run, self._claim(notice, recipient, now, run, resend_in_doubt)
+        )
         try:
-            with self.engine.connect() as connection:
-                transaction = connection.begin()
-                try:
-                    inserted = connection.execute(
-                        self._insert_ignore(deliveries)
-                        .values(notice=notice, recipient=recipient, at=now.astimezone(UTC))
-                        .returning(deliveries.c.notice)
-                    ).first()
-                    claim = Claim(inserted is not None)
-                    yield claim
-                    if claim.claimed and not claim.abandoned:
-                        transaction.commit()
-                    else:
-                        transaction.rollback()
-                except BaseException:
-                    with contextlib.suppress(SQLAlchemyError):
-                        transaction.rollback()
-                    raise
-        except OperationalError as exc:
-            raise _down(self.url, exc) from None
+            yield claim
+        finally:
+            if claim.claimed:
+                claim.release()
+
+    def _claim(
+        self, notice: str, recipient: str, now: datetime, run: str, resend_in_doubt: bool
+    ) -> bool:
+        key = (deliveries.c.notice == notice) & (deliveries.c.recipient == recipient)
+        moment = now.astimezone(UTC)
+        for _ in range(5):
+            with self._begin() as connection:
+                inserted = connection.execute(
+                    self._insert_ignore(deliveries)
+                    .values(notice=notice, recipient=recipient, at=moment, state=CLAIMED, run=run)
+                    .returning(deliveries.c.notice)
+                ).first()
+                if inserted is not None:
+                    return True
+                row = connection.execute(
+                    sa.select(deliveries.c.state, deliveries.c.run).where(key)
+                ).first()
+            if row is None:
+                continue  # given up meanwhile: claim it again
+            state, holder = row
+            takeover = state == CLAIMED or (state == ATTEMPT and resend_in_doubt)
+            if not takeover or holder == run or self._alive(holder):
+                return False
+            # Its run is gone: take it over, unless another run just did.
+            with self._begin() as connection:
+                result = connection.execute(
+                    deliveries.update()
+                    .where(key & (deliveries.c.state == state) & (deliveries.c.run == holder))
+                    .values(state=CLAIMED, run=run, at=moment)
+                )
+            return bool(result.rowcount)
+        return False
+
+    # -- the runs that send: each holds a lock while it lives --------------------------------
+
+    def run(self) -> str:
+        """This store's run id, its claims' mark; made (and its lock taken) on first use and
+        held until `close`: PostgreSQL, a session advisory lock on a connection of its own;
+        SQLite, a lock file beside the database."""
+        if self._run is not None:
+            return self._run
+        number = secrets.randbits(31)
+        if self.engine.dialect.name == "postgresql":
+            try:
+                holder = self.engine.connect()
+                holder.execute(
+                    sa.text("SELECT pg_advisory_lock(:kind, :number)"),
+                    {"kind": RUN_LOCKS, "number": number},
+                )
+                holder.commit()
+            except OperationalError as exc:
+                raise _down(self.url, exc) from None
+            self._holder = holder
+        else:
+            path = self._run_file(str(number))
+            if path is not None:
+                fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                self._lock = (fd, path)
+        self._run = str(number)
+        return self._run
+
+    def _run_file(self, run: str) -> str | None:
+        database = self.engine.url.database
+        if not database or database == ":memory:":
+            return None
+        return f"{database}.run-{run}.lock"
+
+    def _alive(self, run: str | None) -> bool:
+        """Whether the run that made a claim still holds its lock."""
+        if run is None or not run.isdigit():
+            return False
+        if self.engine.dialect.name == "postgresql":
+            with self._begin() as connection:
+                free = connection.execute(
+                    sa.text("SELECT pg_try_advisory_xact_lock(:kind, :number)"),
+                    {"kind": RUN_LOCKS, "number": int(run)},
+                ).scalar_one()
+            return not free
+        path = self._run_file(run)
+        if path is None:
+            return False
+        try:
+            fd = os.open(path, os.O_RDWR)
+        except FileNotFoundError:
+            return False  # it ended (and removed its file)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(path)  # left by a killed run
+        return False
 
     def record_sent(self, notice: str, recipient: str, moment: datetime) -> bool:
         """Record one delivery outright (imports); False if it was already there."""
