@@ -42,9 +42,9 @@ def test_migrate(site: Path, database: str) -> None:
     upgrade_to(database, "0001")
     code, _, err = invoke("subscriptions", "migrate", "--root", str(site))
     assert code == 0, err
-    assert err.endswith(": schema 0001 -> 0003.\n")
+    assert err.endswith(": schema 0001 -> 0004.\n")
     code, _, err = invoke("subscriptions", "migrate", "--root", str(site))
-    assert err.endswith(": the schema is up to date (0003).\n")
+    assert err.endswith(": the schema is up to date (0004).\n")
 
 
 def test_import_a_file_store_with_its_ledger(site: Path, database: str) -> None:

@@ -30,21 +30,30 @@ The API, for the service (`statuspage.subscriptions`), `notify` and the commands
     store.state(notices=None)               # LedgerState; `sent` only for `notices` if given
     store.record_start(now); store.record_baseline(keys, now); store.record_open(keys, now)
     store.done(); store.record_done(keys, now)  # settled notices: not read or planned again
-    with store.delivery(notice, recipient, now) as claim:
-        if claim.claimed:                   # nobody has sent it; we hold it until the block ends
-            ... send ...; claim.abandon() if it was refused (it stays owed)
-    # leaving the block normally commits the record; an exception or a kill rolls it back
+    with store.delivery(notice, recipient, now, resend_in_doubt=False) as claim:
+        if claim.claimed:                   # `claimed`: nobody else sends it now
+            ... envelope ...
+            if claim.attempt(now):          # `attempt`, just before the end goes out;
+                ... end ...                 # False: another run took it over, do not end
+            claim.sent(now) / claim.refused(now) / claim.abandon()  # refused for now: owed
+            claim.unattempt()               # the end refused at once (421): claimed again
+    # leaving the block gives up a claim still `claimed`; one left `attempt` is in doubt
 
     # suppression (keyed hashes only)
     store.suppress(recipient, reason, now); store.suppressed() -> dict[recipient, reason]
     store.unsuppress(recipient)
 
-Exactly once, also with two `notify` runs at once: `delivery` inserts the (notice, recipient)
-row in a transaction that stays open while the message is sent. The primary key makes a second
-run's insert wait for the first one's transaction (PostgreSQL row lock; SQLite's write lock):
-if that commits, the second finds the row and skips; if the first run dies, its transaction is
-rolled back and the message is owed again. So, as with the file ledger, only a message that
-the server accepted just before a kill can arrive twice.
+Exactly once, also with two `notify` runs at once and with runs killed at any moment: each
+step of a delivery is its own short transaction (none is open while a message is on the
+wire). The (notice, recipient) row is inserted `claimed` with the run's id if absent (the
+primary key lets one run win), marked `attempt` just before the end of the message goes
+out, then `sent` or `refused`; a temporary refusal deletes it (owed again). A row left
+`claimed` by a run that died is taken over by the next run that finds the run gone: each
+run holds a lock while it lives (`Store.run`: a PostgreSQL session advisory lock, or a lock
+file beside a SQLite database), and the takeover is a conditional update, so one run gets
+it. A run marks `attempt` only while the claim is still its own, so no two runs both end a
+message. A row left `attempt` is in doubt, as the file ledger's: reported, not sent again
+unless `resend_in_doubt` (and then only once its run is gone).
 
 New schema revisions go in `migrations/versions/` with `down_revision` set to the newest one.
 """
