@@ -265,6 +265,32 @@ def test_a_dead_runs_claims_are_taken_over_unless_in_doubt(database: str) -> Non
         assert store.state().sent == {("n/0", "claimed"), ("n/0", "doubt")}
 
 
+def test_a_runs_threads_share_one_id_and_its_lock_goes_with_it(database: str) -> None:
+    """The sending threads of one run claim under one id; closing the store ends the run
+    (SQLite: its lock file is removed)."""
+    ids: set[str] = set()
+    with Store.open(database) as store:
+        barrier = threading.Barrier(8)
+
+        def take() -> None:
+            barrier.wait(30)
+            ids.add(store.run())
+
+        threads = [threading.Thread(target=take) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert len(ids) == 1
+        with Store.open(database) as other:
+            assert other._alive(next(iter(ids)))
+    with Store.open(database) as other:
+        assert not other._alive(next(iter(ids)))
+    if database.startswith("sqlite:///"):
+        folder = Path(database[len("sqlite:///") :]).parent
+        assert list(folder.glob("*.run-*.lock")) == []
+
+
 def test_a_claim_taken_over_cannot_be_ended(database: str) -> None:
     """The step to "in doubt" is taken only while the claim is still this run's: a run
     that lost it (taken over meanwhile) never ends the message."""

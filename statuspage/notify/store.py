@@ -65,6 +65,7 @@ import fcntl
 import logging
 import os
 import secrets
+import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -383,6 +384,7 @@ class Store:
         self._run: str | None = None  # see `run`
         self._holder: Connection | None = None
         self._lock: tuple[int, str] | None = None
+        self._run_lock = threading.Lock()
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = False) -> Store:
@@ -826,8 +828,12 @@ class Store:
         """This store's run id, its claims' mark; made (and its lock taken) on first use and
         held until `close`: PostgreSQL, a session advisory lock on a connection of its own;
         SQLite, a lock file beside the database."""
-        if self._run is not None:
+        with self._run_lock:  # a run's sending threads share one id
+            if self._run is None:
+                self._run = self._start_run()
             return self._run
+
+    def _start_run(self) -> str:
         number = secrets.randbits(31)
         if self.engine.dialect.name == "postgresql":
             try:
@@ -846,8 +852,7 @@ class Store:
                 fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
                 fcntl.flock(fd, fcntl.LOCK_EX)
                 self._lock = (fd, path)
-        self._run = str(number)
-        return self._run
+        return str(number)
 
     def _run_file(self, run: str) -> str | None:
         database = self.engine.url.database
