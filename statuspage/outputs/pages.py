@@ -481,16 +481,21 @@ class Entry:
 
 
 def entry(timeline: Timeline) -> Entry:
-    """`timeline`'s incident as a line of a list, at its clock."""
+    """`timeline`'s incident as a line of a list, at its clock: a function of the timeline
+    alone, so kept on it (a kept `Builder` keeps an unchanged incident's timeline)."""
+    known = timeline.memo.get(Entry)
+    if isinstance(known, Entry):
+        return known
     incident = timeline.incident
     resolved = timeline.resolved_at
     window = incident.is_maintenance and incident.current_window is not None
-    return Entry(
+    made = timeline.memo[Entry] = Entry(
         incident=incident,
         status=timeline.status,
         resolved_at=resolved,
         duration=timeline.duration if resolved is not None and not window else None,
     )
+    return made
 
 
 def by_month(
