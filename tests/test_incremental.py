@@ -731,6 +731,46 @@ def test_a_kept_builder_works_out_an_unchanged_incident_page_once(
     assert tree(out) == tree(tmp_path / "clean")
 
 
+def test_a_kept_builder_checks_an_unchanged_incident_once_per_clock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What load's clock and translation checks find is kept on the incident's timeline:
+    a kept `Builder` checks the edited incident alone, and reports the same warnings."""
+    from statuspage.inputs import load
+
+    checked: list[str] = []
+    check = load.check_clock
+
+    def counted(incident: Any, *args: Any) -> None:
+        checked.append(incident.id)
+        check(incident, *args)
+
+    monkeypatch.setattr(load, "check_clock", counted)
+    root = demo_copy(tmp_path)
+    (root / "incidents" / "2026-11-20-left-open.yaml").write_text(
+        "title: Slow pages\nimpact: minor\ncomponents: {search: degraded_performance}\n"
+        "updates:\n  - {at: 2026-11-20T10:00:00+01:00, status: investigating, message: On it.}\n"
+    )
+    builder = Builder(root, tmp_path / "public")
+    first = builder.build(now=DEMO_NOW, check_git=False)
+    assert any("stale notice" in w.message for w in first.warnings)
+    edited = "2026-06-23-order-tracking-stale"
+    path = root / "incidents" / f"{edited}.yaml"
+    path.write_text(path.read_text().replace("title: ", "title: Old news, ", 1))
+    checked.clear()
+    second = builder.build(now=DEMO_NOW, check_git=False)
+    assert checked == [edited]
+    assert second.warnings == first.warnings
+    checked.clear()
+    later = builder.build(now=DEMO_NOW + timedelta(days=30), check_git=False)
+    assert builder.site is not None
+    assert sorted(checked) == sorted(builder.site.by_id)  # another clock: all checked again
+    fresh = Builder(root, tmp_path / "other").build(
+        now=DEMO_NOW + timedelta(days=30), check_git=False
+    )
+    assert later.warnings == fresh.warnings
+
+
 def test_lazy_files_render_when_asked(tmp_path: Path) -> None:
     write_site(tmp_path)
     site = load_site(tmp_path, now=START, check_git=False).site

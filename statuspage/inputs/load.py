@@ -194,8 +194,18 @@ def load_site(
     check_ledger(root, config.notify.ledger, problems)
     timelines = timelines_at(incidents, now, made or {})  # the checks' and the site's
     for incident in incidents:
-        check_clock(incident, config, now, problems, timelines[incident.id])
-        check_translations(incident, config, problems)
+        # What the checks find is a function of the incident at the clock (its timeline)
+        # and the config (its bytes' digest): kept on the timeline, which a kept `Builder`
+        # keeps for an unchanged incident at the same clock.
+        timeline = timelines[incident.id]
+        memo = ("load checks", config_digest)
+        found = timeline.memo.get(memo)
+        if not isinstance(found, tuple):
+            own = Problems()
+            check_clock(incident, config, now, own, timeline)
+            check_translations(incident, config, own)
+            found = timeline.memo[memo] = tuple(own.items)
+        problems.extend(found)
     if check_git:
         history = history or History(root)
         check_deleted(root, set(seen), problems, history)
@@ -290,8 +300,9 @@ def incident_files(root: Path, problems: Problems) -> list[Path]:
         if entry.name.startswith("."):
             continue
         shown = f"{INCIDENTS_DIR}/{entry.name}"
-        try:
-            mode = entry.stat(follow_symlinks=False).st_mode
+        try:  # a regular file is known from the listing itself on most file systems
+            regular = entry.is_file(follow_symlinks=False)
+            mode = stat.S_IFREG if regular else entry.stat(follow_symlinks=False).st_mode
         except OSError:  # gone since it was listed
             continue
         reason = refusal(entry.path, mode)
