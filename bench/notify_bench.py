@@ -4,6 +4,8 @@
                                  [--connections 10]
     python bench/notify_bench.py --webhooks 1000
     python bench/notify_bench.py --database 100000
+    python bench/notify_bench.py --store sqlite [--subscribers 2000] [--delay 0.05]
+    python bench/notify_bench.py --store postgresql://user@host/server-db
 
 Starts a sink in its own process on 127.0.0.1 (aiosmtpd accepting and discarding, after
 `--delay` seconds per message, as a real relay takes; offering PIPELINING as Postfix and
@@ -16,11 +18,15 @@ Targets: 10,000 in 60 s with a 50 ms sink, in 3 minutes with a 200 ms sink.
 `--webhooks N` times N webhook subscribers against a local HTTP receiver (target 30 s for
 1,000). `--database N` times the preparation (who gets what) for N subscribers in a SQLite
 subscription database, and its peak memory (targets 10 s and 300 MB for 100,000).
+`--store sqlite` (or a PostgreSQL server's URL: a fresh database is made on it for each run
+and dropped) sends for real with the subscribers in a subscription database instead of the
+file store: each message's delivery is claimed, marked and settled there.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import shutil
@@ -30,6 +36,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -155,6 +163,55 @@ def database_bench(count: int) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def fresh_store(store: str, work: Path, subscribers: int) -> Iterator[str]:
+    """A new subscription database holding `subscribers` confirmed ones; its URL."""
+    import sqlalchemy as sa
+
+    from statuspage.notify.store import Store
+
+    admin = None
+    if store == "sqlite":
+        path = work / "db" / "subscriptions.db"
+        shutil.rmtree(path.parent, ignore_errors=True)
+        url = f"sqlite:///{path}"
+    else:
+        server = sa.engine.make_url(store).set(drivername="postgresql+psycopg")
+        name = f"bench_{os.getpid()}_{time.monotonic_ns()}"
+        admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        url = server.set(database=name).render_as_string(hide_password=False)
+    try:
+        with Store.open(url) as db:
+            db.add_confirmed(
+                (
+                    Subscriber(
+                        email=f"customer{i:05d}@example.com",
+                        components=("checkout",) if i % 3 == 0 else (),
+                        language=("en", "fr", "ru", "zh")[i % 4],
+                        added=datetime(2026, 10, 1, tzinfo=UTC),
+                    )
+                    for i in range(subscribers)
+                ),
+                consent="bench",
+                now=datetime(2026, 10, 1, tzinfo=UTC),
+            )
+        yield url
+    finally:
+        if admin is not None:
+            with admin.connect() as connection:
+                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.dispose()
+
+
+def database_sent(url: str) -> int:
+    from statuspage.notify.store import Store
+
+    with Store.open(url) as db:
+        return len(db.state().sent)
+
+
 SINK = """
 import asyncio, sys, time
 from aiosmtpd.controller import Controller
@@ -207,6 +264,9 @@ def main() -> None:
     )
     parser.add_argument("--webhooks", type=int, default=0)
     parser.add_argument("--database", type=int, default=0)
+    parser.add_argument(
+        "--store", default=None, help="sqlite, or a PostgreSQL server URL: send from a database"
+    )
     args = parser.parse_args()
     if args.database:
         database_bench(args.database)
@@ -243,18 +303,25 @@ def main() -> None:
         for run in range(1, args.runs + 1):
             (root / "notices.ledger").unlink(missing_ok=True)
             shutil.rmtree(root / "notices.ledger.d", ignore_errors=True)
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            start = time.perf_counter()
-            result = subprocess.run(command, env=env, capture_output=True, text=True)
-            elapsed = time.perf_counter() - start
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-            if result.returncode != 0:
-                raise SystemExit(f"notify failed:\n{result.stderr}")
-            sent = sum(
-                1 for path in (root / "notices.ledger.d").iterdir()
-                for line in path.read_text().splitlines() if line.startswith("sent\t")
-            )  # fmt: skip
+            with contextlib.ExitStack() as stack:
+                if args.store:
+                    url = stack.enter_context(fresh_store(args.store, work, args.subscribers))
+                    env["STATUSPAGE_DATABASE_URL"] = url
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                start = time.perf_counter()
+                result = subprocess.run(command, env=env, capture_output=True, text=True)
+                elapsed = time.perf_counter() - start
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+                if result.returncode != 0:
+                    raise SystemExit(f"notify failed:\n{result.stderr}")
+                if args.store:
+                    sent = database_sent(url)
+                else:
+                    sent = sum(
+                        1 for path in (root / "notices.ledger.d").iterdir()
+                        for line in path.read_text().splitlines() if line.startswith("sent\t")
+                    )  # fmt: skip
             expected = args.webhooks * 2 if args.webhooks else args.subscribers
             if sent != expected:
                 raise SystemExit(

@@ -221,6 +221,7 @@ class Claim:
         self.recipient = recipient
         self.run = run
         self.claimed = claimed
+        self.state: str | None = CLAIMED if claimed else None  # as this run last wrote it
 
     def _mine(self) -> Any:
         return (
@@ -237,20 +238,27 @@ class Claim:
     def attempt(self, now: datetime) -> bool:
         """Just before the end of the message goes out: in doubt from now on. False if the
         claim is no longer ours (another run took it over): the end must not go out."""
-        return self._update(
+        if not self._update(
             self._mine() & (deliveries.c.state == CLAIMED), state=ATTEMPT, at=now.astimezone(UTC)
-        )
+        ):
+            self.state = None
+            return False
+        self.state = ATTEMPT
+        return True
 
     def unattempt(self) -> None:
         """The end was refused at once (421): nothing was delivered, the claim holds."""
         self._update(self._mine() & (deliveries.c.state == ATTEMPT), state=CLAIMED)
+        self.state = CLAIMED
 
     def sent(self, now: datetime) -> None:
         self._update(self._mine(), state=SENT, at=now.astimezone(UTC))
+        self.state = SENT
 
     def refused(self, now: datetime) -> None:
         """Refused for good: settled (the recipient is suppressed), never sent again."""
         self._update(self._mine(), state=REFUSED, at=now.astimezone(UTC))
+        self.state = REFUSED
 
     def abandon(self) -> None:
         """Not delivered after all (refused for now): owed again."""
@@ -258,13 +266,17 @@ class Claim:
             connection.execute(
                 deliveries.delete().where(self._mine() & deliveries.c.state.in_((CLAIMED, ATTEMPT)))
             )
+        self.state = None
 
     def release(self) -> None:
         """Leaving the block: a claim whose end never went out is owed again."""
+        if self.state != CLAIMED:
+            return  # settled, in doubt, given up, or not ours any more
         with self.store._begin() as connection:
             connection.execute(
                 deliveries.delete().where(self._mine() & (deliveries.c.state == CLAIMED))
             )
+        self.state = None
 
 
 def _iso(moment: datetime) -> str:
