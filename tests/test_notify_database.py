@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -28,7 +29,7 @@ from statuspage.inputs.config import parse_config
 from statuspage.inputs.diagnostics import Problems
 from statuspage.inputs.load import load_site_or_raise
 from statuspage.notify.ledger import KEY_ENV, Keys, Outcome
-from statuspage.notify.send import Report, notify
+from statuspage.notify.send import Options, Report, notify
 from statuspage.notify.store import DATABASE_ENV, Store, upgrade_to
 from statuspage.notify.subscribers import Subscriber
 from statuspage.notify.tokens import Tokens
@@ -44,6 +45,7 @@ from tests.notify_sites import (
     notify_site,
 )
 from tests.sites import BASE_CONFIG, REPO_ROOT
+from tests.test_delivery import Silent
 
 EVERY_KEY = [*CHECKOUT_KEYS, *UPGRADE_KEYS, *API_KEYS]
 SERVICE = "https://status.test.example/subscriptions"
@@ -288,6 +290,31 @@ def test_a_run_killed_after_the_end_went_out_leaves_it_in_doubt(
         last = subprocess.run(_command(root), env=env, capture_output=True, text=True, timeout=120)
         assert last.stderr.startswith("Nothing to send"), last.stderr
     assert _in_doubt(database, {first}) == set()
+
+
+def test_a_webhook_read_but_unanswered_is_in_doubt(database: str, tmp_path: Path) -> None:
+    """A webhook subscription of the service: a POST that went out whole and was never
+    answered is in doubt in the database, POSTed again only with --resend-in-doubt."""
+    handler = type("S", (Silent,), {"requests": [], "statuses": {}})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        root = notify_site(tmp_path / "site", config=CONFIG)
+        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+        people(database, "ops@example.com", webhook=url, components=("api",))
+        site = load_site_or_raise(root, now=NOW, check_git=False)
+        report = notify(site, smtp_url="", database=database)
+        owed = report.doubt  # each API notice, and its component: one POST each
+        assert owed >= 2 and report.sent == 0
+        assert len(handler.requests) == owed
+        again = notify(site, smtp_url="", database=database)
+        assert again.sent == 0 and again.doubt == owed
+        assert len(handler.requests) == owed
+        notify(site, smtp_url="", database=database, options=Options(resend_in_doubt=True))
+        assert len(handler.requests) == 2 * owed
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_no_transaction_is_open_while_a_message_is_sent(database: str, tmp_path: Path) -> None:
