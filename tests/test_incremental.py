@@ -771,6 +771,23 @@ def test_a_kept_builder_checks_an_unchanged_incident_once_per_clock(
     assert later.warnings == fresh.warnings
 
 
+def test_a_library_build_leaves_the_cycle_collector_as_it_found_it(tmp_path: Path) -> None:
+    """Listing and rendering freeze what the build holds while they run (fewer objects
+    for each collection to walk) and thaw it after, even when a build fails."""
+    import gc
+
+    root = demo_copy(tmp_path)
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+    Builder(root, tmp_path / "public").build(now=DEMO_NOW, check_git=False)
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+    theme = root / "themes" / "default"
+    theme.mkdir(parents=True)
+    (theme / "incident.html").write_text("{{ no_such_value.attribute }}")
+    with pytest.raises(ThemeError):
+        Builder(root, tmp_path / "public").build(now=DEMO_NOW, check_git=False)
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+
+
 def test_lazy_files_render_when_asked(tmp_path: Path) -> None:
     write_site(tmp_path)
     site = load_site(tmp_path, now=START, check_git=False).site

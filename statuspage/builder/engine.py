@@ -832,8 +832,15 @@ def _full_key(build_key: str, file: OutputFile) -> str | None:
 
 def _list_outputs(site: Site, generate: Sequence[Generator]) -> list[OutputFile]:
     files: list[OutputFile] = []
-    for generator in generate:
-        files.extend(generator(site))
+    # As while rendering: what the build holds so far (the site, its timelines, the parse
+    # cache) is frozen, so that the collections that listing's many small objects set off
+    # walk only what listing made, not the whole history again each time.
+    gc.freeze()
+    try:
+        for generator in generate:
+            files.extend(generator(site))
+    finally:
+        gc.unfreeze()
     return files
 
 
