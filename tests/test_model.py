@@ -267,3 +267,21 @@ def test_a_build_writes_nothing_into_the_frozen_models(tmp_path: Path) -> None:
     assert s.timeline(maintenance).status is UpdateStatus.IN_PROGRESS
     assert maintenance.status_at(s.now) is UpdateStatus.IN_PROGRESS
     assert s.timeline(maintenance) is s.timeline(maintenance)  # made once per site
+
+
+def test_models_come_back_from_the_parse_cache_whole() -> None:
+    """Slotted models are unpickled with their field names kept per class (the parse cache
+    holds about ten per incident): every field comes back, in its place."""
+    import pickle
+    from dataclasses import fields
+
+    from tests.sites import DEMO_NOW, REPO_ROOT
+
+    site = load_site(REPO_ROOT, now=DEMO_NOW, check_git=False).site
+    assert site is not None
+    assert pickle.loads(pickle.dumps(site.config)) == site.config
+    for incident in site.incidents:
+        back = pickle.loads(pickle.dumps(incident, protocol=pickle.HIGHEST_PROTOCOL))
+        assert back == incident
+        for update, again in zip(incident.updates, back.updates, strict=True):
+            assert all(getattr(update, f.name) == getattr(again, f.name) for f in fields(update))

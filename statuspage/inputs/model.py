@@ -8,7 +8,7 @@ clock take it as an argument (the build clock, taken once per build).
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import cached_property
@@ -843,3 +843,22 @@ class Site:
         """Scheduled maintenances not started yet, soonest first."""
         found = [i for i in self.incidents if self.timeline(i).is_upcoming]
         return tuple(sorted(found, key=lambda i: (i.filed_at, i.id)))
+
+
+def _quick_unpickling(*classes: type) -> None:
+    """Unpickling a frozen dataclass with slots (the parse cache holds about ten of them
+    per incident) sets each field from `dataclasses.fields()`, asked again for every
+    object; this sets the same fields in the same order from names kept per class. What is
+    pickled does not change."""
+    for cls in classes:
+        names = tuple(item.name for item in fields(cls))
+
+        def setstate(self: object, state: Iterable[object], names: tuple[str, ...] = names) -> None:
+            for name, value in zip(names, state, strict=False):  # as dataclasses does
+                object.__setattr__(self, name, value)
+
+        cls.__setstate__ = setstate  # type: ignore[attr-defined]
+
+
+_quick_unpickling(Text, Window, Update, Edit, Staleness, Period, Phase, Component, Contact)
+_quick_unpickling(NotifyConfig, SubscriptionsConfig)
