@@ -8,17 +8,19 @@ whose hand-written key let one page show another page's piece.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
 
-from statuspage.builder import engine, parallel
 from statuspage.builder.pipeline import build_site
 from statuspage.inputs.load import load_site_or_raise
 from statuspage.outputs import pages, themes
-from tests.sites import OUTAGE_CONFIG, OUTAGE_INCIDENTS, OUTAGE_NOW, at, write_site
+from tests.sites import OUTAGE_CONFIG, OUTAGE_INCIDENTS, OUTAGE_NOW, REPO_ROOT, at, write_site
 
 T = TypeVar("T")
 
@@ -131,32 +133,51 @@ def test_fragment_mistakes_are_theme_errors(tmp_path: Path, call: str, message: 
         rendered(hostile_site(tmp_path, files))
 
 
-def test_one_worker_or_two_make_the_same_site(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+# Run in a process of its own: forking needs a process with one thread, and other tests
+# of the suite may leave threads behind (servers, watchers).
+_SPLIT_BUILD = """
+import json, sys
+from pathlib import Path
+from statuspage.builder import engine, parallel
+from statuspage.builder.pipeline import build_site
+from tests.sites import OUTAGE_NOW, at
+
+engine.PARALLEL_RENDER = 1  # split even this small site between processes
+parts = []
+split = parallel.split
+
+def recording(task, count):
+    parts.append(count)
+    return split(task, count)
+
+parallel.split = recording
+build_site(Path(sys.argv[1]), Path(sys.argv[2]), now=at(OUTAGE_NOW), check_git=False, cache=False)
+print(json.dumps({"parts": parts, "could_fork": parallel.can_fork()}))
+"""
+
+
+def test_one_worker_or_two_make_the_same_site(tmp_path: Path) -> None:
     """The memo of fragments lives in each worker process; since a fragment is a function
     of its key, how the pages are split between processes changes no byte."""
     root = hostile_site(tmp_path / "site")
-    # Split even this small site between processes (forked workers, as for big sites).
-    monkeypatch.setattr(engine, "PARALLEL_RENDER", 1)
-    parts: list[int] = []
-    split = parallel.split
-
-    def recording(task: Callable[[int, int], T], count: int) -> list[T]:
-        parts.append(count)
-        return split(task, count)
-
-    monkeypatch.setattr(parallel, "split", recording)
     outputs = {}
     for workers in ("1", "2"):
-        monkeypatch.setenv("STATUSPAGE_WORKERS", workers)
         out = tmp_path / f"out-{workers}"
-        build_site(root, out, now=at(OUTAGE_NOW), check_git=False, cache=False)
+        done = subprocess.run(
+            [sys.executable, "-c", _SPLIT_BUILD, str(root), str(out)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+            cwd=REPO_ROOT,
+            env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "STATUSPAGE_WORKERS": workers},
+        )
+        report = json.loads(done.stdout.strip().splitlines()[-1])
+        assert report["could_fork"]
+        assert (2 in report["parts"]) == (workers == "2")  # two processes rendered pages
         outputs[workers] = {
             p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()
         }
-    assert parallel.can_fork()
-    assert 2 in parts  # the pages were rendered by two processes
     assert outputs["1"] == outputs["2"]
     assert b'<p class="where">incidents/' in b"".join(outputs["2"].values())
 

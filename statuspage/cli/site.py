@@ -111,16 +111,22 @@ def build(out: Path | None, git: bool, cache: bool, root: Path, now_text: str | 
     # A build makes millions of objects that live until this process ends: the cycle
     # collector would walk all of them again and again (a fifth of the time). Reference
     # counting still frees what the build lets go of.
+    # Enabled again after: the command may run inside a longer process (tests, a script).
+    was_enabled = gc.isenabled()
     gc.disable()
-    now = resolve_now(root, now_text)
-    result = build_site(
-        root,
-        out or root / "site",
-        now=now,
-        check_git=git,
-        progress=terminal_progress(),
-        cache=cache,
-    )
+    try:
+        now = resolve_now(root, now_text)
+        result = build_site(
+            root,
+            out or root / "site",
+            now=now,
+            check_git=git,
+            progress=terminal_progress(),
+            cache=cache,
+        )
+    finally:
+        if was_enabled:
+            gc.enable()
     for diagnostic in result.warnings:
         note(str(diagnostic))
     note(f"Built {result.files} files into {result.out}")
