@@ -972,3 +972,26 @@ def test_the_spare_works_without_renameat2_or_hard_links(
             assert tree(spare) == before, f"step {number}: the spare is not the site before"
         before = tree(out)
     assert sorted(p.name for p in tmp_path.glob(".public*")) == [".public.spare"]
+
+
+def test_a_library_build_leaves_a_heap_its_caller_froze_frozen(tmp_path: Path) -> None:
+    """Listing, rendering and forking each freeze the heap for a while; they nest, and
+    none thaws what the caller froze itself (a server that froze its start-up objects)."""
+    import gc
+
+    from statuspage.builder import parallel
+
+    with parallel.frozen():
+        outer = gc.get_freeze_count()
+        with parallel.frozen():
+            pass
+        assert gc.get_freeze_count() >= outer > 0  # the inner block did not thaw the outer
+    assert gc.get_freeze_count() == 0
+    root = demo_copy(tmp_path)
+    gc.freeze()
+    try:
+        frozen_before = gc.get_freeze_count()
+        Builder(root, tmp_path / "public").build(now=DEMO_NOW, check_git=False)
+        assert gc.get_freeze_count() >= frozen_before > 0
+    finally:
+        gc.unfreeze()

@@ -389,12 +389,9 @@ def _render_into(
         return done
 
     results: list[tuple[str, Sig | None]] = [("", None)] * total
-    gc.freeze()
-    try:
+    with parallel.frozen():
         for part, found in enumerate(parallel.split(task, parts)):
             results[part::parts] = found
-    finally:
-        gc.unfreeze()
     if progress is not None:
         progress("render", total, total)
     return results
@@ -570,7 +567,7 @@ class Builder:
         self.site = result.site
 
         # 3. List every output file with its key (pages render later, on demand).
-        files = _list_outputs(result.site, generators())
+        files = list_outputs(result.site)
         # The clock is not in it: it is an argument of the views of the pages that show it.
         build_key = digest(toolchain(), result.config_digest)
         laps("list")
@@ -830,18 +827,17 @@ def _full_key(build_key: str, file: OutputFile) -> str | None:
     return None if file.key is None else f"{build_key} {file.key}"
 
 
-def _list_outputs(site: Site, generate: Sequence[Generator]) -> list[OutputFile]:
+def list_outputs(site: Site, generate: Sequence[Generator] | None = None) -> list[OutputFile]:
+    """Every file of the site, listed by each generator (all of them by default); most
+    render later, when their bytes are first asked for."""
     files: list[OutputFile] = []
     # As while rendering: what the build holds so far (the site, its timelines, the parse
     # cache) is frozen, so that the collections that listing's many small objects set off
     # walk only what listing made, not the whole history again each time.
-    gc.freeze()
-    try:
-        for generator in generate:
+    with parallel.frozen():
+        for generator in generators() if generate is None else generate:
             files.extend(generator(site))
-    finally:
-        gc.unfreeze()
     return files
 
 
-__all__ = ["SITE_MARKER", "Builder", "Outcome", "Progress", "render_all"]
+__all__ = ["SITE_MARKER", "Builder", "Outcome", "Progress", "list_outputs", "render_all"]

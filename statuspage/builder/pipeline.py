@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from statuspage.builder.engine import Builder, Progress, render_all
+from statuspage.builder.engine import Builder, Progress, list_outputs, render_all
 from statuspage.inputs.diagnostics import Diagnostic
 from statuspage.inputs.model import Site
-from statuspage.outputs import generators
 from statuspage.outputs.output import OutputFile
 
 log = logging.getLogger(__name__)
@@ -25,9 +24,7 @@ class BuildResult:
 
 def render(site: Site, progress: Progress | None = None) -> list[OutputFile]:
     """Every file of the site, in memory; a pure function of the model."""
-    files: list[OutputFile] = []
-    for generate in generators():
-        files.extend(generate(site))
+    files = list_outputs(site)
     render_all(files, progress)  # files may render lazily; in several processes if many
     return files
 
